@@ -1,0 +1,125 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using StreamJsonRpc;
+using Workers.Profiles;
+using Workers.Turns;
+
+namespace Workers.Families.Acp;
+
+/// <summary>What the agent sends us: updates of the running prompt, and requests answered by policy at once so
+/// that no turn waits on a human who is not there.</summary>
+public sealed partial class AcpConnection
+{
+    private const int InvalidParams = -32602;
+
+    internal void OnSessionUpdate(JsonElement parameters)
+    {
+        var turn = CurrentTurn();
+        var update = parameters.Obj("update");
+        // Updates before the prompt (a load's replay, announcements) belong to no turn.
+        if (turn is null || update is null || parameters.Str("sessionId") != SessionId)
+        {
+            IgnoredUpdates++;
+            return;
+        }
+
+        var u = update.Value;
+        switch (u.Str("sessionUpdate"))
+        {
+            case "agent_message_chunk" when u.Obj("content") is { } content && content.Str("type") == "text":
+                // claude-code-acp's first chunk can be empty: only non-empty text is the first token.
+                turn.EmitText(content.Str("text") ?? "");
+                break;
+            case "agent_thought_chunk" when u.Obj("content")?.Str("text") is { Length: > 0 } thought:
+                turn.Emit(new ThoughtDelta(thought));
+                break;
+            case "tool_call":
+                turn.Emit(new ToolCallEvent(u.Str("toolCallId") ?? "", u.Str("title"), u.Str("kind"), u.Str("status") ?? "pending",
+                    u.Prop("rawInput")?.Clone()));
+                break;
+            case "tool_call_update":
+                turn.Emit(new ToolCallEvent(u.Str("toolCallId") ?? "", u.Str("title"), u.Str("kind"), u.Str("status"), null));
+                break;
+            default:
+                // plan, usage_update, available_commands_update, mode and info updates: not turn events.
+                break;
+        }
+    }
+
+    internal JsonElement OnRequestPermission(JsonElement parameters)
+    {
+        var turn = CurrentTurn();
+        var toolCall = parameters.Obj("toolCall");
+        var toolCallId = toolCall?.Str("toolCallId");
+        var title = toolCall?.Str("title");
+        var kind = toolCall?.Str("kind");
+        turn?.Emit(new PermissionRequested(toolCallId, kind, title));
+        if (_cancelRequested)
+        {
+            // ACP: pending permission requests of a cancelled turn are answered `cancelled`.
+            turn?.Emit(new PermissionAnswered(toolCallId, "cancelled", null));
+            return Answer(new JsonObject { ["outcome"] = new JsonObject { ["outcome"] = "cancelled" } });
+        }
+
+        var decision = (turn?.Permissions ?? _profile.Options.Permissions).Decide(kind, title);
+        var options = parameters.Array("options").ToList();
+        var preferred = decision == PermissionDecision.Allow ? new[] { "allow_once", "allow_always" } : ["reject_once", "reject_always"];
+        var option = preferred.Select(k => options.FirstOrDefault(o => o.Str("kind") == k)).FirstOrDefault(o => o.ValueKind == JsonValueKind.Object);
+        var optionId = option.ValueKind == JsonValueKind.Object ? option.Str("optionId") : null;
+        turn?.Emit(new PermissionAnswered(toolCallId, decision == PermissionDecision.Allow ? "allow" : "deny", optionId));
+        var outcome = optionId is null
+            ? new JsonObject { ["outcome"] = "cancelled" }
+            : new JsonObject { ["outcome"] = "selected", ["optionId"] = optionId };
+        return Answer(new JsonObject { ["outcome"] = outcome });
+    }
+
+    internal JsonElement OnReadTextFile(JsonElement parameters)
+    {
+        var path = ConfinedPath(parameters);
+        if (!File.Exists(path))
+        {
+            throw new LocalRpcException($"File '{path}' does not exist.") { ErrorCode = Turns.StaleSessionPatterns.AcpResourceNotFound };
+        }
+
+        var lines = File.ReadAllLines(path).AsEnumerable();
+        if (parameters.Long("line") is { } line and > 1)
+        {
+            lines = lines.Skip((int)line - 1);
+        }
+
+        if (parameters.Long("limit") is { } limit and >= 0)
+        {
+            lines = lines.Take((int)limit);
+        }
+
+        return Answer(new JsonObject { ["content"] = string.Join('\n', lines) });
+    }
+
+    internal JsonElement OnWriteTextFile(JsonElement parameters)
+    {
+        var path = ConfinedPath(parameters);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        File.WriteAllText(path, parameters.Str("content") ?? "");
+        return Answer(new JsonObject());
+    }
+
+    /// <summary>File access is confined to the working directory of the session that asks.</summary>
+    private string ConfinedPath(JsonElement parameters)
+    {
+        var path = parameters.Str("path");
+        var root = SessionWorkingDirectory;
+        if (path is null || !Path.IsPathRooted(path))
+        {
+            throw new LocalRpcException($"'path' must be an absolute path, got '{path}'.") { ErrorCode = InvalidParams };
+        }
+
+        if (root is null || parameters.Str("sessionId") != SessionId || !PathContainment.IsWithin(path, root))
+        {
+            throw new LocalRpcException($"'{path}' is outside the session's working directory.") { ErrorCode = InvalidParams };
+        }
+
+        return Path.GetFullPath(path);
+    }
+
+    private static JsonElement Answer(JsonObject answer) => JsonSerializer.SerializeToElement(answer);
+}

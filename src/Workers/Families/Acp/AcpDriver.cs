@@ -1,0 +1,23 @@
+using Microsoft.Extensions.Logging;
+using Workers.Processes;
+using Workers.Profiles;
+
+namespace Workers.Families.Acp;
+
+/// <summary>The <c>acp-json-rpc</c> family: Agent Client Protocol v1 over newline-delimited JSON-RPC on stdio
+/// (claude-code-acp, codex-acp, <c>gemini --acp</c>, <c>opencode acp</c>). The working directory is set per
+/// session, so a process serves any directory the profile allows.</summary>
+public sealed class AcpDriver : IAgentDriver
+{
+    public RuntimeFamily Family => RuntimeFamily.AcpJsonRpc;
+
+    public bool IsMultiTurn => true;
+
+    public bool ResumesAtLaunch => false;
+
+    public LaunchSpec BuildLaunch(ResolvedProfile profile, LaunchRequest request) =>
+        profile.CreateLaunchSpec(profile.Options.Args, profile.DefaultWorkingDirectory, OutputFraming.Lines);
+
+    public IAgentConnection Attach(AgentProcess process, ResolvedProfile profile, LaunchRequest request, TimeProvider timeProvider, ILogger logger) =>
+        new AcpConnection(process, profile, timeProvider, logger);
+}

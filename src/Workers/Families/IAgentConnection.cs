@@ -1,0 +1,41 @@
+using Workers.Processes;
+using Workers.Turns;
+
+namespace Workers.Families;
+
+/// <summary>A live agent process as its family's protocol sees it: ready it, open a session, run turns.</summary>
+public interface IAgentConnection : IAsyncDisposable
+{
+    AgentProcess Process { get; }
+
+    /// <summary>Monotonic timestamp of the readiness marker, once observed; null for families that show it only during a turn.</summary>
+    long? ReadyTimestamp { get; }
+
+    /// <summary>The agent session this process holds (after its first session was opened), if any.</summary>
+    string? SessionId { get; }
+
+    /// <summary>The working directory of <see cref="SessionId"/>.</summary>
+    string? SessionWorkingDirectory { get; }
+
+    /// <summary>Turns this process has run.</summary>
+    int TurnsServed { get; }
+
+    /// <summary>False once the process cannot run another turn: one-shot family, exited, or broke its protocol.</summary>
+    bool CanServeAnotherTurn { get; }
+
+    /// <summary>Brings the process to ready (the family's readiness probe); completes at once for families
+    /// whose readiness shows only after a prompt.</summary>
+    /// <exception cref="TurnFailedException">The process exited or broke the protocol first.</exception>
+    Task WaitReadyAsync(CancellationToken cancellationToken);
+
+    /// <summary>Opens, resumes or reuses the session the turn needs.</summary>
+    /// <exception cref="StaleSessionException">The agent rejected the session id.</exception>
+    Task<SessionOpened> OpenSessionAsync(SessionRequest request, TurnContext turn, CancellationToken cancellationToken);
+
+    /// <summary>Sends the prompt and decodes the agent's output into <paramref name="turn"/> until the turn ends.
+    /// Process exits, protocol errors and agent-reported errors end in a failed <see cref="TurnOutcome"/>.</summary>
+    Task<TurnOutcome> RunTurnAsync(TurnContext turn, CancellationToken cancellationToken);
+
+    /// <summary>Asks the agent to stop the running turn the family's way; the turn then ends as cancelled.</summary>
+    Task CancelTurnAsync(CancellationToken cancellationToken);
+}

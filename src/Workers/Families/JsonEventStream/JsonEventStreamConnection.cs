@@ -1,0 +1,125 @@
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Workers.Processes;
+using Workers.Profiles;
+using Workers.Turns;
+
+namespace Workers.Families.JsonEventStream;
+
+/// <summary>A <c>codex exec --json</c> process (<c>specs/families.md</c>). Nothing is printed before the prompt
+/// and its EOF, so readiness (<c>thread.started</c>) and session (<c>turn.started</c>) show during the turn. The
+/// turn ends at <c>turn.completed</c>/<c>turn.failed</c>; the process exit is awaited off the turn's path.</summary>
+public sealed class JsonEventStreamConnection : StdioConnection
+{
+    private readonly LaunchRequest _launch;
+    private string? _lastError;
+
+    internal JsonEventStreamConnection(AgentProcess process, ResolvedProfile profile, LaunchRequest launch, TimeProvider timeProvider,
+        ILogger logger)
+        : base(process, profile, timeProvider, logger)
+    {
+        _launch = launch;
+        SessionId = launch.ResumeSessionId;
+        SessionWorkingDirectory = launch.WorkingDirectory;
+    }
+
+    public override bool CanServeAnotherTurn => false;
+
+    public override Task WaitReadyAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public override Task<SessionOpened> OpenSessionAsync(SessionRequest request, TurnContext turn, CancellationToken cancellationToken)
+    {
+        if (TurnsServed > 0 || request.ResumeSessionId != _launch.ResumeSessionId)
+        {
+            throw new InvalidOperationException(
+                $"Process {Process.ProcessId} was launched for {(_launch.ResumeSessionId is null ? "a new thread" : $"thread {_launch.ResumeSessionId}")}.");
+        }
+
+        return Task.FromResult(new SessionOpened(SessionId, _launch.ResumeSessionId is null ? StartKinds.New : StartKinds.Resumed));
+    }
+
+    protected override async Task SendPromptAsync(TurnContext turn, CancellationToken cancellationToken)
+    {
+        turn.Clock.MarkPromptSent();
+        await Process.WriteLineAsync(turn.Prompt, cancellationToken);
+        Process.CloseInput();
+    }
+
+    public override async Task CancelTurnAsync(CancellationToken cancellationToken)
+    {
+        // exec has no in-band cancel: the process is the turn, so stopping it is the cancel.
+        var turn = ActiveTurn;
+        CompleteTurn(TurnOutcome.Cancelled("Stopped at the producer's request."));
+        if (turn is not null)
+        {
+            await Process.StopAsync(Profile.Options.Timeouts.GracefulStop);
+        }
+    }
+
+    protected override void OnMessage(JsonElement message)
+    {
+        var turn = ActiveTurn;
+        if (turn is null)
+        {
+            return;
+        }
+
+        switch (message.Str("type"))
+        {
+            case "thread.started":
+                SessionId = message.Str("thread_id") ?? SessionId;
+                ReadyTimestamp ??= TimeProvider.GetTimestamp();
+                turn.Clock.MarkCliReady(ReadyTimestamp);
+                break;
+            case "turn.started":
+                turn.Clock.MarkSessionReady();
+                break;
+            case "item.started" or "item.updated" or "item.completed" when message.Obj("item") is { } item:
+                OnItem(turn, message.Str("type")!, item);
+                break;
+            case "error":
+                _lastError = message.Str("message");
+                turn.Emit(new AgentNotice("agent_error", _lastError ?? "error"));
+                break;
+            case "turn.completed":
+                UsageReported? usage = null;
+                if (message.Obj("usage") is { } u)
+                {
+                    usage = new UsageReported(u.Long("input_tokens"), u.Long("output_tokens"), u.Long("cached_input_tokens"), null);
+                    turn.Emit(usage);
+                }
+
+                CompleteTurn(TurnOutcome.Succeeded("end_turn", usage));
+                break;
+            case "turn.failed":
+                var error = message.Obj("error")?.Str("message") ?? _lastError ?? "turn failed";
+                CompleteTurn(TurnOutcome.Failed(ProviderErrorClassifier.FromText(error) is var reason && reason != FailureReasons.Unclassified
+                    ? reason
+                    : FailureReasons.AgentError, $"The agent reported: {error}", beforeOutput: !turn.HasOutput));
+                break;
+        }
+    }
+
+    private static void OnItem(TurnContext turn, string eventType, JsonElement item)
+    {
+        var itemType = item.Str("type");
+        switch (itemType)
+        {
+            case "agent_message" when eventType == "item.completed":
+                turn.EmitText(item.Str("text") ?? "");
+                break;
+            case "reasoning" when eventType == "item.completed" && item.Str("text") is { Length: > 0 } text:
+                turn.Emit(new ThoughtDelta(text));
+                break;
+            case "command_execution" or "file_change" or "mcp_tool_call" or "web_search":
+                turn.Emit(new ToolCallEvent(item.Str("id") ?? "", item.Str("command") ?? item.Str("tool") ?? itemType, itemType,
+                    item.Str("status") ?? (eventType == "item.completed" ? "completed" : "in_progress"), null));
+                break;
+        }
+    }
+
+    protected override TurnOutcome OutcomeOnExit(TurnContext turn, AgentExit? exit) =>
+        _launch.ResumeSessionId is { } resumed && StaleSessionPatterns.IsStale(Process.Stderr.Read())
+            ? TurnOutcome.Failed(FailureReasons.StaleResume, $"The agent does not know thread {resumed}. {StderrSummary()}", beforeOutput: true)
+            : base.OutcomeOnExit(turn, exit);
+}

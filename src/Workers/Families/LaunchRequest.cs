@@ -1,0 +1,8 @@
+namespace Workers.Families;
+
+/// <summary>What a process is launched for.</summary>
+/// <param name="WorkingDirectory">The process's working directory (fixed for the process's sessions except in ACP).</param>
+/// <param name="ResumeSessionId">For families where resume is a launch flag: the session to resume.</param>
+/// <param name="PresetSessionId">For Claude: the id the new session gets (<c>--session-id</c>), so a prewarmed
+/// process has its session before any turn arrives.</param>
+public sealed record LaunchRequest(string WorkingDirectory, string? ResumeSessionId = null, string? PresetSessionId = null);

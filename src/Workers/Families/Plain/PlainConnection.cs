@@ -1,0 +1,53 @@
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Workers.Processes;
+using Workers.Profiles;
+using Workers.Turns;
+
+namespace Workers.Families.Plain;
+
+/// <summary>A plain text CLI: the prompt and EOF on stdin, every stdout chunk is model text, exit 0 is success.</summary>
+public sealed class PlainConnection : StdioConnection
+{
+    internal PlainConnection(AgentProcess process, ResolvedProfile profile, LaunchRequest launch, TimeProvider timeProvider, ILogger logger)
+        : base(process, profile, timeProvider, logger)
+    {
+        SessionWorkingDirectory = launch.WorkingDirectory;
+    }
+
+    public override bool CanServeAnotherTurn => false;
+
+    public override Task WaitReadyAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public override Task<SessionOpened> OpenSessionAsync(SessionRequest request, TurnContext turn, CancellationToken cancellationToken) =>
+        Task.FromResult(new SessionOpened(null, StartKinds.New,
+            request.ResumeSessionId is null ? null : "A plain CLI has no sessions; the transcript carries the conversation."));
+
+    protected override async Task SendPromptAsync(TurnContext turn, CancellationToken cancellationToken)
+    {
+        turn.Clock.MarkPromptSent();
+        await Process.WriteLineAsync(turn.Prompt, cancellationToken);
+        Process.CloseInput();
+    }
+
+    public override async Task CancelTurnAsync(CancellationToken cancellationToken)
+    {
+        CompleteTurn(TurnOutcome.Cancelled("Stopped at the producer's request."));
+        await Process.StopAsync(Profile.Options.Timeouts.GracefulStop);
+    }
+
+    protected override void OnMessage(JsonElement message)
+    {
+        // Chunk framing: never called.
+    }
+
+    protected override void OnChunk(string text) => ActiveTurn?.EmitText(text);
+
+    protected override TurnOutcome OutcomeOnExit(TurnContext turn, AgentExit? exit) => exit switch
+    {
+        { ExitCode: 0 } => TurnOutcome.Succeeded("end_turn", null),
+        { Signal: null } => TurnOutcome.Failed(FailureReasons.AgentError,
+            $"The agent exited with code {exit.ExitCode}. {StderrSummary()}", beforeOutput: !turn.HasOutput),
+        _ => base.OutcomeOnExit(turn, exit),
+    };
+}

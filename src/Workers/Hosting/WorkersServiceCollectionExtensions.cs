@@ -1,0 +1,26 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using Workers.Families;
+using Workers.Profiles;
+using Workers.Running;
+
+namespace Workers.Hosting;
+
+/// <summary>Registers the behaviour of Workers; the host stays a composition root.</summary>
+public static class WorkersServiceCollectionExtensions
+{
+    public static IServiceCollection AddWorkers(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<WorkersOptions>()
+            .Bind(configuration.GetSection(WorkersOptions.SectionName))
+            .ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<WorkersOptions>, WorkersOptionsValidator>());
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<ProfileCatalog>();
+        services.TryAddSingleton<AgentDrivers>();
+        services.TryAddSingleton<SpawnPerTurnRunner>();
+        return services;
+    }
+}

@@ -1,0 +1,48 @@
+using System.Text;
+
+namespace Workers.Processes;
+
+/// <summary>The last few kilobytes an agent wrote to stderr: kept for failure records, bounded so a
+/// flooding agent costs nothing but the bytes read.</summary>
+public sealed class StderrTail(int capacityChars = 8192)
+{
+    private readonly Lock _lock = new();
+    private readonly StringBuilder _tail = new();
+    private long _totalBytes;
+
+    /// <summary>All bytes the agent wrote to stderr so far.</summary>
+    public long TotalBytes
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _totalBytes;
+            }
+        }
+    }
+
+    internal void Append(string text, int bytes)
+    {
+        lock (_lock)
+        {
+            _totalBytes += bytes;
+            _tail.Append(text);
+            if (_tail.Length > capacityChars * 2)
+            {
+                // Trim in batches so a flood costs amortised O(1) per char.
+                _tail.Remove(0, _tail.Length - capacityChars);
+            }
+        }
+    }
+
+    /// <summary>The most recent stderr text, at most the capacity.</summary>
+    public string Read()
+    {
+        lock (_lock)
+        {
+            var start = Math.Max(0, _tail.Length - capacityChars);
+            return _tail.ToString(start, _tail.Length - start);
+        }
+    }
+}

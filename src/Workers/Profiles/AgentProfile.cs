@@ -1,0 +1,54 @@
+namespace Workers.Profiles;
+
+/// <summary>An operator-configured agent (<c>Workers:Profiles:&lt;name&gt;</c>). Producers choose a profile by
+/// name; they never choose commands.</summary>
+public sealed class AgentProfile
+{
+    /// <summary>The profile's name: its key under <c>Workers:Profiles</c>.</summary>
+    public string Name { get; set; } = "";
+
+    /// <summary>The runtime family: <c>claude-stream-json</c>, <c>acp-json-rpc</c>, <c>json-event-stream</c> or <c>plain</c>.</summary>
+    public string Family { get; set; } = "";
+
+    /// <summary>The executable: an absolute path, a path relative to the service's own base directory, or a name on PATH.</summary>
+    public string Command { get; set; } = "";
+
+    /// <summary>Arguments before the ones the family driver adds (session flags, the stdin marker).</summary>
+    public List<string> Args { get; set; } = [];
+
+    /// <summary>Extra environment for the child, on top of the minimal inherited set. Values are secrets: never logged or shown.</summary>
+    public Dictionary<string, string> Env { get; set; } = [];
+
+    /// <summary>The default working directory of the profile's sessions; relative paths are under the data directory.</summary>
+    /// <value>The default is <c>workspaces/&lt;name&gt;</c> under the data directory.</value>
+    public string WorkingDirectory { get; set; } = "";
+
+    /// <summary>Directories under which a turn may ask for its own working directory (besides <see cref="WorkingDirectory"/>).</summary>
+    public List<string> AllowedWorkingDirectories { get; set; } = [];
+
+    /// <summary>The model the CLI is launched with, when the profile fixes one; part of the settings digest.</summary>
+    public string? Model { get; set; }
+
+    /// <summary>How to bring back a conversation's session in another process.</summary>
+    /// <value>The default is <see cref="ResumeMode.Auto"/>.</value>
+    public ResumeMode Resume { get; set; } = ResumeMode.Auto;
+
+    public ProfileTimeouts Timeouts { get; set; } = new();
+
+    public PermissionPolicy Permissions { get; set; } = new();
+
+    /// <summary>Provider retries the agent may announce (Claude <c>system/api_retry</c>) before the turn fails as
+    /// <c>api_retries_exhausted</c> instead of waiting out the CLI's own long retry loop.</summary>
+    /// <value>The default is 3.</value>
+    public int MaxProviderRetries { get; set; } = 3;
+
+    /// <summary>The longest stdout line accepted from the agent; a longer one fails the turn as a protocol error.</summary>
+    /// <value>The default is 8 MiB.</value>
+    public int MaxLineBytes { get; set; } = 8 * 1024 * 1024;
+
+    /// <summary>The parsed <see cref="Family"/>; valid once the options were validated.</summary>
+    public RuntimeFamily RuntimeFamily =>
+        RuntimeFamilyNames.TryParse(Family, out var family)
+            ? family.Value
+            : throw new InvalidOperationException($"Profile '{Name}' has an unknown Family '{Family}'.");
+}

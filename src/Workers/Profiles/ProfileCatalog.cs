@@ -1,0 +1,77 @@
+using Microsoft.Extensions.Options;
+using Workers.Processes;
+
+namespace Workers.Profiles;
+
+/// <summary>The configured profiles, resolved once at start-up.</summary>
+public sealed class ProfileCatalog
+{
+    private readonly Dictionary<string, ResolvedProfile> _profiles;
+
+    public ProfileCatalog(IOptions<WorkersOptions> options)
+        : this(options.Value)
+    {
+    }
+
+    public ProfileCatalog(WorkersOptions options)
+    {
+        DataDirectory = options.DataDirectoryPath;
+        _profiles = new Dictionary<string, ResolvedProfile>(StringComparer.OrdinalIgnoreCase);
+        foreach (var (name, profile) in options.Profiles)
+        {
+            profile.Name = name;
+            _profiles[name] = Resolve(profile, DataDirectory);
+        }
+    }
+
+    public string DataDirectory { get; }
+
+    public IReadOnlyCollection<ResolvedProfile> All => _profiles.Values;
+
+    public bool TryGet(string name, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out ResolvedProfile? profile) =>
+        _profiles.TryGetValue(name, out profile);
+
+    /// <summary>The named profile.</summary>
+    /// <exception cref="KeyNotFoundException">No profile has that name.</exception>
+    public ResolvedProfile Get(string name) =>
+        _profiles.TryGetValue(name, out var profile)
+            ? profile
+            : throw new KeyNotFoundException($"No profile named '{name}'. Known: {string.Join(", ", _profiles.Keys.Order())}.");
+
+    private static ResolvedProfile Resolve(AgentProfile profile, string dataDirectory)
+    {
+        var home = Path.Combine(dataDirectory, "home", profile.Name);
+        Directory.CreateDirectory(home);
+        var workingDirectory = string.IsNullOrWhiteSpace(profile.WorkingDirectory)
+            ? Path.Combine(dataDirectory, "workspaces", profile.Name)
+            : Path.GetFullPath(profile.WorkingDirectory, dataDirectory);
+        Directory.CreateDirectory(workingDirectory);
+        var environment = ChildEnvironment.Build(profile, home);
+
+        string? fileName = null;
+        string? reason = null;
+        string? errno = null;
+        try
+        {
+            fileName = ExecutableResolver.Resolve(profile.Command, environment["PATH"]);
+        }
+        catch (SpawnFailedException ex)
+        {
+            reason = ex.Message;
+            errno = ex.Errno;
+        }
+
+        return new ResolvedProfile
+        {
+            Name = profile.Name,
+            Options = profile,
+            Family = profile.RuntimeFamily,
+            FileName = fileName,
+            UnavailableReason = reason,
+            UnavailableErrno = errno,
+            HomeDirectory = home,
+            DefaultWorkingDirectory = Path.TrimEndingDirectorySeparator(workingDirectory),
+            Environment = environment,
+        };
+    }
+}

@@ -1,0 +1,80 @@
+using Workers.Families;
+using Workers.Profiles;
+using Workers.Turns;
+
+namespace Workers.Running;
+
+/// <summary>Runs the prompt phase of a turn on a connection under the turn's limits: the first-token and turn
+/// timeouts (counted from <c>leased</c>), the producer's deadline and cancellation. A turn that is stopped gets the
+/// family's cancel, then, if it does not end in time, its process killed.</summary>
+public sealed class TurnExecutor(TimeProvider timeProvider)
+{
+    /// <summary>The outcome and whether the process must be retired (it was cancelled, timed out or killed).</summary>
+    public sealed record Execution(TurnOutcome Outcome, bool RetireProcess);
+
+    public async Task<Execution> ExecuteAsync(IAgentConnection connection, TurnContext turn, ProfileTimeouts timeouts,
+        DateTimeOffset? deadline, CancellationToken cancellationToken)
+    {
+        var sinceLeased = timeProvider.GetElapsedTime(turn.Clock.Leased);
+        using var firstTokenTimeout = new CancellationTokenSource(Remaining(timeouts.FirstToken, sinceLeased), timeProvider);
+        using var turnTimeout = new CancellationTokenSource(Remaining(timeouts.Turn, sinceLeased), timeProvider);
+        using var deadlineTimeout = new CancellationTokenSource(
+            deadline is { } d ? Remaining(d - timeProvider.GetUtcNow(), TimeSpan.Zero) : Timeout.InfiniteTimeSpan, timeProvider);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, turnTimeout.Token, deadlineTimeout.Token);
+        using var beforeFirstToken = CancellationTokenSource.CreateLinkedTokenSource(stop.Token, firstTokenTimeout.Token);
+
+        var running = connection.RunTurnAsync(turn, CancellationToken.None);
+        try
+        {
+            await Task.WhenAny(running, turn.FirstToken).WaitAsync(beforeFirstToken.Token);
+            return new Execution(await running.WaitAsync(stop.Token), RetireProcess: false);
+        }
+        catch (OperationCanceledException)
+        {
+            var ended = await StopTurnAsync(connection, running, timeouts);
+            if (cancellationToken.IsCancellationRequested)
+            {
+                // The producer asked: a turn that still finished on its own keeps its real outcome.
+                var outcome = ended is { Status: TurnStatus.Succeeded } ? ended : TurnOutcome.Cancelled("Cancelled by the producer.");
+                return new Execution(outcome, RetireProcess: ended is null);
+            }
+
+            var (reason, message) = deadlineTimeout.IsCancellationRequested
+                ? (FailureReasons.DeadlineExceeded, $"The turn passed its deadline {deadline:O}.")
+                : turnTimeout.IsCancellationRequested
+                    ? (FailureReasons.TurnTimeout, $"The turn passed its limit of {timeouts.Turn} (Timeouts:Turn).")
+                    : (FailureReasons.FirstTokenTimeout, $"No first token within {timeouts.FirstToken} (Timeouts:FirstToken).");
+            return new Execution(TurnOutcome.Failed(reason, message, beforeOutput: !turn.HasOutput), RetireProcess: true);
+        }
+    }
+    /// <summary>Cancels the family's way; kills the process when the agent does not end the turn in time.</summary>
+    private async Task<TurnOutcome?> StopTurnAsync(IAgentConnection connection, Task<TurnOutcome> running, ProfileTimeouts timeouts)
+    {
+        using var cancelTimeout = new CancellationTokenSource(timeouts.Cancel, timeProvider);
+        try
+        {
+            await connection.CancelTurnAsync(cancelTimeout.Token);
+            return await running.WaitAsync(cancelTimeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            await connection.Process.KillAsync();
+            try
+            {
+                await running.WaitAsync(TimeSpan.FromSeconds(5), timeProvider);
+            }
+            catch (TimeoutException)
+            {
+                // The turn's reader is stuck on a process we killed; its outcome no longer matters.
+            }
+
+            return null;
+        }
+    }
+
+    private static TimeSpan Remaining(TimeSpan limit, TimeSpan spent)
+    {
+        var remaining = limit - spent;
+        return remaining > TimeSpan.FromMilliseconds(1) ? remaining : TimeSpan.FromMilliseconds(1);
+    }
+}

@@ -1,0 +1,30 @@
+namespace Workers.Turns;
+
+/// <summary>The failure taxonomy (<c>specs/failures.md</c>): every failed turn carries one of these.</summary>
+public static class FailureReasons
+{
+    // The producer's.
+    public const string Cancelled = "cancelled";
+    public const string BadInput = "bad_input";
+    public const string DeadlineExceeded = "deadline_exceeded";
+
+    // The provider's.
+    public const string Auth = "auth";
+    public const string RateLimit = "rate_limit";
+    public const string Balance = "balance";
+    public const string ProviderError = "provider_error";
+    public const string ApiRetriesExhausted = "api_retries_exhausted";
+
+    // Ours or the agent's.
+    public const string SpawnFailed = "spawn_failed";
+    public const string StartTimeout = "start_timeout";
+    public const string ProtocolError = "protocol_error";
+    public const string ProcessExitBeforeOutput = "process_exit_before_output";
+    public const string ProcessExitMidStream = "process_exit_mid_stream";
+    public const string FirstTokenTimeout = "first_token_timeout";
+    public const string TurnTimeout = "turn_timeout";
+    public const string StaleResume = "stale_resume";
+    public const string WorkerLost = "worker_lost";
+    public const string AgentError = "agent_error";
+    public const string Unclassified = "unclassified";
+}

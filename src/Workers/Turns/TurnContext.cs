@@ -1,0 +1,111 @@
+using System.Text;
+using Workers.Profiles;
+
+namespace Workers.Turns;
+
+/// <summary>One turn as a family driver sees it: what to send, where its events go, and its clock. Events
+/// are numbered here, in the order drivers emit them.</summary>
+public sealed class TurnContext
+{
+    private readonly Lock _lock = new();
+    private readonly StringBuilder _text = new();
+    private readonly ITurnEventSink _sink;
+    private readonly TaskCompletionSource _firstToken = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private long _sequence;
+    private bool _hasOutput;
+
+    public TurnContext(string turnId, string prompt, string workingDirectory, TurnClock clock, ITurnEventSink sink,
+        PermissionPolicy permissions, long firstSequence = 0)
+    {
+        TurnId = turnId;
+        Prompt = prompt;
+        WorkingDirectory = workingDirectory;
+        Clock = clock;
+        Permissions = permissions;
+        _sink = sink;
+        _sequence = firstSequence;
+    }
+
+    public string TurnId { get; }
+
+    /// <summary>The text sent to the agent (the producer's prompt, with the transcript when replayed).</summary>
+    public string Prompt { get; set; }
+
+    public string WorkingDirectory { get; }
+
+    public TurnClock Clock { get; }
+
+    public PermissionPolicy Permissions { get; }
+
+    /// <summary>Completes at the first non-empty model text.</summary>
+    public Task FirstToken => _firstToken.Task;
+
+    /// <summary>The last sequence number given out.</summary>
+    public long LastSequence
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _sequence;
+            }
+        }
+    }
+
+    /// <summary>True once anything of the model's answer (text, thought, tool call) reached the producer: from
+    /// then on the turn cannot be retried on another process without showing the producer a repeat.</summary>
+    public bool HasOutput
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _hasOutput;
+            }
+        }
+    }
+
+    /// <summary>All model text so far.</summary>
+    public string Text
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _text.ToString();
+            }
+        }
+    }
+
+    /// <summary>Numbers and delivers one event.</summary>
+    public void Emit(TurnEvent turnEvent)
+    {
+        lock (_lock)
+        {
+            if (turnEvent is TextDelta or ThoughtDelta or ToolCallEvent or PermissionRequested)
+            {
+                _hasOutput = true;
+            }
+
+            _sink.OnEvent(turnEvent with { Sequence = ++_sequence });
+        }
+    }
+
+    /// <summary>Model text: the first non-empty piece is the first token.</summary>
+    public void EmitText(string text)
+    {
+        if (text.Length == 0)
+        {
+            return;
+        }
+
+        Clock.MarkFirstToken();
+        lock (_lock)
+        {
+            _text.Append(text);
+            Emit(new TextDelta(text));
+        }
+
+        _firstToken.TrySetResult();
+    }
+}

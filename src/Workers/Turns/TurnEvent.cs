@@ -1,0 +1,75 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Workers.Turns;
+
+/// <summary>One event of a turn, in the common model every family driver decodes into. Producers read
+/// these in order; <see cref="Sequence"/> is the turn's own numbering.</summary>
+[JsonPolymorphic(TypeDiscriminatorPropertyName = "type")]
+[JsonDerivedType(typeof(TextDelta), "text_delta")]
+[JsonDerivedType(typeof(ThoughtDelta), "thought_delta")]
+[JsonDerivedType(typeof(ToolCallEvent), "tool_call")]
+[JsonDerivedType(typeof(PermissionRequested), "permission_requested")]
+[JsonDerivedType(typeof(PermissionAnswered), "permission_answered")]
+[JsonDerivedType(typeof(UsageReported), "usage")]
+[JsonDerivedType(typeof(SessionStarted), "session")]
+[JsonDerivedType(typeof(AgentNotice), "notice")]
+[JsonDerivedType(typeof(AttemptStarted), "attempt")]
+[JsonDerivedType(typeof(TurnCompleted), "completed")]
+[JsonDerivedType(typeof(TurnFailed), "failed")]
+[JsonDerivedType(typeof(TurnCancelled), "cancelled")]
+public abstract record TurnEvent
+{
+    /// <summary>The event's position in its turn, from 1; assigned when the event is emitted.</summary>
+    public long Sequence { get; init; }
+
+    /// <summary>True for the event that ends a turn.</summary>
+    [JsonIgnore]
+    public virtual bool IsTerminal => false;
+}
+
+/// <summary>Model text, as the agent streamed it.</summary>
+public sealed record TextDelta(string Text) : TurnEvent;
+
+/// <summary>Model reasoning text (ACP <c>agent_thought_chunk</c>, Claude <c>thinking_delta</c>).</summary>
+public sealed record ThoughtDelta(string Text) : TurnEvent;
+
+/// <summary>A tool call the agent made or updated.</summary>
+public sealed record ToolCallEvent(string ToolCallId, string? Name, string? Kind, string? Status, JsonElement? Input) : TurnEvent;
+
+/// <summary>The agent asked permission for a tool.</summary>
+public sealed record PermissionRequested(string? ToolCallId, string? ToolName, string? Title) : TurnEvent;
+
+/// <summary>The service answered a permission request by policy.</summary>
+public sealed record PermissionAnswered(string? ToolCallId, string Decision, string? OptionId) : TurnEvent;
+
+/// <summary>Token usage as the agent reported it; cache counts feed the prompt-cache hit ratio.</summary>
+public sealed record UsageReported(long? InputTokens, long? OutputTokens, long? CacheReadTokens, long? CacheCreationTokens) : TurnEvent;
+
+/// <summary>The agent session the turn runs in, and how it was obtained.</summary>
+public sealed record SessionStarted(string SessionId, string Session, string Process) : TurnEvent;
+
+/// <summary>Something the service noticed about the agent's output that did not end the turn (a skipped
+/// unparsable line, a provider retry).</summary>
+public sealed record AgentNotice(string Code, string Message) : TurnEvent;
+
+/// <summary>A new attempt of the turn begins (the previous one lost its process or its worker).</summary>
+public sealed record AttemptStarted(int Attempt, string? Reason) : TurnEvent;
+
+/// <summary>The turn succeeded.</summary>
+public sealed record TurnCompleted(string Text, string? StopReason) : TurnEvent
+{
+    public override bool IsTerminal => true;
+}
+
+/// <summary>The turn failed; <see cref="Reason"/> is from the failure taxonomy.</summary>
+public sealed record TurnFailed(string Reason, string Message) : TurnEvent
+{
+    public override bool IsTerminal => true;
+}
+
+/// <summary>The turn was cancelled.</summary>
+public sealed record TurnCancelled(string? Message) : TurnEvent
+{
+    public override bool IsTerminal => true;
+}
