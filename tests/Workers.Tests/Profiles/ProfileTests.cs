@@ -1,0 +1,72 @@
+using Workers.Profiles;
+
+namespace Workers.Tests.Profiles;
+
+public sealed class ProfileTests : IDisposable
+{
+    private readonly string _data = Directory.CreateTempSubdirectory("workers-profile-").FullName;
+
+    public void Dispose() => Directory.Delete(_data, recursive: true);
+
+    private ProfileCatalog Catalog(AgentProfile profile) =>
+        new(new WorkersOptions { DataDirectory = _data, Profiles = { ["p"] = profile } });
+
+    [Fact]
+    public void Catalog_MissingCommand_IsKeptAsUnavailableWithItsErrno()
+    {
+        var profile = Catalog(new AgentProfile { Family = "plain", Command = "no-such-agent-cli" }).Get("p");
+
+        Assert.False(profile.IsAvailable);
+        Assert.Equal("ENOENT", profile.UnavailableErrno);
+    }
+
+    [Fact]
+    public void Catalog_ChildEnvironment_HasAPerProfileHomeAndOnlyTheAllowedVariables()
+    {
+        var profile = Catalog(new AgentProfile { Family = "plain", Command = "/bin/cat", Env = { ["API_TOKEN"] = "s3cret" } }).Get("p");
+
+        Assert.Equal(Path.Combine(_data, "home", "p"), profile.Environment["HOME"]);
+        Assert.Equal("s3cret", profile.Environment["API_TOKEN"]);
+        Assert.All(profile.Environment.Keys, key => Assert.Contains(key, ChildEnvironment.Inherited.Append("HOME").Append("API_TOKEN")));
+        Assert.True(Directory.Exists(profile.DefaultWorkingDirectory));
+    }
+
+    [Fact]
+    public void ResolveWorkingDirectory_OutsideTheAllowedRoots_IsRejected()
+    {
+        var allowed = Directory.CreateDirectory(Path.Combine(_data, "projects", "a")).FullName;
+        var profile = Catalog(new AgentProfile { Family = "plain", Command = "/bin/cat", AllowedWorkingDirectories = [Path.Combine(_data, "projects")] })
+            .Get("p");
+
+        Assert.Equal(allowed, profile.ResolveWorkingDirectory(allowed));
+        Assert.Equal(profile.DefaultWorkingDirectory, profile.ResolveWorkingDirectory(null));
+        Assert.Throws<ArgumentException>(() => profile.ResolveWorkingDirectory("/etc"));
+        Assert.Throws<ArgumentException>(() => profile.ResolveWorkingDirectory(Path.Combine(_data, "projects-evil")));
+        Assert.Throws<ArgumentException>(() => profile.ResolveWorkingDirectory("relative/path"));
+    }
+
+    [Fact]
+    public void Validator_NamesTheSettingAndItsValue()
+    {
+        var options = new WorkersOptions
+        {
+            DataDirectory = _data,
+            Profiles =
+            {
+                ["bad"] = new AgentProfile
+                {
+                    Family = "smoke-signals",
+                    Command = "",
+                    Timeouts = new ProfileTimeouts { FirstToken = TimeSpan.FromMinutes(5), Turn = TimeSpan.FromMinutes(1) },
+                },
+            },
+        };
+
+        var result = new WorkersOptionsValidator().Validate(null, options);
+
+        Assert.True(result.Failed);
+        Assert.Contains(result.Failures!, f => f.Contains("Workers:Profiles:bad:Family 'smoke-signals'", StringComparison.Ordinal));
+        Assert.Contains(result.Failures!, f => f.Contains("Workers:Profiles:bad:Command", StringComparison.Ordinal));
+        Assert.Contains(result.Failures!, f => f.Contains("Timeouts:FirstToken 00:05:00 exceeds Timeouts:Turn 00:01:00", StringComparison.Ordinal));
+    }
+}
