@@ -11,10 +11,9 @@ public sealed class AgentDrivers
 {
     private readonly Dictionary<RuntimeFamily, IAgentDriver> _drivers;
 
-    public AgentDrivers()
-        : this([new ClaudeDriver(), new AcpDriver(), new JsonEventStreamDriver(), new PlainDriver()])
-    {
-    }
+    /// <summary>The drivers of the four families this build supports.</summary>
+    public static IReadOnlyList<IAgentDriver> BuiltIn { get; } =
+        [new ClaudeDriver(), new AcpDriver(), new JsonEventStreamDriver(), new PlainDriver()];
 
     public AgentDrivers(IEnumerable<IAgentDriver> drivers)
     {

@@ -19,6 +19,11 @@ public static class WorkersServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<WorkersOptions>, WorkersOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<ProfileCatalog>();
+        foreach (var driver in AgentDrivers.BuiltIn)
+        {
+            services.TryAddEnumerable(ServiceDescriptor.Singleton(driver));
+        }
+
         services.TryAddSingleton<AgentDrivers>();
         services.TryAddSingleton<SpawnPerTurnRunner>();
         return services;

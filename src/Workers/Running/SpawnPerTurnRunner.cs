@@ -87,26 +87,13 @@ public sealed class SpawnPerTurnRunner(ProfileCatalog profiles, AgentDrivers dri
             SessionOpened? session = null;
             try
             {
-                using (var ready = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
-                {
-                    ready.CancelAfter(profile.Options.Timeouts.Ready);
-                    try
-                    {
-                        await connection.WaitReadyAsync(ready.Token);
-                    }
-                    catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-                    {
-                        throw new TurnFailedException(FailureReasons.StartTimeout,
-                            $"The agent was not ready within {profile.Options.Timeouts.Ready} (Timeouts:Ready).") { BeforeOutput = true };
-                    }
-                }
-
+                await WaitReadyAsync(connection, profile, cancellationToken);
                 if (connection.ReadyTimestamp is { } readyAt)
                 {
                     turn.Clock.MarkCliReady(readyAt);
                 }
 
-                session = await connection.OpenSessionAsync(new SessionRequest(resumeId, turn.WorkingDirectory), turn, cancellationToken);
+                session = await OpenSessionAsync(connection, profile, turn, new SessionRequest(resumeId, turn.WorkingDirectory), cancellationToken);
                 if (session.Kind == StartKinds.New && request.Transcript is { Count: > 0 } transcript && turn.Prompt == request.Prompt)
                 {
                     // The conversation goes on in a new session: replay what the agent cannot remember.
@@ -137,6 +124,39 @@ public sealed class SpawnPerTurnRunner(ProfileCatalog profiles, AgentDrivers dri
         }
     }
 
+    private async Task WaitReadyAsync(IAgentConnection connection, ResolvedProfile profile, CancellationToken cancellationToken)
+    {
+        using var ready = new CancellationTokenSource(profile.Options.Timeouts.Ready, timeProvider);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, ready.Token);
+        try
+        {
+            await connection.WaitReadyAsync(linked.Token);
+        }
+        catch (OperationCanceledException) when (ready.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            throw new TurnFailedException(FailureReasons.StartTimeout,
+                $"The agent was not ready within {profile.Options.Timeouts.Ready} (Timeouts:Ready).") { BeforeOutput = true };
+        }
+    }
+
+    /// <summary>Opening the session is part of the wait for the first token, so it is bounded by the same limit.</summary>
+    private async Task<SessionOpened> OpenSessionAsync(IAgentConnection connection, ResolvedProfile profile, TurnContext turn,
+        SessionRequest request, CancellationToken cancellationToken)
+    {
+        var remaining = profile.Options.Timeouts.FirstToken - timeProvider.GetElapsedTime(turn.Clock.Leased);
+        using var firstToken = new CancellationTokenSource(remaining > TimeSpan.Zero ? remaining : TimeSpan.FromMilliseconds(1), timeProvider);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, firstToken.Token);
+        try
+        {
+            return await connection.OpenSessionAsync(request, turn, linked.Token);
+        }
+        catch (OperationCanceledException) when (firstToken.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            throw new TurnFailedException(FailureReasons.FirstTokenTimeout,
+                $"The session was not open within {profile.Options.Timeouts.FirstToken} (Timeouts:FirstToken).") { BeforeOutput = true };
+        }
+    }
+
     private static string? TailIfFailed(TurnOutcome outcome, IAgentConnection connection) =>
         outcome.Status == TurnStatus.Failed ? connection.Process.Stderr.Read() : null;
 
@@ -160,7 +180,7 @@ public sealed class SpawnPerTurnRunner(ProfileCatalog profiles, AgentDrivers dri
             Message = outcome.Message,
             Text = turn.Text,
             StopReason = outcome.StopReason,
-            Usage = outcome.Usage,
+            Usage = outcome.Usage?.ToUsage(),
             SessionId = session?.SessionId,
             Process = StartKinds.Cold,
             Session = session?.Kind,

@@ -31,19 +31,22 @@ public sealed class TurnExecutor(TimeProvider timeProvider)
         }
         catch (OperationCanceledException)
         {
+            // Name the limit that fired now: stopping the turn takes time, and later limits fire meanwhile.
+            var (reason, message) = cancellationToken.IsCancellationRequested
+                ? (FailureReasons.Cancelled, "Cancelled by the producer.")
+                : deadlineTimeout.IsCancellationRequested
+                    ? (FailureReasons.DeadlineExceeded, $"The turn passed its deadline {deadline:O}.")
+                    : turnTimeout.IsCancellationRequested
+                        ? (FailureReasons.TurnTimeout, $"The turn passed its limit of {timeouts.Turn} (Timeouts:Turn).")
+                        : (FailureReasons.FirstTokenTimeout, $"No first token within {timeouts.FirstToken} (Timeouts:FirstToken).");
             var ended = await StopTurnAsync(connection, running, timeouts);
-            if (cancellationToken.IsCancellationRequested)
+            if (reason == FailureReasons.Cancelled)
             {
                 // The producer asked: a turn that still finished on its own keeps its real outcome.
-                var outcome = ended is { Status: TurnStatus.Succeeded } ? ended : TurnOutcome.Cancelled("Cancelled by the producer.");
+                var outcome = ended is { Status: TurnStatus.Succeeded } ? ended : TurnOutcome.Cancelled(message);
                 return new Execution(outcome, RetireProcess: ended is null);
             }
 
-            var (reason, message) = deadlineTimeout.IsCancellationRequested
-                ? (FailureReasons.DeadlineExceeded, $"The turn passed its deadline {deadline:O}.")
-                : turnTimeout.IsCancellationRequested
-                    ? (FailureReasons.TurnTimeout, $"The turn passed its limit of {timeouts.Turn} (Timeouts:Turn).")
-                    : (FailureReasons.FirstTokenTimeout, $"No first token within {timeouts.FirstToken} (Timeouts:FirstToken).");
             return new Execution(TurnOutcome.Failed(reason, message, beforeOutput: !turn.HasOutput), RetireProcess: true);
         }
     }

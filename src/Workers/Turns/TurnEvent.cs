@@ -25,7 +25,7 @@ public abstract record TurnEvent
 
     /// <summary>True for the event that ends a turn.</summary>
     [JsonIgnore]
-    public virtual bool IsTerminal => false;
+    public bool IsTerminal => this is TurnCompleted or TurnFailed or TurnCancelled;
 }
 
 /// <summary>Model text, as the agent streamed it.</summary>
@@ -44,7 +44,10 @@ public sealed record PermissionRequested(string? ToolCallId, string? ToolName, s
 public sealed record PermissionAnswered(string? ToolCallId, string Decision, string? OptionId) : TurnEvent;
 
 /// <summary>Token usage as the agent reported it; cache counts feed the prompt-cache hit ratio.</summary>
-public sealed record UsageReported(long? InputTokens, long? OutputTokens, long? CacheReadTokens, long? CacheCreationTokens) : TurnEvent;
+public sealed record UsageReported(long? InputTokens, long? OutputTokens, long? CacheReadTokens, long? CacheCreationTokens) : TurnEvent
+{
+    public TokenUsage ToUsage() => new(InputTokens, OutputTokens, CacheReadTokens, CacheCreationTokens);
+}
 
 /// <summary>The agent session the turn runs in, and how it was obtained.</summary>
 public sealed record SessionStarted(string SessionId, string Session, string Process) : TurnEvent;
@@ -57,19 +60,10 @@ public sealed record AgentNotice(string Code, string Message) : TurnEvent;
 public sealed record AttemptStarted(int Attempt, string? Reason) : TurnEvent;
 
 /// <summary>The turn succeeded.</summary>
-public sealed record TurnCompleted(string Text, string? StopReason) : TurnEvent
-{
-    public override bool IsTerminal => true;
-}
+public sealed record TurnCompleted(string Text, string? StopReason) : TurnEvent;
 
 /// <summary>The turn failed; <see cref="Reason"/> is from the failure taxonomy.</summary>
-public sealed record TurnFailed(string Reason, string Message) : TurnEvent
-{
-    public override bool IsTerminal => true;
-}
+public sealed record TurnFailed(string Reason, string Message) : TurnEvent;
 
 /// <summary>The turn was cancelled.</summary>
-public sealed record TurnCancelled(string? Message) : TurnEvent
-{
-    public override bool IsTerminal => true;
-}
+public sealed record TurnCancelled(string? Message) : TurnEvent;

@@ -1,5 +1,3 @@
-using System.Text.Json.Serialization;
-
 namespace Workers.Turns;
 
 /// <summary>The record of a finished turn: outcome, the rung that served it, and every timing segment.</summary>
@@ -11,7 +9,6 @@ public sealed record TurnResult
 
     public required string Family { get; init; }
 
-    [JsonConverter(typeof(JsonStringEnumConverter<TurnStatus>))]
     public required TurnStatus Status { get; init; }
 
     /// <summary>The failure taxonomy's reason when not succeeded.</summary>
@@ -23,7 +20,7 @@ public sealed record TurnResult
 
     public string? StopReason { get; init; }
 
-    public UsageReported? Usage { get; init; }
+    public TokenUsage? Usage { get; init; }
 
     /// <summary>The agent session the turn ran in: what a later turn resumes.</summary>
     public string? SessionId { get; init; }

@@ -45,7 +45,7 @@ public sealed partial class AcpConnection : IAgentConnection
         {
             NewLine = NewLineDelimitedMessageHandler.NewLineStyle.Lf,
         };
-        _rpc = new JsonRpc(handler)
+        _rpc = new AcpJsonRpc(handler)
         {
             // ACP cancels a turn with the `session/cancel` notification, not `$/cancelRequest`.
             CancellationStrategy = null,
@@ -181,7 +181,7 @@ public sealed partial class AcpConnection : IAgentConnection
             await InvokeAsync(method, arguments, cancellationToken);
         }
         catch (TurnFailedException ex) when (ex.InnerException is RemoteInvocationException remote
-            && (remote.ErrorCode == StaleSessionPatterns.AcpResourceNotFound || StaleSessionPatterns.IsStale(remote.Message + " " + remote.ErrorData)))
+            && (remote.ErrorCode == StaleSessionPatterns.AcpResourceNotFound || StaleSessionPatterns.IsStale(AcpJsonRpc.Describe(remote))))
         {
             throw new StaleSessionException(sessionId, $"The agent rejected {method} of session {sessionId}: {remote.Message}");
         }
@@ -222,7 +222,7 @@ public sealed partial class AcpConnection : IAgentConnection
         }
         catch (RemoteInvocationException ex)
         {
-            var detail = $"{ex.Message} {ex.ErrorData}".Trim();
+            var detail = AcpJsonRpc.Describe(ex);
             var reason = ex.ErrorCode == -32000 ? FailureReasons.Auth : ProviderErrorClassifier.FromText(detail);
             return TurnOutcome.Failed(reason == FailureReasons.Unclassified ? FailureReasons.AgentError : reason,
                 $"The agent answered the prompt with error {ex.ErrorCode}: {detail}", beforeOutput: !turn.HasOutput);
@@ -308,7 +308,7 @@ public sealed partial class AcpConnection : IAgentConnection
         catch (RemoteInvocationException ex)
         {
             var reason = ex.ErrorCode == -32000 ? FailureReasons.Auth : FailureReasons.AgentError;
-            throw new TurnFailedException(reason, $"The agent answered {method} with error {ex.ErrorCode}: {ex.Message} {ex.ErrorData}".TrimEnd(), ex)
+            throw new TurnFailedException(reason, $"The agent answered {method} with error {ex.ErrorCode}: {AcpJsonRpc.Describe(ex)}", ex)
             {
                 BeforeOutput = true,
             };

@@ -43,11 +43,7 @@ public sealed class PlainConnection : StdioConnection
 
     protected override void OnChunk(string text) => ActiveTurn?.EmitText(text);
 
-    protected override TurnOutcome OutcomeOnExit(TurnContext turn, AgentExit? exit) => exit switch
-    {
-        { ExitCode: 0 } => TurnOutcome.Succeeded("end_turn", null),
-        { Signal: null } => TurnOutcome.Failed(FailureReasons.AgentError,
-            $"The agent exited with code {exit.ExitCode}. {StderrSummary()}", beforeOutput: !turn.HasOutput),
-        _ => base.OutcomeOnExit(turn, exit),
-    };
+    /// <summary>Exit 0 is the end of a plain turn; any other exit is a failure before or after output.</summary>
+    protected override TurnOutcome OutcomeOnExit(TurnContext turn, AgentExit? exit) =>
+        exit is { ExitCode: 0 } ? TurnOutcome.Succeeded("end_turn", null) : base.OutcomeOnExit(turn, exit);
 }

@@ -1,0 +1,20 @@
+namespace Workers.SimAgent;
+
+/// <summary>The injectable faults; their effect in each mode is described in specs/simagent.md.</summary>
+internal enum FaultKind
+{
+    Crash,
+    Hang,
+    Garbage,
+    HalfJson,
+    Oversized,
+    StderrFlood,
+    IgnoreEof,
+    IgnoreSigterm,
+    UnknownSession,
+    Exit,
+    Permission,
+    ModelError,
+    ApiRetry,
+    EmptyFirstChunk,
+}

@@ -1,0 +1,61 @@
+using System.Diagnostics.CodeAnalysis;
+
+namespace Workers.SimAgent;
+
+/// <summary>
+/// The faults in force: those from knobs and environment apply to the whole process, and a turn adds its prompt directives
+/// on top (<see cref="With"/>). When a kind appears twice, the first one wins, so process faults beat directives.
+/// </summary>
+internal sealed class FaultPlan
+{
+    private readonly Fault[] _faults;
+
+    private FaultPlan(Fault[] faults) => _faults = faults;
+
+    public static FaultPlan None { get; } = new([]);
+
+    /// <summary>Parses fault specs; each may itself be a comma-separated list.</summary>
+    public static bool TryParse(IEnumerable<string> specs, [NotNullWhen(true)] out FaultPlan? plan, [NotNullWhen(false)] out string? error)
+    {
+        var faults = new List<Fault>();
+        foreach (var spec in specs)
+        {
+            foreach (var item in spec.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            {
+                if (!Fault.TryParse(item, out var fault, out error))
+                {
+                    plan = null;
+                    return false;
+                }
+
+                faults.Add(fault);
+            }
+        }
+
+        plan = new FaultPlan([.. faults]);
+        error = null;
+        return true;
+    }
+
+    public FaultPlan With(IReadOnlyList<Fault> more) => more.Count == 0 ? this : new FaultPlan([.. _faults, .. more]);
+
+    public bool Has(FaultKind kind) => Find(kind) is not null;
+
+    public bool CrashesAt(FaultStage stage) => _faults.Any(f => f.Kind == FaultKind.Crash && f.Stage == stage);
+
+    public bool HangsAt(FaultStage stage) => _faults.Any(f => f.Kind == FaultKind.Hang && f.Stage == stage);
+
+    public int? ExitCode => Find(FaultKind.Exit)?.Amount;
+
+    public int? OversizedBytes => Find(FaultKind.Oversized)?.Amount;
+
+    public int? StderrFloodBytes => Find(FaultKind.StderrFlood)?.Amount;
+
+    public int? ApiRetries => Find(FaultKind.ApiRetry)?.Amount;
+
+    /// <summary>How the model call fails, if it does: <c>api-retry</c> ends as a server error once the retries are spent.</summary>
+    public ModelErrorKind? ModelError =>
+        Find(FaultKind.ModelError)?.Error ?? (Has(FaultKind.ApiRetry) ? ModelErrorKind.Server : null);
+
+    private Fault? Find(FaultKind kind) => Array.Find(_faults, f => f.Kind == kind);
+}

@@ -1,0 +1,61 @@
+using System.Text.RegularExpressions;
+
+namespace Workers.SimAgent;
+
+/// <summary>
+/// The <c>[[sim:&lt;item&gt;]]</c> tokens a test can put in a prompt to steer one turn: a fault (<c>[[sim:crash:mid-stream]]</c>) or
+/// a knob override (<c>[[sim:tokens=3]]</c>). They are removed before the prompt is echoed, so the reply stays predictable.
+/// </summary>
+internal sealed partial class PromptDirectives
+{
+    private PromptDirectives(string cleanText, List<Fault> faults, List<KeyValuePair<string, string>> overrides, List<string> problems)
+    {
+        CleanText = cleanText;
+        Faults = faults;
+        Overrides = overrides;
+        Problems = problems;
+    }
+
+    /// <summary>The prompt with every directive removed.</summary>
+    public string CleanText { get; }
+
+    public IReadOnlyList<Fault> Faults { get; }
+
+    /// <summary>Knob overrides in prompt order (<c>name=value</c>); a later one for the same knob wins.</summary>
+    public IReadOnlyList<KeyValuePair<string, string>> Overrides { get; }
+
+    /// <summary>Items that could not be understood; they are reported on stderr and otherwise ignored.</summary>
+    public IReadOnlyList<string> Problems { get; }
+
+    public static PromptDirectives Parse(string prompt)
+    {
+        var faults = new List<Fault>();
+        var overrides = new List<KeyValuePair<string, string>>();
+        var problems = new List<string>();
+        foreach (Match match in Directive().Matches(prompt))
+        {
+            var items = match.Groups["items"].Value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            foreach (var item in items)
+            {
+                var equals = item.IndexOf('=', StringComparison.Ordinal);
+                if (equals > 0)
+                {
+                    overrides.Add(new(item[..equals], item[(equals + 1)..]));
+                }
+                else if (Fault.TryParse(item, out var fault, out var error))
+                {
+                    faults.Add(fault);
+                }
+                else
+                {
+                    problems.Add(error);
+                }
+            }
+        }
+
+        return new PromptDirectives(Directive().Replace(prompt, string.Empty), faults, overrides, problems);
+    }
+
+    [GeneratedRegex(@"\[\[sim:(?<items>.*?)\]\]", RegexOptions.Singleline)]
+    private static partial Regex Directive();
+}

@@ -1,0 +1,112 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using Workers.Families;
+using Workers.Processes;
+using Workers.Profiles;
+using Workers.Running;
+using Workers.Turns;
+
+namespace Workers.IntegrationTests.Support;
+
+/// <summary>A data directory, simulated-agent profiles and a runner for one test; on dispose it checks that
+/// every process the test started is gone.</summary>
+public sealed class SimHarness : IAsyncDisposable
+{
+    private readonly Dictionary<string, AgentProfile> _profiles = new(StringComparer.OrdinalIgnoreCase);
+    private ProfileCatalog? _catalog;
+
+    public SimHarness()
+    {
+        DataDirectory = Directory.CreateTempSubdirectory("workers-it-").FullName;
+    }
+
+    public string DataDirectory { get; }
+
+    /// <summary>Tags every process this harness starts.</summary>
+    public string Marker { get; } = Guid.NewGuid().ToString("N");
+
+    public TimeProvider TimeProvider { get; } = TimeProvider.System;
+
+    public static string SimAgentPath => Path.Combine(AppContext.BaseDirectory, "Workers.SimAgent");
+
+    /// <summary>Adds a profile named after <paramref name="family"/> (or <paramref name="name"/>) with quick default latencies.</summary>
+    public AgentProfile AddProfile(string family, IDictionary<string, string>? env = null, string? name = null, Action<AgentProfile>? configure = null)
+    {
+        var profile = new AgentProfile
+        {
+            Family = family,
+            Command = SimAgentPath,
+            Args = [.. SimFamily.Args(family)],
+            Env = new Dictionary<string, string>
+            {
+                [ProcessLeaks.MarkerVariable] = Marker,
+                ["SIM_STARTUP_MS"] = "20",
+                ["SIM_FIRST_TOKEN_MS"] = "20",
+                ["SIM_TOKENS"] = "8",
+            },
+            Timeouts = new ProfileTimeouts
+            {
+                Ready = TimeSpan.FromSeconds(15),
+                FirstToken = TimeSpan.FromSeconds(15),
+                Turn = TimeSpan.FromSeconds(30),
+                Cancel = TimeSpan.FromSeconds(3),
+                GracefulStop = TimeSpan.FromSeconds(1),
+            },
+            Permissions = new PermissionPolicy { Allow = ["edit", "Write"] },
+        };
+        foreach (var (key, value) in env ?? new Dictionary<string, string>())
+        {
+            profile.Env[key] = value;
+        }
+
+        configure?.Invoke(profile);
+        _profiles[name ?? family] = profile;
+        _catalog = null;
+        return profile;
+    }
+
+    public ProfileCatalog Catalog => _catalog ??= new ProfileCatalog(new WorkersOptions { DataDirectory = DataDirectory, Profiles = _profiles });
+
+    public SpawnPerTurnRunner Runner() => new(Catalog, new AgentDrivers(AgentDrivers.BuiltIn), TimeProvider, NullLoggerFactory.Instance);
+
+    public Task<TurnResult> RunAsync(string profile, string prompt, EventCollector? events = null, string? resume = null,
+        IReadOnlyList<TranscriptMessage>? transcript = null, CancellationToken cancellationToken = default) =>
+        Runner().RunAsync(new TurnRequest { Profile = profile, Prompt = prompt, ResumeSessionId = resume, Transcript = transcript },
+            events ?? new EventCollector(), cancellationToken);
+
+    /// <summary>Launches a process of <paramref name="profile"/> and attaches its family's connection.</summary>
+    public IAgentConnection Launch(string profile, LaunchRequest? request = null)
+    {
+        var resolved = Catalog.Get(profile);
+        var driver = new AgentDrivers(AgentDrivers.BuiltIn).For(resolved.Family);
+        var launch = request ?? new LaunchRequest(resolved.DefaultWorkingDirectory);
+        var process = AgentProcess.Start(driver.BuildLaunch(resolved, launch), TimeProvider, NullLogger.Instance);
+        return driver.Attach(process, resolved, launch, TimeProvider, NullLogger.Instance);
+    }
+
+    public TurnContext NewTurn(string profile, string prompt, ITurnEventSink sink)
+    {
+        var resolved = Catalog.Get(profile);
+        var clock = new TurnClock(TimeProvider);
+        clock.MarkLeased();
+        return new TurnContext(Guid.NewGuid().ToString("N"), prompt, resolved.DefaultWorkingDirectory, clock, sink, resolved.Options.Permissions);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            await ProcessLeaks.AssertNoneLeftAsync(Marker, TimeSpan.FromSeconds(10));
+        }
+        finally
+        {
+            try
+            {
+                Directory.Delete(DataDirectory, recursive: true);
+            }
+            catch (IOException)
+            {
+                // A process that just died may still be writing; leave it to the OS temp cleaner.
+            }
+        }
+    }
+}
