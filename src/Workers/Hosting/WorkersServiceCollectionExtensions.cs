@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Workers.Families;
+using Workers.Processes;
 using Workers.Profiles;
 using Workers.Running;
 
@@ -26,6 +27,12 @@ public static class WorkersServiceCollectionExtensions
 
         services.TryAddSingleton<AgentDrivers>();
         services.TryAddSingleton<SpawnPerTurnRunner>();
+        services.TryAddSingleton<OrphanWatchdog>();
+        services.TryAddSingleton(sp => new ChildProcessLedger(sp.GetRequiredService<ProfileCatalog>().DataDirectory,
+            sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<ChildProcessLedger>>()));
+        services.TryAddSingleton(sp => new AgentLauncher(sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<Microsoft.Extensions.Logging.ILoggerFactory>(), sp.GetRequiredService<OrphanWatchdog>(),
+            sp.GetRequiredService<ChildProcessLedger>()));
         return services;
     }
 }

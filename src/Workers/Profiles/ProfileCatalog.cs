@@ -38,6 +38,14 @@ public sealed class ProfileCatalog
             ? profile
             : throw new KeyNotFoundException($"No profile named '{name}'. Known: {string.Join(", ", _profiles.Keys.Order())}.");
 
+    private static string SettingsDigest(AgentProfile profile)
+    {
+        var text = string.Join('\n', new[] { profile.Family, profile.Command, profile.Model ?? "" }
+            .Concat(profile.Args)
+            .Concat(profile.Env.OrderBy(e => e.Key, StringComparer.Ordinal).Select(e => $"{e.Key}={e.Value}")));
+        return Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text)))[..16];
+    }
+
     private static ResolvedProfile Resolve(AgentProfile profile, string dataDirectory)
     {
         var home = Path.Combine(dataDirectory, "home", profile.Name);
@@ -72,6 +80,7 @@ public sealed class ProfileCatalog
             HomeDirectory = home,
             DefaultWorkingDirectory = Path.TrimEndingDirectorySeparator(workingDirectory),
             Environment = environment,
+            Digest = SettingsDigest(profile),
         };
     }
 }

@@ -28,6 +28,10 @@ public sealed class ResolvedProfile
 
     public bool IsAvailable => FileName is not null;
 
+    /// <summary>A hash of the settings a live session depends on (command, args, env, model, family): a session
+    /// opened under other settings is not reused live.</summary>
+    public required string Digest { get; init; }
+
     public string FamilyName => Family.ToName();
 
     /// <summary>The turn's working directory: the profile default, or a directory the profile allows.</summary>

@@ -36,6 +36,7 @@ public sealed class WorkersOptionsValidator : IValidateOptions<WorkersOptions>
             CheckPositive(errors, $"{prefix}:Timeouts:Turn", profile.Timeouts.Turn);
             CheckPositive(errors, $"{prefix}:Timeouts:Cancel", profile.Timeouts.Cancel);
             CheckPositive(errors, $"{prefix}:Timeouts:GracefulStop", profile.Timeouts.GracefulStop);
+            ValidatePool(errors, prefix + ":Pool", profile.Pool);
             if (profile.Timeouts.FirstToken > profile.Timeouts.Turn)
             {
                 errors.Add($"{prefix}:Timeouts:FirstToken {profile.Timeouts.FirstToken} exceeds Timeouts:Turn {profile.Timeouts.Turn}.");
@@ -43,6 +44,81 @@ public sealed class WorkersOptionsValidator : IValidateOptions<WorkersOptions>
         }
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
+    private static void ValidatePool(List<string> errors, string prefix, Pooling.PoolOptions pool)
+    {
+        if (pool.MinReady < 0)
+        {
+            errors.Add($"{prefix}:MinReady {pool.MinReady} must not be negative.");
+        }
+
+        if (pool.MaxReady < pool.MinReady)
+        {
+            errors.Add($"{prefix}:MaxReady {pool.MaxReady} is below MinReady {pool.MinReady}.");
+        }
+
+        if (pool.MaxProcesses < 1 || pool.MaxProcesses < pool.MaxReady)
+        {
+            errors.Add($"{prefix}:MaxProcesses {pool.MaxProcesses} must be at least 1 and at least MaxReady {pool.MaxReady}.");
+        }
+
+        if (pool.MaxTurnsPerProcess < 1)
+        {
+            errors.Add($"{prefix}:MaxTurnsPerProcess {pool.MaxTurnsPerProcess} must be at least 1.");
+        }
+
+        if (pool.MaxConcurrentStarts < 1)
+        {
+            errors.Add($"{prefix}:MaxConcurrentStarts {pool.MaxConcurrentStarts} must be at least 1.");
+        }
+
+        if (pool.MaxAttempts < 1)
+        {
+            errors.Add($"{prefix}:MaxAttempts {pool.MaxAttempts} must be at least 1.");
+        }
+
+        if (pool.LifetimeJitter is < 0 or >= 1)
+        {
+            errors.Add($"{prefix}:LifetimeJitter {pool.LifetimeJitter} must be in [0, 1).");
+        }
+
+        if (pool.Adaptive.SafetyFactor <= 0)
+        {
+            errors.Add($"{prefix}:Adaptive:SafetyFactor {pool.Adaptive.SafetyFactor} must be positive.");
+        }
+
+        CheckPositive(errors, $"{prefix}:MaxLifetime", pool.MaxLifetime);
+        CheckPositive(errors, $"{prefix}:SessionIdleTtl", pool.SessionIdleTtl);
+        CheckPositive(errors, $"{prefix}:StartTimeout", pool.StartTimeout);
+        CheckPositive(errors, $"{prefix}:LeaseTimeout", pool.LeaseTimeout);
+        CheckPositive(errors, $"{prefix}:StartBackoff", pool.StartBackoff);
+        CheckPositive(errors, $"{prefix}:Adaptive:RateWindow", pool.Adaptive.RateWindow);
+        foreach (var schedule in pool.Schedules)
+        {
+            if (!IsValidCron(schedule.Cron))
+            {
+                errors.Add($"{prefix}:Schedules cron '{schedule.Cron}' is not a valid Quartz cron expression.");
+            }
+
+            if (schedule.MinReady < 0 || schedule.MinReady > pool.MaxReady)
+            {
+                errors.Add($"{prefix}:Schedules '{schedule.Cron}' MinReady {schedule.MinReady} must be within [0, MaxReady {pool.MaxReady}].");
+            }
+        }
+    }
+
+    private static bool IsValidCron(string expression)
+    {
+        try
+        {
+            _ = new Quartz.CronExpression(expression);
+            return true;
+        }
+        catch (FormatException)
+        {
+            return false;
+        }
     }
 
     private static void CheckPositive(List<string> errors, string setting, TimeSpan value)

@@ -18,6 +18,7 @@ public static class FailureReasons
     // Ours or the agent's.
     public const string SpawnFailed = "spawn_failed";
     public const string StartTimeout = "start_timeout";
+    public const string LeaseTimeout = "lease_timeout";
     public const string ProtocolError = "protocol_error";
     public const string ProcessExitBeforeOutput = "process_exit_before_output";
     public const string ProcessExitMidStream = "process_exit_mid_stream";

@@ -1,8 +1,10 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Workers.Families;
 using Workers.Processes;
+using Workers.Pooling;
 using Workers.Profiles;
 using Workers.Running;
+using Workers.Sessions;
 using Workers.Turns;
 
 namespace Workers.IntegrationTests.Support;
@@ -66,7 +68,22 @@ public sealed class SimHarness : IAsyncDisposable
 
     public ProfileCatalog Catalog => _catalog ??= new ProfileCatalog(new WorkersOptions { DataDirectory = DataDirectory, Profiles = _profiles });
 
-    public SpawnPerTurnRunner Runner() => new(Catalog, new AgentDrivers(AgentDrivers.BuiltIn), TimeProvider, NullLoggerFactory.Instance);
+    public AgentLauncher Launcher => new(TimeProvider, NullLoggerFactory.Instance);
+
+    public SpawnPerTurnRunner Runner() => new(Catalog, new AgentDrivers(AgentDrivers.BuiltIn), Launcher, TimeProvider, NullLoggerFactory.Instance);
+
+    /// <summary>Pools for every profile added so far, with a session store in the data directory; disposed with the harness.</summary>
+    public PoolHarness Pools()
+    {
+        var pools = new PoolRegistry(Catalog, new AgentDrivers(AgentDrivers.BuiltIn), Launcher, TimeProvider, NullLoggerFactory.Instance);
+        var store = new JsonFileConversationSessionStore(Path.Combine(DataDirectory, "sessions.json"));
+        var sessions = new SessionRegistry(store, pools);
+        var harness = new PoolHarness(pools, sessions, new PooledTurnRunner(Catalog, pools, sessions, TimeProvider));
+        _pools.Add(harness);
+        return harness;
+    }
+
+    private readonly List<PoolHarness> _pools = [];
 
     public Task<TurnResult> RunAsync(string profile, string prompt, EventCollector? events = null, string? resume = null,
         IReadOnlyList<TranscriptMessage>? transcript = null, CancellationToken cancellationToken = default) =>
@@ -93,6 +110,11 @@ public sealed class SimHarness : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        foreach (var pools in _pools)
+        {
+            await pools.Registry.DisposeAsync();
+        }
+
         try
         {
             await ProcessLeaks.AssertNoneLeftAsync(Marker, TimeSpan.FromSeconds(10));

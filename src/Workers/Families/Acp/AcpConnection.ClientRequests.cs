@@ -81,6 +81,11 @@ public sealed partial class AcpConnection
             throw new LocalRpcException($"File '{path}' does not exist.") { ErrorCode = Turns.StaleSessionPatterns.AcpResourceNotFound };
         }
 
+        if (parameters.Long("line") is null && parameters.Long("limit") is null)
+        {
+            return Answer(new JsonObject { ["content"] = File.ReadAllText(path) });
+        }
+
         var lines = File.ReadAllLines(path).AsEnumerable();
         if (parameters.Long("line") is { } line and > 1)
         {
@@ -118,7 +123,15 @@ public sealed partial class AcpConnection
             throw new LocalRpcException($"'{path}' is outside the session's working directory.") { ErrorCode = InvalidParams };
         }
 
-        return Path.GetFullPath(path);
+        // Compare real paths, so a symlink inside the directory cannot lead outside it.
+        var full = Path.GetFullPath(path);
+        var real = RealPath.Resolve(File.Exists(full) ? full : Path.GetDirectoryName(full)!);
+        if (real is not null && !PathContainment.IsWithin(real, RealPath.Resolve(root) ?? root))
+        {
+            throw new LocalRpcException($"'{path}' resolves outside the session's working directory.") { ErrorCode = InvalidParams };
+        }
+
+        return full;
     }
 
     private static JsonElement Answer(JsonObject answer) => JsonSerializer.SerializeToElement(answer);

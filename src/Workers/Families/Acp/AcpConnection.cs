@@ -158,10 +158,23 @@ public sealed partial class AcpConnection : IAgentConnection
         if (previous is not null && previous != SessionId && capabilities.CloseSession)
         {
             // The process changes hands: free the old session in the agent (it stays resumable).
-            _ = _rpc.NotifyWithParameterObjectAsync("session/close", new { sessionId = previous });
+            _ = CloseSessionAsync(previous);
         }
 
         return opened;
+    }
+
+    /// <summary><c>session/close</c> is a request; its answer (or error) does not matter to the turn.</summary>
+    private async Task CloseSessionAsync(string sessionId)
+    {
+        try
+        {
+            await _rpc.InvokeWithParameterObjectAsync<JsonElement>("session/close", new { sessionId }, CancellationToken.None);
+        }
+        catch (Exception ex) when (ex is RemoteInvocationException or ConnectionLostException or ObjectDisposedException)
+        {
+            // The agent keeps the session in memory a while longer; it stays resumable either way.
+        }
     }
 
     private string? ChooseResumeMethod(AcpAgentCapabilities capabilities) => _profile.Options.Resume switch
@@ -307,7 +320,8 @@ public sealed partial class AcpConnection : IAgentConnection
         }
         catch (RemoteInvocationException ex)
         {
-            var reason = ex.ErrorCode == -32000 ? FailureReasons.Auth : FailureReasons.AgentError;
+            var byText = ProviderErrorClassifier.FromText(AcpJsonRpc.Describe(ex));
+            var reason = ex.ErrorCode == -32000 ? FailureReasons.Auth : byText == FailureReasons.Unclassified ? FailureReasons.AgentError : byText;
             throw new TurnFailedException(reason, $"The agent answered {method} with error {ex.ErrorCode}: {AcpJsonRpc.Describe(ex)}", ex)
             {
                 BeforeOutput = true,

@@ -1,0 +1,141 @@
+namespace Workers.Pooling;
+
+/// <summary>What the reaper, operators and shutdown do to a pool.</summary>
+public sealed partial class AgentPool
+{
+    /// <summary>Retires bound sessions idle past <c>SessionIdleTtl</c> and idle processes past their lifetime or turn
+    /// count, then refills. Called by the reaper job; returns how many processes it retired.</summary>
+    public int Reap()
+    {
+        var now = _timeProvider.GetTimestamp();
+        var retired = new List<(PooledProcess Process, string Reason)>();
+        lock (_lock)
+        {
+            foreach (var process in _processes.ToList())
+            {
+                string? reason = process.State switch
+                {
+                    PoolProcessState.Bound when _timeProvider.GetElapsedTime(process.LastUsed, now) >= Options.SessionIdleTtl => RetireReason.Idle,
+                    PoolProcessState.Ready or PoolProcessState.Bound when IsExpired_NeedsLock(process) => RetireReason.Lifetime,
+                    PoolProcessState.Ready or PoolProcessState.Bound when process.Connection.TurnsServed >= Options.MaxTurnsPerProcess => RetireReason.Recycled,
+                    _ => null,
+                };
+                if (reason is not null && Retire_NeedsLock(process, reason))
+                {
+                    retired.Add((process, reason));
+                }
+            }
+        }
+
+        foreach (var (process, reason) in retired)
+        {
+            AfterRetire(process, reason);
+        }
+
+        Replenish();
+        return retired.Count;
+    }
+
+    /// <summary>Replaces every process with a fresh one: idle ones now, leased ones when their turn ends (e.g. after
+    /// a CLI upgrade). Bound sessions stay resumable. Returns how many were retired at once.</summary>
+    public int Drain()
+    {
+        var retired = new List<PooledProcess>();
+        lock (_lock)
+        {
+            foreach (var process in _processes.ToList())
+            {
+                if (process.State is PoolProcessState.Ready or PoolProcessState.Bound)
+                {
+                    if (Retire_NeedsLock(process, RetireReason.Drained))
+                    {
+                        retired.Add(process);
+                    }
+                }
+                else
+                {
+                    process.RetireWhenReleased = true;
+                }
+            }
+        }
+
+        foreach (var process in retired)
+        {
+            AfterRetire(process, RetireReason.Drained);
+        }
+
+        Replenish();
+        return retired.Count;
+    }
+
+    /// <summary>A consistent view of the pool for the status page.</summary>
+    public PoolSnapshot Snapshot()
+    {
+        var now = _timeProvider.GetUtcNow();
+        lock (_lock)
+        {
+            var processes = _processes
+                .Select(p => new PoolProcessSnapshot(p.Id, p.ProcessId, p.State, now - p.StartedAt, p.Connection.TurnsServed, p.Conversation is not null,
+                    p.Warmup))
+                .ToList();
+            return new PoolSnapshot(Name, Profile.FamilyName, processes, _reservedSlots, CurrentTarget, EffectiveMinReady, Options.MaxReady,
+                Options.MaxProcesses, _bound.Count, Volatile.Read(ref _waiters), Target.ArrivalRate, Counters.Read());
+        }
+    }
+
+    /// <summary>Stops taking turns, waits up to <paramref name="drainDeadline"/> for running turns, then stops every
+    /// process (stdin EOF, SIGTERM, SIGKILL to each group) in parallel.</summary>
+    public async Task StopAsync(TimeSpan drainDeadline)
+    {
+        lock (_lock)
+        {
+            _draining = true;
+        }
+
+        _ready.Writer.TryComplete();
+        var started = _timeProvider.GetTimestamp();
+        while (_timeProvider.GetElapsedTime(started) < drainDeadline && HasLeased())
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(50), _timeProvider);
+        }
+
+        List<PooledProcess> all;
+        lock (_lock)
+        {
+            all = [.. _processes];
+        }
+
+        foreach (var process in all)
+        {
+            Retire(process, RetireReason.Shutdown);
+        }
+
+        Task[] stopping;
+        lock (_lock)
+        {
+            stopping = [.. _stopping];
+        }
+
+        await Task.WhenAll(stopping);
+    }
+
+    private bool HasLeased()
+    {
+        lock (_lock)
+        {
+            return _processes.Exists(p => p.State == PoolProcessState.Leased);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Volatile.Read(ref _disposed) == 1)
+        {
+            return;
+        }
+
+        await StopAsync(TimeSpan.Zero);
+        Interlocked.Exchange(ref _disposed, 1);
+        await _startBackoffTimer.DisposeAsync();
+    }
+}

@@ -1,0 +1,127 @@
+namespace Workers.Pooling;
+
+/// <summary>Keeping the ready target: driven by leases and exits (every lease, release and exit calls
+/// <see cref="Replenish"/>), not by a timer. A failed start backs off exponentially; only the backoff uses a timer.</summary>
+public sealed partial class AgentPool
+{
+    private readonly ITimer _startBackoffTimer;
+    private int _consecutiveStartFailures;
+    private long _nextStartAllowed;
+
+    /// <summary>Starts processes until ready + starting reaches the target, within the start and capacity limits.</summary>
+    public void Replenish()
+    {
+        if (Volatile.Read(ref _disposed) == 1)
+        {
+            return;
+        }
+
+        var target = Target.Evaluate(EffectiveMinReady, Options.MaxReady, Options.Adaptive);
+        var starts = 0;
+        lock (_lock)
+        {
+            if (_draining)
+            {
+                return;
+            }
+
+            var now = _timeProvider.GetTimestamp();
+            if (_nextStartAllowed > now)
+            {
+                return;
+            }
+
+            while (_readyCount + _startingForPool < target
+                && _startingForPool < Options.MaxConcurrentStarts
+                && TryReserveSlot_NeedsLock())
+            {
+                _startingForPool++;
+                starts++;
+            }
+        }
+
+        for (var i = 0; i < starts; i++)
+        {
+            _ = StartForPoolAsync();
+        }
+    }
+
+    /// <summary>The target the pool fills to now.</summary>
+    public int CurrentTarget => Target.Evaluate(EffectiveMinReady, Options.MaxReady, Options.Adaptive);
+
+    private async Task StartForPoolAsync()
+    {
+        PooledProcess? process = null;
+        var started = _timeProvider.GetTimestamp();
+        try
+        {
+            process = Launch(PoolLaunch(), forTurn: false);
+            using var timeout = new CancellationTokenSource(Options.StartTimeout, _timeProvider);
+            try
+            {
+                await process.Connection.WaitReadyAsync(timeout.Token);
+                await PreopenAsync(process, timeout.Token);
+            }
+            catch (OperationCanceledException) when (timeout.IsCancellationRequested)
+            {
+                throw new TimeoutException($"Not ready within {Options.StartTimeout} (Pool:StartTimeout).");
+            }
+
+            var warmup = _timeProvider.GetElapsedTime(started);
+            process.Warmup = warmup;
+            Target.RecordWarmup(warmup);
+            bool ready;
+            lock (_lock)
+            {
+                _startingForPool--;
+                _consecutiveStartFailures = 0;
+                ready = process.State == PoolProcessState.Starting;
+                if (ready)
+                {
+                    process.State = PoolProcessState.Ready;
+                    _readyCount++;
+                    _ready.Writer.TryWrite(process);
+                }
+            }
+
+            ProcessStartCompleted?.Invoke(warmup, "ready");
+            Log.Ready(_logger, Name, process.Id, process.ProcessId, warmup.TotalMilliseconds);
+        }
+        catch (Exception ex)
+        {
+            var reason = ex is TimeoutException ? RetireReason.StartTimeout : RetireReason.StartFailed;
+            TimeSpan backoff;
+            lock (_lock)
+            {
+                _startingForPool--;
+                if (process is null)
+                {
+                    _reservedSlots--;
+                }
+
+                _consecutiveStartFailures++;
+                var exponent = Math.Min(_consecutiveStartFailures - 1, 16);
+                backoff = TimeSpan.FromTicks(Math.Min(Options.StartBackoff.Ticks << exponent, Options.StartBackoffMax.Ticks));
+                _nextStartAllowed = _timeProvider.GetTimestamp() + (long)(backoff.TotalSeconds * _timeProvider.TimestampFrequency);
+            }
+
+            Counters.StartFailed();
+            ProcessStartCompleted?.Invoke(_timeProvider.GetElapsedTime(started), reason);
+            Log.StartFailed(_logger, Name, reason, backoff.TotalSeconds, ex.Message);
+            if (process is not null)
+            {
+                Retire(process, reason);
+            }
+            else
+            {
+                _ready.Writer.TryWrite(null);
+            }
+
+            // Not a tight respawn loop: the next start waits out the backoff.
+            _startBackoffTimer.Change(backoff, Timeout.InfiniteTimeSpan);
+            return;
+        }
+
+        Replenish();
+    }
+}

@@ -1,0 +1,220 @@
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using Workers.Families;
+using Workers.Processes;
+using Workers.Profiles;
+
+namespace Workers.Pooling;
+
+/// <summary>The warm processes of one profile (<c>specs/pool.md</c>). Ready processes wait in a channel whose
+/// readers are served first come, first served; everything else (states, bindings, capacity) is a small state
+/// machine under one lock. A <c>null</c> in the channel is a wake-up: capacity was freed, so a waiting turn
+/// should try again (the Npgsql pool's trick against lost wake-ups).</summary>
+public sealed partial class AgentPool : IAsyncDisposable
+{
+    private readonly Lock _lock = new();
+    private readonly Channel<PooledProcess?> _ready = Channel.CreateUnbounded<PooledProcess?>();
+    private readonly List<PooledProcess> _processes = [];
+    private readonly Dictionary<string, PooledProcess> _bound = new(StringComparer.Ordinal);
+    private readonly List<Task> _stopping = [];
+    private readonly AgentLauncher _launcher;
+    private readonly TimeProvider _timeProvider;
+    private readonly ILogger _logger;
+    private long _nextId;
+    private int _reservedSlots;
+    private int _startingForPool;
+    private int _readyCount;
+    private int _waiters;
+    private bool _draining;
+    private int _disposed;
+
+    public AgentPool(ResolvedProfile profile, IAgentDriver driver, AgentLauncher launcher, TimeProvider timeProvider, ILogger logger)
+    {
+        Profile = profile;
+        Driver = driver;
+        _launcher = launcher;
+        _timeProvider = timeProvider;
+        _logger = logger;
+        Target = new PrewarmTarget(timeProvider, profile.Options.Pool.MinReady);
+        _startBackoffTimer = timeProvider.CreateTimer(_ => Replenish(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+    }
+
+    public ResolvedProfile Profile { get; }
+
+    public IAgentDriver Driver { get; }
+
+    public PoolOptions Options => Profile.Options.Pool;
+
+    public PrewarmTarget Target { get; }
+
+    public string Name => Profile.Name;
+
+    /// <summary>Counts since start, for the status page and the metrics.</summary>
+    public PoolCounters Counters { get; } = new();
+
+    /// <summary>Raised (outside the lock) when a process leaves the pool, with its reason.</summary>
+    public event Action<PooledProcess, string>? ProcessRetired;
+
+    /// <summary>Raised when a pool-started process became ready, with its warm-up time; or failed to start.</summary>
+    public event Action<TimeSpan, string>? ProcessStartCompleted;
+
+    /// <summary>A cron schedule's override of <c>MinReady</c>, if one is in force.</summary>
+    public int? MinReadyOverride { get; private set; }
+
+    /// <summary>The minimum the pool keeps ready now.</summary>
+    public int EffectiveMinReady => Math.Min(MinReadyOverride ?? Options.MinReady, Options.MaxReady);
+
+    /// <summary>Sets or clears the scheduled <c>MinReady</c> and refills to it.</summary>
+    public void SetMinReadyOverride(int? minReady)
+    {
+        MinReadyOverride = minReady;
+        Replenish();
+    }
+
+    /// <summary>Starts filling the pool to its ready target.</summary>
+    public void Start() => Replenish();
+
+    /// <summary>Waits until the pool holds <paramref name="count"/> ready processes (or the token fires).</summary>
+    public async Task WaitForReadyAsync(int count, CancellationToken cancellationToken)
+    {
+        while (ReadyCount < count)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(20), _timeProvider, cancellationToken);
+        }
+    }
+
+    public int ReadyCount
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _readyCount;
+            }
+        }
+    }
+
+    /// <summary>Spawns a process of this pool and puts it under the pool's bookkeeping (state Starting).</summary>
+    /// <exception cref="SpawnFailedException">The executable could not be started.</exception>
+    private PooledProcess Launch(LaunchRequest launch, bool forTurn)
+    {
+        var process = _launcher.Start(Driver.BuildLaunch(Profile, launch));
+        var connection = Driver.Attach(process, Profile, launch, _timeProvider, _logger);
+        var jitter = Options.LifetimeJitter * Random.Shared.NextDouble();
+        var pooled = new PooledProcess(Interlocked.Increment(ref _nextId), connection, launch, Options.MaxLifetime * (1 - jitter), forTurn);
+        lock (_lock)
+        {
+            _reservedSlots--;
+            _processes.Add(pooled);
+        }
+
+        process.Exited.ContinueWith(_ => OnExited(pooled), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        Counters.Spawned();
+        return pooled;
+    }
+
+    /// <summary>The launch of a pooled (refill) process: the profile's default directory, and for Claude a preassigned
+    /// session id so the process's session exists before any turn asks for it.</summary>
+    private LaunchRequest PoolLaunch() => new(
+        Profile.DefaultWorkingDirectory,
+        PresetSessionId: Profile.Family == RuntimeFamily.ClaudeStreamJson ? Guid.NewGuid().ToString() : null);
+
+    /// <summary>Takes a capacity slot for a process about to be launched.</summary>
+    private bool TryReserveSlot_NeedsLock()
+    {
+        if (_processes.Count + _reservedSlots >= Options.MaxProcesses)
+        {
+            return false;
+        }
+
+        _reservedSlots++;
+        return true;
+    }
+
+    private void OnExited(PooledProcess process)
+    {
+        bool retire;
+        lock (_lock)
+        {
+            // A leased process's turn sees the exit itself and releases it; a starting one fails its start.
+            retire = process.State is PoolProcessState.Ready or PoolProcessState.Bound;
+        }
+
+        if (retire)
+        {
+            Retire(process, RetireReason.Crashed);
+            Replenish();
+        }
+    }
+
+    /// <summary>Takes the process out of the pool and stops it in the background.</summary>
+    private void Retire(PooledProcess process, string reason)
+    {
+        lock (_lock)
+        {
+            if (!Retire_NeedsLock(process, reason))
+            {
+                return;
+            }
+        }
+
+        AfterRetire(process, reason);
+    }
+
+    private bool Retire_NeedsLock(PooledProcess process, string reason)
+    {
+        if (process.State == PoolProcessState.Retired)
+        {
+            return false;
+        }
+
+        if (process.State == PoolProcessState.Ready)
+        {
+            _readyCount--;
+        }
+
+        if (process.Conversation is { } conversation && _bound.TryGetValue(conversation, out var bound) && ReferenceEquals(bound, process))
+        {
+            _bound.Remove(conversation);
+        }
+
+        process.State = PoolProcessState.Retired;
+        process.RetireReason = reason;
+        _processes.Remove(process);
+        return true;
+    }
+
+    private void AfterRetire(PooledProcess process, string reason)
+    {
+        Log.Retired(_logger, Name, process.Id, process.ProcessId, reason);
+        Counters.Retired(reason);
+        // A slot is free: a turn waiting for capacity may now start a process.
+        _ready.Writer.TryWrite(null);
+        var stop = StopAsync(process, reason);
+        lock (_lock)
+        {
+            _stopping.RemoveAll(t => t.IsCompleted);
+            _stopping.Add(stop);
+        }
+
+        ProcessRetired?.Invoke(process, reason);
+    }
+
+    private async Task StopAsync(PooledProcess process, string reason)
+    {
+        try
+        {
+            if (reason == RetireReason.Killed)
+            {
+                // A SIGSTOPped process ignores EOF and SIGTERM until continued: kill it outright.
+                await process.Connection.Process.KillAsync();
+            }
+
+            await process.Connection.DisposeAsync();
+        }
+        catch (Exception ex)
+        {
+            Log.StopFailed(_logger, Name, process.ProcessId, ex);
+        }
+    }
+}

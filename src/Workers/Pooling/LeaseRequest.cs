@@ -1,0 +1,8 @@
+namespace Workers.Pooling;
+
+/// <summary>What a turn asks of a pool.</summary>
+/// <param name="ConversationId">The conversation, whose bound process is reused when it still matches.</param>
+/// <param name="ResumeSessionId">The conversation's known agent session.</param>
+/// <param name="WorkingDirectory">The turn's working directory.</param>
+/// <param name="Digest">The profile's settings digest: a bound session opened under other settings is not reused.</param>
+public sealed record LeaseRequest(string? ConversationId, string? ResumeSessionId, string WorkingDirectory, string Digest);

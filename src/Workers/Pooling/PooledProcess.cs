@@ -1,0 +1,59 @@
+using Workers.Families;
+using Workers.Processes;
+
+namespace Workers.Pooling;
+
+/// <summary>One process of a pool with its bookkeeping. State fields change only under the pool's lock.</summary>
+public sealed class PooledProcess
+{
+    internal PooledProcess(long id, IAgentConnection connection, LaunchRequest launch, TimeSpan lifetime, bool forTurn)
+    {
+        Id = id;
+        Connection = connection;
+        Launch = launch;
+        Lifetime = lifetime;
+        ForTurn = forTurn;
+    }
+
+    /// <summary>The pool's own number for the process (stable in logs, unlike reused pids).</summary>
+    public long Id { get; }
+
+    public IAgentConnection Connection { get; }
+
+    public LaunchRequest Launch { get; }
+
+    public int ProcessId => Connection.Process.ProcessId;
+
+    public long SpawnedTimestamp => Connection.Process.SpawnedTimestamp;
+
+    public DateTimeOffset StartedAt => Connection.Process.StartedAt;
+
+    /// <summary>This process's lifetime: <c>MaxLifetime</c> less its jitter.</summary>
+    public TimeSpan Lifetime { get; }
+
+    /// <summary>True when spawned for a waiting turn (a cold start), false when spawned to refill the pool.</summary>
+    public bool ForTurn { get; }
+
+    public PoolProcessState State { get; internal set; } = PoolProcessState.Starting;
+
+    /// <summary>Spawn to ready, when the process was warmed by the pool.</summary>
+    public TimeSpan? Warmup { get; internal set; }
+
+    /// <summary>The conversation whose live session the process holds.</summary>
+    public string? Conversation { get; internal set; }
+
+    /// <summary>The settings digest the bound session was opened under.</summary>
+    public string? Digest { get; internal set; }
+
+    /// <summary>When the process last finished a turn (monotonic).</summary>
+    public long LastUsed { get; internal set; }
+
+    /// <summary>Why it was retired.</summary>
+    public string? RetireReason { get; internal set; }
+
+    /// <summary>Set when the pool wants the process retired at the end of its current turn.</summary>
+    internal bool RetireWhenReleased { get; set; }
+
+    /// <summary>True while the process can take a turn: alive, runnable (not SIGSTOPped), protocol intact.</summary>
+    public bool IsUsable => !Connection.Process.HasExited && Connection.CanServeAnotherTurn && ProcessLiveness.IsRunnable(ProcessId);
+}

@@ -1,0 +1,38 @@
+namespace Workers.Pooling;
+
+/// <summary>Why a pooled process left the pool: the label of the process-exit counter.</summary>
+public static class RetireReason
+{
+    /// <summary>Served <c>MaxTurnsPerProcess</c> turns, or its family serves one turn per process.</summary>
+    public const string Recycled = "recycled";
+
+    /// <summary>Lived past its (jittered) <c>MaxLifetime</c>.</summary>
+    public const string Lifetime = "lifetime";
+
+    /// <summary>Its conversation's session stayed idle past <c>SessionIdleTtl</c>.</summary>
+    public const string Idle = "idle";
+
+    /// <summary>Released as the least recently used bound session to make room.</summary>
+    public const string Evicted = "evicted";
+
+    /// <summary>Exited on its own.</summary>
+    public const string Crashed = "crashed";
+
+    /// <summary>Found stopped (SIGSTOP) or gone when leased.</summary>
+    public const string Killed = "killed";
+
+    public const string StartTimeout = "start_timeout";
+
+    public const string StartFailed = "start_failed";
+
+    /// <summary>Its turn failed, was cancelled or timed out: its stream is not trusted again.</summary>
+    public const string TurnFailed = "turn_failed";
+
+    /// <summary>Recycled on an operator's request (drain).</summary>
+    public const string Drained = "drained";
+
+    public const string Shutdown = "shutdown";
+
+    /// <summary>Its conversation was deleted.</summary>
+    public const string Forgotten = "forgotten";
+}

@@ -1,0 +1,133 @@
+using Workers.Families;
+using Workers.Pooling;
+using Workers.Processes;
+using Workers.Profiles;
+using Workers.Sessions;
+using Workers.Turns;
+
+namespace Workers.Running;
+
+/// <summary>Runs a turn on the lease ladder (<c>specs/pool.md</c>): the conversation's live process, a ready one,
+/// or a cold spawn; a stale session is cleared and the turn re-run on a new session with the transcript; a process
+/// that fails before the turn's first event is replaced and the turn retried (bounded by <c>MaxAttempts</c>).</summary>
+public sealed class PooledTurnRunner(ProfileCatalog profiles, PoolRegistry pools, SessionRegistry sessions, TimeProvider timeProvider)
+{
+    private static readonly HashSet<string> RetryableBeforeOutput =
+        [FailureReasons.ProcessExitBeforeOutput, FailureReasons.ProtocolError, FailureReasons.StartTimeout];
+
+    private readonly TurnAttempt _attempt = new(timeProvider);
+
+    public async Task<TurnResult> RunAsync(TurnRequest request, ITurnEventSink sink, CancellationToken cancellationToken, long firstSequence = 0)
+    {
+        var clock = new TurnClock(timeProvider, request.EnqueuedAt);
+        if (TurnRecords.Validate(request, profiles, out var profile, out var workingDirectory) is { } rejection)
+        {
+            return TurnRecords.Rejected(request, clock, sink, profile?.FamilyName ?? "", rejection);
+        }
+
+        var turn = new TurnContext(request.Id, request.Prompt, workingDirectory, clock, sink, profile!.Options.Permissions, firstSequence);
+        if (!pools.TryGet(profile.Name, out var pool))
+        {
+            return Failed(request, profile, turn, FailureReasons.SpawnFailed, $"{profile.UnavailableErrno}: {profile.UnavailableReason}");
+        }
+
+        var conversation = request.ConversationId;
+        var resumeId = request.ResumeSessionId;
+        if (resumeId is null && conversation is not null)
+        {
+            resumeId = (await sessions.FindAsync(conversation, profile.Name, cancellationToken))?.AgentSessionId;
+        }
+
+        // A conversation with a known session is a continued one, whether or not the producer said so.
+        request = request with { Continued = request.Continued ?? (resumeId is not null || request.IsContinued) };
+        string? fallback = null;
+        if (profile.Options.Resume == ResumeMode.None && resumeId is not null)
+        {
+            // A live session may still be reused; a new process never resumes, it replays the transcript.
+            fallback = "the profile never resumes (Resume=none)";
+        }
+
+        var staleRetried = false;
+        for (var attempt = 1; ; attempt++)
+        {
+            PoolLease lease;
+            try
+            {
+                var leaseResume = profile.Options.Resume == ResumeMode.None ? null : resumeId;
+                lease = await pool.LeaseAsync(new LeaseRequest(conversation, leaseResume, workingDirectory, profile.Digest), cancellationToken);
+            }
+            catch (PoolExhaustedException ex)
+            {
+                return Failed(request, profile, turn, FailureReasons.LeaseTimeout, ex.Message, attempt);
+            }
+            catch (SpawnFailedException ex)
+            {
+                return Failed(request, profile, turn, FailureReasons.SpawnFailed, $"{ex.Errno}: {ex.Message}", attempt);
+            }
+            catch (ObjectDisposedException)
+            {
+                return Failed(request, profile, turn, FailureReasons.WorkerLost, "The worker is shutting down.", attempt);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                var cancelled = new TurnAttempt.Result(TurnOutcome.Cancelled("Cancelled while waiting for a process."), null, false, null);
+                return TurnRecords.Finish(request, profile, turn, cancelled, StartKinds.Cold, fallback, attempt, null);
+            }
+
+            if (attempt == 1)
+            {
+                clock.MarkLeased();
+            }
+
+            clock.MarkSpawned(lease.Process.SpawnedTimestamp);
+            fallback ??= lease.FallbackReason;
+            var sessionResume = lease.FromBinding ? lease.Process.Connection.SessionId
+                : profile.Options.Resume == ResumeMode.None ? null
+                : resumeId;
+            var result = await _attempt.RunAsync(lease.Process.Connection, profile, turn, request, sessionResume, lease.ProcessKind, cancellationToken);
+            var sessionId = result.Session?.SessionId;
+            var bind = result.Outcome.Status == TurnStatus.Succeeded && conversation is not null && sessionId is not null;
+            pool.Release(lease, bind ? conversation : null, profile.Digest, result.RetireProcess);
+
+            if (result.Stale && !staleRetried)
+            {
+                // Recognised before any retry rule: forget the id, start over on a new session with the transcript.
+                staleRetried = true;
+                turn.Emit(new AgentNotice("stale_resume", result.Outcome.Message ?? "The agent no longer knows the session."));
+                fallback = $"stale session {resumeId}";
+                if (conversation is not null)
+                {
+                    await sessions.ClearStaleAsync(conversation, cancellationToken);
+                }
+
+                resumeId = null;
+                turn.Prompt = TranscriptPrompt.Render(request.Transcript ?? [], request.Prompt);
+                clock.ResetForRetry();
+                continue;
+            }
+
+            if (result.Outcome is { Status: TurnStatus.Failed, BeforeOutput: true } failed && RetryableBeforeOutput.Contains(failed.Reason!)
+                && attempt < pool.Options.MaxAttempts && !turn.HasOutput)
+            {
+                turn.Emit(new AgentNotice("process_retry",
+                    $"Attempt {attempt} lost its process before any output ({failed.Reason}); retrying on another process."));
+                clock.ResetForRetry();
+                continue;
+            }
+
+            if (bind)
+            {
+                await sessions.RecordAsync(new ConversationSession(conversation!, profile.Name, sessionId!, workingDirectory, timeProvider.GetUtcNow()),
+                    cancellationToken);
+            }
+
+            return TurnRecords.Finish(request, profile, turn, result, lease.ProcessKind, fallback, attempt, lease.Process.ProcessId);
+        }
+    }
+
+    private static TurnResult Failed(TurnRequest request, ResolvedProfile profile, TurnContext turn, string reason, string message, int attempts = 1)
+    {
+        var failed = new TurnAttempt.Result(TurnOutcome.Failed(reason, message, beforeOutput: true), null, false, null);
+        return TurnRecords.Finish(request, profile, turn, failed, StartKinds.Cold, null, attempts, null);
+    }
+}
