@@ -69,4 +69,20 @@ public sealed class ProfileTests : IDisposable
         Assert.Contains(result.Failures!, f => f.Contains("Workers:Profiles:bad:Command", StringComparison.Ordinal));
         Assert.Contains(result.Failures!, f => f.Contains("Timeouts:FirstToken 00:05:00 exceeds Timeouts:Turn 00:01:00", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public void Validator_PoolSizesOutOfOrder_NameTheSettings()
+    {
+        var profile = new AgentProfile { Family = "plain", Command = "/bin/cat" };
+        profile.Pool.MinReady = 5;
+        profile.Pool.MaxReady = 2;
+        profile.Pool.MaxProcesses = 1;
+        profile.Pool.Schedules.Add(new Workers.Pooling.PoolSchedule { Cron = "not cron", MinReady = 1 });
+
+        var result = new WorkersOptionsValidator().Validate(null, new WorkersOptions { DataDirectory = _data, Profiles = { ["p"] = profile } });
+
+        Assert.Contains(result.Failures!, f => f == "Workers:Profiles:p:Pool:MaxReady 2 is below MinReady 5.");
+        Assert.Contains(result.Failures!, f => f.StartsWith("Workers:Profiles:p:Pool:MaxProcesses 1", StringComparison.Ordinal));
+        Assert.Contains(result.Failures!, f => f.Contains("cron 'not cron'", StringComparison.Ordinal));
+    }
 }
