@@ -1,17 +1,35 @@
+using System.Diagnostics;
+
 namespace Workers.SimAgent;
 
-/// <summary>The simulated work of the latency model, on <see cref="TimeProvider.System"/>.</summary>
+/// <summary>The simulated work of the latency model. A timer alone overshoots by a millisecond or more, which would
+/// blur what the benchmarks measure on our side; so the timer covers all but the last stretch and a yielding spin
+/// finishes on time (the spin costs at most that stretch of CPU per delay).</summary>
 internal static class SimDelay
 {
+    private static readonly TimeSpan SpinStretch = TimeSpan.FromMilliseconds(2);
+
     /// <summary>Waits <paramref name="milliseconds"/>; zero costs nothing, not even a timer, so the default latencies stay exact.</summary>
-    public static Task MsAsync(double milliseconds, CancellationToken cancellationToken)
+    public static async Task MsAsync(double milliseconds, CancellationToken cancellationToken)
     {
         if (milliseconds <= 0)
         {
-            return cancellationToken.IsCancellationRequested ? Task.FromCanceled(cancellationToken) : Task.CompletedTask;
+            cancellationToken.ThrowIfCancellationRequested();
+            return;
         }
 
-        return Task.Delay(TimeSpan.FromMilliseconds(milliseconds), TimeProvider.System, cancellationToken);
+        var started = Stopwatch.GetTimestamp();
+        var total = TimeSpan.FromMilliseconds(milliseconds);
+        if (total > SpinStretch)
+        {
+            await Task.Delay(total - SpinStretch, TimeProvider.System, cancellationToken);
+        }
+
+        while (Stopwatch.GetElapsedTime(started) < total)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            Thread.Yield();
+        }
     }
 
     /// <summary>Never completes; the process then lives until it is killed (or stdin EOF ends it, where the mode does that).</summary>

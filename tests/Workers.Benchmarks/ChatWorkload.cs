@@ -1,0 +1,35 @@
+using Workers.Turns;
+
+namespace Workers.Benchmarks;
+
+/// <summary>Several conversations of several turns, started a little apart, each turn sent some "reading time" after
+/// the previous answer: how a chat product loads its workers.</summary>
+internal sealed record ChatWorkload(int Conversations, int TurnsPerConversation, TimeSpan ArrivalSpacing, TimeSpan ThinkTime)
+{
+    /// <summary>Runs the workload; <paramref name="runTurn"/> gets the conversation, the turn index and the previous
+    /// turn's result (null for the first).</summary>
+    public async Task<IReadOnlyList<TurnResult>> RunAsync(Func<string, int, TurnResult?, Task<TurnResult>> runTurn)
+    {
+        var results = new List<TurnResult>();
+        var conversations = Enumerable.Range(0, Conversations).Select(async c =>
+        {
+            await Task.Delay(ArrivalSpacing * c);
+            TurnResult? previous = null;
+            var conversation = $"bench-{Guid.NewGuid():N}";
+            for (var turn = 0; turn < TurnsPerConversation; turn++)
+            {
+                previous = await runTurn(conversation, turn, previous);
+                lock (results)
+                {
+                    results.Add(previous);
+                }
+
+                await Task.Delay(ThinkTime);
+            }
+        });
+        await Task.WhenAll(conversations);
+        return results;
+    }
+
+    public static string Prompt(int turn) => $"Turn {turn + 1}: please look at the failing test in src and explain what broke and how to fix it.";
+}
