@@ -1,0 +1,62 @@
+using Workers.Sessions;
+
+namespace Workers.Store;
+
+/// <summary>The durable queue of turns, their events and run records, and the conversations' agent session ids.
+/// SQLite is the default; a PostgreSQL implementation must pass the same contract tests
+/// (<c>tests/Workers.IntegrationTests/Store/TurnStoreContractTests.cs</c>).</summary>
+/// <remarks>
+/// Semantics: per-conversation FIFO (a turn is claimable only when every earlier turn of its conversation is terminal);
+/// at most one running turn per conversation; a claim takes a lease that heartbeats renew; a running turn whose lease
+/// expired is claimed again as attempt n+1, up to <see cref="ClaimRequest.MaxAttempts"/>, after which it fails with
+/// <c>worker_lost</c>; writes under a lost lease throw <see cref="LeaseLostException"/>; failed and cancelled turns do
+/// not block later turns of their conversation.
+/// </remarks>
+public interface ITurnStore : IConversationSessionStore
+{
+    /// <summary>Creates or upgrades the schema.</summary>
+    Task InitializeAsync(CancellationToken cancellationToken);
+
+    /// <summary>Adds a queued turn at the end of its conversation, or finds the same turn enqueued before.</summary>
+    Task<(EnqueueOutcome Outcome, StoredTurn Turn)> EnqueueAsync(NewTurn turn, CancellationToken cancellationToken);
+
+    Task<StoredTurn?> GetTurnAsync(string turnId, CancellationToken cancellationToken);
+
+    /// <summary>The conversation's turns in order.</summary>
+    Task<IReadOnlyList<StoredTurn>> ListConversationAsync(string conversationId, CancellationToken cancellationToken);
+
+    /// <summary>Claims the next turn the worker can run (see remarks), or null.</summary>
+    Task<ClaimedTurn?> ClaimAsync(ClaimRequest request, DateTimeOffset now, CancellationToken cancellationToken);
+
+    /// <summary>Extends the lease; false when it is no longer held.</summary>
+    Task<bool> RenewAsync(TurnLease lease, DateTimeOffset expiresAt, CancellationToken cancellationToken);
+
+    /// <summary>Appends events under the lease, in one transaction.</summary>
+    /// <exception cref="LeaseLostException">The lease is no longer held.</exception>
+    Task AppendEventsAsync(TurnLease lease, IReadOnlyList<StoredEvent> events, CancellationToken cancellationToken);
+
+    /// <summary>Ends the turn under the lease: state, reason, result record, terminal event, and its run record.</summary>
+    /// <exception cref="LeaseLostException">The lease is no longer held.</exception>
+    Task CompleteAsync(TurnLease lease, TurnCompletion completion, RunRecord run, DateTimeOffset now, CancellationToken cancellationToken);
+
+    /// <summary>Events after <paramref name="afterSequence"/>, in order, at most <paramref name="max"/>.</summary>
+    Task<IReadOnlyList<StoredEvent>> ReadEventsAsync(string turnId, long afterSequence, int max, CancellationToken cancellationToken);
+
+    /// <summary>Cancels a queued turn at once (with its terminal event), or flags a running one for its worker.</summary>
+    Task<CancelOutcome> RequestCancelAsync(string turnId, StoredEvent terminalEvent, string result, DateTimeOffset now,
+        CancellationToken cancellationToken);
+
+    /// <summary>Expires every lease held by <paramref name="owner"/>'s earlier runs now (a restarted worker takes its turns
+    /// back at once instead of waiting for expiry). With <paramref name="owner"/> null, every lease.</summary>
+    Task<int> ExpireLeasesAsync(string? owner, DateTimeOffset now, CancellationToken cancellationToken);
+
+    Task<IReadOnlyList<RunRecord>> ListRunsAsync(string turnId, CancellationToken cancellationToken);
+
+    Task<QueueStats> GetQueueStatsAsync(CancellationToken cancellationToken);
+
+    /// <summary>Deletes terminal turns finished before <paramref name="cutoff"/> with their events and runs; returns how many turns.</summary>
+    Task<int> ApplyRetentionAsync(DateTimeOffset cutoff, CancellationToken cancellationToken);
+
+    /// <summary>True when the store answers.</summary>
+    Task<bool> PingAsync(CancellationToken cancellationToken);
+}
