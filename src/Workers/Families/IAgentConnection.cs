@@ -17,6 +17,9 @@ public interface IAgentConnection : IAsyncDisposable
     /// <summary>The working directory of <see cref="SessionId"/>.</summary>
     string? SessionWorkingDirectory { get; }
 
+    /// <summary>Raised when the agent reports its CLI version.</summary>
+    event Action<string>? VersionReported;
+
     /// <summary>Turns this process has run.</summary>
     int TurnsServed { get; }
 

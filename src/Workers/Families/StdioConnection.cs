@@ -42,6 +42,16 @@ public abstract partial class StdioConnection : IAgentConnection
 
     public int TurnsServed => Volatile.Read(ref _turnsServed);
 
+    public event Action<string>? VersionReported;
+
+    protected void ReportVersion(string? version)
+    {
+        if (!string.IsNullOrEmpty(version))
+        {
+            VersionReported?.Invoke(version);
+        }
+    }
+
     /// <summary>True once the process broke its protocol (an oversized line): it is not given another turn.</summary>
     protected bool IsBroken { get; private set; }
 

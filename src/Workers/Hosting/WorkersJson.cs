@@ -3,7 +3,8 @@ using System.Text.Json.Serialization;
 
 namespace Workers.Hosting;
 
-/// <summary>The JSON shape of everything Workers prints or serves: snake_case names, enums as strings, no nulls.</summary>
+/// <summary>The JSON shape of everything Workers prints or serves: camelCase names (timing segments keep their metric
+/// names, e.g. <c>cli_ready</c>), enums as lower-case strings, no nulls.</summary>
 public static class WorkersJson
 {
     public static JsonSerializerOptions Options { get; } = Create();
@@ -12,7 +13,6 @@ public static class WorkersJson
     {
         var options = new JsonSerializerOptions(JsonSerializerDefaults.Web)
         {
-            PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
             DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
         };
         options.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower));

@@ -361,6 +361,15 @@ public sealed partial class AgentPool
         Replenish();
     }
 
+    /// <summary>The conversations whose live session is bound to a process of this pool.</summary>
+    public IReadOnlyCollection<string> BoundConversations()
+    {
+        lock (_lock)
+        {
+            return [.. _bound.Keys];
+        }
+    }
+
     /// <summary>Frees a conversation's bound process (its session stays resumable from the durable record).</summary>
     public void ForgetConversation(string conversation)
     {

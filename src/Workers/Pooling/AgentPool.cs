@@ -58,6 +58,9 @@ public sealed partial class AgentPool : IAsyncDisposable
     /// <summary>Raised when a pool-started process became ready, with its warm-up time; or failed to start.</summary>
     public event Action<TimeSpan, string>? ProcessStartCompleted;
 
+    /// <summary>The agent CLI's version as it reported it (ACP <c>agentInfo</c>, Claude <c>system/init</c>), once seen.</summary>
+    public string? CliVersion { get; private set; }
+
     /// <summary>A cron schedule's override of <c>MinReady</c>, if one is in force.</summary>
     public int? MinReadyOverride { get; private set; }
 
@@ -108,6 +111,7 @@ public sealed partial class AgentPool : IAsyncDisposable
             _processes.Add(pooled);
         }
 
+        connection.VersionReported += version => CliVersion = version;
         process.Exited.ContinueWith(_ => OnExited(pooled), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         Counters.Spawned();
         return pooled;

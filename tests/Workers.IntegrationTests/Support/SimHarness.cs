@@ -66,6 +66,9 @@ public sealed class SimHarness : IAsyncDisposable
         return profile;
     }
 
+    /// <summary>The profiles added so far, by name.</summary>
+    public IReadOnlyDictionary<string, AgentProfile> Profiles => _profiles;
+
     public ProfileCatalog Catalog => _catalog ??= new ProfileCatalog(new WorkersOptions { DataDirectory = DataDirectory, Profiles = _profiles });
 
     public AgentLauncher Launcher => new(TimeProvider, NullLoggerFactory.Instance);

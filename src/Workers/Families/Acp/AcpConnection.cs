@@ -67,6 +67,8 @@ public sealed partial class AcpConnection : IAgentConnection
 
     public int TurnsServed => Volatile.Read(ref _turnsServed);
 
+    public event Action<string>? VersionReported;
+
     /// <summary>Unparsable stdout lines skipped so far.</summary>
     public int UnparsableLines { get; private set; }
 
@@ -107,6 +109,10 @@ public sealed partial class AcpConnection : IAgentConnection
         }
 
         Capabilities = AcpAgentCapabilities.Parse(result);
+        if (Capabilities.AgentVersion is { } agentVersion)
+        {
+            VersionReported?.Invoke(Capabilities.AgentName is { } name ? $"{name} {agentVersion}" : agentVersion);
+        }
     }
 
     /// <summary>Opens a session for <paramref name="workingDirectory"/> before any turn asks for one, so the first turn

@@ -138,6 +138,7 @@ public sealed partial class ClaudeConnection : StdioConnection
             case "init":
                 SessionId = message.Str("session_id") ?? SessionId;
                 _initTimestamp ??= TimeProvider.GetTimestamp();
+                ReportVersion(message.Str("claude_code_version"));
                 break;
             case "status" when message.Str("status") == "requesting":
                 turn?.Clock.MarkSessionReady();

@@ -1,0 +1,19 @@
+using Microsoft.AspNetCore.Http;
+
+namespace Workers.Api;
+
+/// <summary>RFC 9457 Problem Details answers, one place for their wording.</summary>
+internal static class ApiProblems
+{
+    public static IResult NotFound(string what) =>
+        TypedResults.Problem(title: "Not found", detail: what, statusCode: StatusCodes.Status404NotFound);
+
+    public static IResult BadRequest(string detail) =>
+        TypedResults.Problem(title: "Bad request", detail: detail, statusCode: StatusCodes.Status400BadRequest);
+
+    public static IResult Invalid(Dictionary<string, string[]> errors) =>
+        TypedResults.ValidationProblem(errors, title: "The turn is invalid; nothing was stored.");
+
+    public static IResult Conflict(string detail) =>
+        TypedResults.Problem(title: "Conflict", detail: detail, statusCode: StatusCodes.Status409Conflict);
+}

@@ -1,0 +1,26 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Workers.Hosting;
+using Workers.Sessions;
+using Workers.Store;
+
+namespace Workers.Api;
+
+/// <summary><c>/v1/conversations</c>: a conversation's turns, and closing it.</summary>
+internal static class ConversationsEndpoints
+{
+    public static void MapConversations(this IEndpointRouteBuilder api)
+    {
+        api.MapGet("/v1/conversations/{id}/turns", async (string id, ITurnStore store, CancellationToken cancellationToken) =>
+            TypedResults.Json(new { conversationId = id, turns = (await store.ListConversationAsync(id, cancellationToken)).Select(TurnView.From) },
+                WorkersJson.Options)).WithName("ListConversationTurns");
+
+        // Frees the conversation's bound process and forgets its agent session; its turns stay readable.
+        api.MapDelete("/v1/conversations/{id}", async (string id, SessionRegistry sessions, CancellationToken cancellationToken) =>
+        {
+            await sessions.ForgetAsync(id, cancellationToken);
+            return TypedResults.NoContent();
+        }).WithName("DeleteConversation");
+    }
+}

@@ -1,0 +1,41 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using Quartz;
+using Workers.Maintenance;
+using Workers.Profiles;
+using Workers.Service;
+using Workers.Sessions;
+using Workers.Store;
+using Workers.Store.Sqlite;
+
+namespace Workers.Hosting;
+
+/// <summary>Registers the service: the SQLite turn store, the dispatcher, the live event hub and the API's helpers,
+/// on top of <see cref="WorkersServiceCollectionExtensions.AddWorkers"/> and the pools.</summary>
+public static class WorkerServiceCollectionExtensions
+{
+    public static IServiceCollection AddWorkerService(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<ServiceOptions>().Bind(configuration.GetSection(ServiceOptions.SectionName));
+        services.TryAddSingleton<ITurnStore>(sp => new SqliteTurnStore(Path.Combine(sp.GetRequiredService<ProfileCatalog>().DataDirectory, "workers.db")));
+        services.TryAddSingleton<IConversationSessionStore>(sp => sp.GetRequiredService<ITurnStore>());
+        // Hosted services start in registration order and stop in reverse: the store first up and last down, the
+        // dispatcher last up and first down (it drains running turns before the pools stop their processes).
+        services.AddHostedService<StoreInitializer>();
+        services.AddWorkerPools(configuration);
+        services.TryAddSingleton<TurnEventHub>();
+        services.TryAddSingleton(sp => new TurnSubmissionValidator(sp.GetRequiredService<ProfileCatalog>(),
+            sp.GetRequiredService<IOptions<ServiceOptions>>().Value));
+        services.TryAddSingleton<Dispatcher>();
+        services.AddHostedService(sp => sp.GetRequiredService<Dispatcher>());
+        services.AddQuartz(quartz =>
+        {
+            var retention = new JobKey("apply-retention");
+            quartz.AddJob<ApplyRetentionJob>(j => j.WithIdentity(retention));
+            quartz.AddTrigger(t => t.ForJob(retention).StartNow().WithSimpleSchedule(s => s.WithInterval(TimeSpan.FromHours(1)).RepeatForever()));
+        });
+        return services;
+    }
+}

@@ -1,0 +1,100 @@
+using System.Text;
+using Workers.Profiles;
+
+namespace Workers.Service;
+
+/// <summary>Checks a submission before anything is stored. Every problem is reported by field, with the reason.</summary>
+public sealed class TurnSubmissionValidator(ProfileCatalog profiles, ServiceOptions options)
+{
+    private const int MaxIdLength = 200;
+    private const int MaxMetadataBytes = 16 * 1024;
+
+    public Dictionary<string, string[]> Validate(TurnSubmission submission)
+    {
+        var errors = new Dictionary<string, string[]>();
+        void Add(string field, string message) => errors[field] = [.. errors.GetValueOrDefault(field) ?? [], message];
+
+        if (submission.Id is { } id && (id.Length == 0 || id.Length > MaxIdLength || id.Any(char.IsControl)))
+        {
+            Add("id", $"must be 1–{MaxIdLength} printable characters.");
+        }
+
+        if (string.IsNullOrWhiteSpace(submission.ConversationId))
+        {
+            Add("conversationId", "is required.");
+        }
+        else if (submission.ConversationId.Length > MaxIdLength || submission.ConversationId.Any(char.IsControl))
+        {
+            Add("conversationId", $"must be at most {MaxIdLength} printable characters.");
+        }
+
+        ResolvedProfile? profile = null;
+        if (string.IsNullOrWhiteSpace(submission.Profile))
+        {
+            Add("profile", $"is required; known profiles: {Known()}.");
+        }
+        else if (!profiles.TryGet(submission.Profile, out profile))
+        {
+            Add("profile", $"'{submission.Profile}' is not a configured profile; known profiles: {Known()}.");
+        }
+
+        if (string.IsNullOrWhiteSpace(submission.Prompt))
+        {
+            Add("prompt", "is required and must not be blank.");
+        }
+        else if (Encoding.UTF8.GetByteCount(submission.Prompt) > options.MaxPromptBytes)
+        {
+            Add("prompt", $"is {Encoding.UTF8.GetByteCount(submission.Prompt)} bytes; the limit is {options.MaxPromptBytes} (Workers:Service:MaxPromptBytes).");
+        }
+
+        if (submission.Cwd is not null && profile is not null)
+        {
+            try
+            {
+                var resolved = profile.ResolveWorkingDirectory(submission.Cwd);
+                // No symlink may lead outside the allowed roots.
+                if (RealPath.Resolve(resolved) is { } real && real != resolved)
+                {
+                    profile.ResolveWorkingDirectory(real);
+                }
+            }
+            catch (ArgumentException ex)
+            {
+                Add("cwd", ex.Message);
+            }
+        }
+
+        if (submission.Transcript is { } transcript)
+        {
+            var bytes = 0;
+            for (var i = 0; i < transcript.Count; i++)
+            {
+                if (transcript[i] is not { Role: "user" or "assistant" })
+                {
+                    Add($"transcript[{i}].role", "must be 'user' or 'assistant'.");
+                }
+
+                if (transcript[i]?.Text is null)
+                {
+                    Add($"transcript[{i}].text", "is required.");
+                }
+
+                bytes += Encoding.UTF8.GetByteCount(transcript[i]?.Text ?? "");
+            }
+
+            if (bytes > options.MaxTranscriptBytes)
+            {
+                Add("transcript", $"holds {bytes} bytes of text; the limit is {options.MaxTranscriptBytes} (Workers:Service:MaxTranscriptBytes).");
+            }
+        }
+
+        if (submission.Metadata is { } metadata && Encoding.UTF8.GetByteCount(metadata.GetRawText()) > MaxMetadataBytes)
+        {
+            Add("metadata", $"must be at most {MaxMetadataBytes} bytes of JSON.");
+        }
+
+        return errors;
+    }
+
+    private string Known() => string.Join(", ", profiles.All.Select(p => p.Name).Order(StringComparer.Ordinal));
+}

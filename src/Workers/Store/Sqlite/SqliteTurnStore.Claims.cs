@@ -1,0 +1,144 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.Data.Sqlite;
+using Workers.Turns;
+
+namespace Workers.Store.Sqlite;
+
+public sealed partial class SqliteTurnStore
+{
+    /// <summary>The first claimable turn (specs/store.md, "Claim"): queued, or running under an expired lease; the
+    /// earliest unfinished turn of its conversation; of a profile the worker takes. The worker's bound conversations
+    /// first, then oldest first.</summary>
+    private const string NextClaimable = $"""
+        SELECT t.id, t.state, t.attempts, t.lease_owner, t.last_event_sequence
+        FROM turns AS t
+        WHERE t.state IN ('{Queued}', '{Running}')
+          AND (t.state = '{Queued}' OR t.lease_expires_at < @now)
+          AND (@profiles IS NULL OR t.profile IN (SELECT value FROM json_each(@profiles)))
+          AND NOT EXISTS (
+                SELECT 1 FROM turns AS e
+                WHERE e.conversation_id = t.conversation_id
+                  AND e.sequence < t.sequence
+                  AND e.state IN ('{Queued}', '{Running}'))
+        ORDER BY CASE WHEN t.conversation_id IN (SELECT value FROM json_each(@preferred)) THEN 0 ELSE 1 END,
+                 t.enqueued_at, t.enqueue_order
+        LIMIT 1;
+        """;
+
+    public Task<ClaimedTurn?> ClaimAsync(ClaimRequest request, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(request.LeaseDuration, TimeSpan.Zero);
+        ArgumentOutOfRangeException.ThrowIfLessThan(request.MaxAttempts, 1);
+        var profiles = request.Profiles is null ? null : JsonSerializer.Serialize(request.Profiles);
+        var preferred = JsonSerializer.Serialize(request.PreferredConversations ?? []);
+
+        return WriteAsync(async (connection, transaction) =>
+        {
+            // Each pass either claims a turn or ends one (worker_lost), so the loop is bounded by the queue.
+            while (true)
+            {
+                Candidate? candidate;
+                await using (var pick = Command(connection, transaction, NextClaimable))
+                {
+                    Bind(pick, "@now", ToUnixMs(now));
+                    Bind(pick, "@profiles", profiles);
+                    Bind(pick, "@preferred", preferred);
+                    await using var reader = await pick.ExecuteReaderAsync(cancellationToken);
+                    candidate = await reader.ReadAsync(cancellationToken)
+                        ? new Candidate(reader.GetString(0), reader.GetString(1) == Running, reader.GetInt32(2),
+                            reader.IsDBNull(3) ? null : reader.GetString(3), reader.GetInt64(4))
+                        : null;
+                }
+
+                if (candidate is null)
+                {
+                    return null;
+                }
+
+                if (candidate.WasRunning && candidate.Attempts + 1 > request.MaxAttempts)
+                {
+                    await FailWorkerLostAsync(connection, transaction, candidate, request.MaxAttempts, now, cancellationToken);
+                    continue;
+                }
+
+                await using var claim = Command(connection, transaction, $"""
+                    UPDATE turns
+                    SET state = '{Running}', attempts = attempts + 1, fencing = fencing + 1,
+                        lease_owner = @owner, lease_expires_at = @expiresAt, claimed_at = @now
+                    WHERE id = @id
+                    RETURNING {TurnColumns};
+                    """);
+                Bind(claim, "@owner", request.Owner);
+                Bind(claim, "@expiresAt", ToUnixMs(now + request.LeaseDuration));
+                Bind(claim, "@now", ToUnixMs(now));
+                Bind(claim, "@id", candidate.Id);
+                var turn = (await ReadTurnAsync(claim, cancellationToken))!;
+                return new ClaimedTurn(turn, new TurnLease(turn.Id, request.Owner, turn.Fencing));
+            }
+        }, cancellationToken);
+    }
+
+    public Task<bool> RenewAsync(TurnLease lease, DateTimeOffset expiresAt, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(lease);
+        return WriteAsync(async (connection, transaction) =>
+        {
+            await using var command = Command(connection, transaction, $"""
+                UPDATE turns SET lease_expires_at = @expiresAt
+                WHERE id = @id AND state = '{Running}' AND lease_owner = @owner AND fencing = @fencing;
+                """);
+            Bind(command, "@expiresAt", ToUnixMs(expiresAt));
+            BindLease(command, lease);
+            return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
+        }, cancellationToken);
+    }
+
+    public Task<int> ExpireLeasesAsync(string? owner, DateTimeOffset now, CancellationToken cancellationToken) =>
+        WriteAsync(async (connection, transaction) =>
+        {
+            // A millisecond in the past, so that a claim at this same instant already sees the lease as expired.
+            await using var command = Command(connection, transaction, $"""
+                UPDATE turns SET lease_expires_at = @expiredAt
+                WHERE state = '{Running}' AND (@owner IS NULL OR lease_owner = @owner);
+                """);
+            Bind(command, "@expiredAt", ToUnixMs(now) - 1);
+            Bind(command, "@owner", owner);
+            return await command.ExecuteNonQueryAsync(cancellationToken);
+        }, cancellationToken);
+
+    private async Task FailWorkerLostAsync(SqliteConnection connection, SqliteTransaction transaction, Candidate candidate, int maxAttempts,
+        DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var message = $"The worker {candidate.LeaseOwner ?? "(unknown)"} stopped renewing the lease of attempt {candidate.Attempts}; "
+            + $"the turn has used all {maxAttempts} attempts.";
+        var result = new JsonObject
+        {
+            ["status"] = "failed",
+            ["reason"] = FailureReasons.WorkerLost,
+            ["message"] = message,
+        }.ToJsonString();
+        var sequence = candidate.LastEventSequence + 1;
+        var terminal = new JsonObject
+        {
+            ["type"] = "failed",
+            ["reason"] = FailureReasons.WorkerLost,
+            ["message"] = message,
+            ["sequence"] = sequence,
+        }.ToJsonString();
+
+        await FinishAsync(connection, transaction, candidate.Id, TurnState.Failed, FailureReasons.WorkerLost, result,
+            new StoredEvent(sequence, "failed", terminal, now), now, cancellationToken);
+        Log.TurnFailedWorkerLost(_logger, candidate.Id, candidate.Attempts, maxAttempts, candidate.LeaseOwner);
+    }
+
+    private static void BindLease(SqliteCommand command, TurnLease lease)
+    {
+        Bind(command, "@id", lease.TurnId);
+        Bind(command, "@owner", lease.Owner);
+        Bind(command, "@fencing", lease.Fencing);
+    }
+
+    private sealed record Candidate(string Id, bool WasRunning, int Attempts, string? LeaseOwner, long LastEventSequence);
+}

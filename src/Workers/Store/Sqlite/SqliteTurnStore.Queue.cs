@@ -1,0 +1,143 @@
+using Microsoft.Data.Sqlite;
+
+namespace Workers.Store.Sqlite;
+
+public sealed partial class SqliteTurnStore
+{
+    private const string TerminalStates = "('succeeded', 'failed', 'cancelled')";
+
+    public Task<(EnqueueOutcome Outcome, StoredTurn Turn)> EnqueueAsync(NewTurn turn, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(turn);
+        return WriteAsync<(EnqueueOutcome, StoredTurn)>(async (connection, transaction) =>
+        {
+            await using (var find = Command(connection, transaction, $"SELECT {TurnColumns} FROM turns WHERE id = @id;"))
+            {
+                Bind(find, "@id", turn.Id);
+                if (await ReadTurnAsync(find, cancellationToken) is { } existing)
+                {
+                    return (string.Equals(existing.PayloadHash, turn.PayloadHash, StringComparison.Ordinal)
+                        ? EnqueueOutcome.Existing
+                        : EnqueueOutcome.Conflict, existing);
+                }
+            }
+
+            // Both numbers come from MAX under the write lock, so concurrent enqueues cannot collide.
+            await using var insert = Command(connection, transaction, $"""
+                INSERT INTO turns (id, enqueue_order, conversation_id, sequence, profile, payload, payload_hash, state, enqueued_at)
+                VALUES (@id,
+                        (SELECT COALESCE(MAX(enqueue_order), 0) + 1 FROM turns),
+                        @conversation,
+                        (SELECT COALESCE(MAX(sequence), 0) + 1 FROM turns WHERE conversation_id = @conversation),
+                        @profile, @payload, @hash, '{Queued}', @enqueuedAt)
+                RETURNING {TurnColumns};
+                """);
+            Bind(insert, "@id", turn.Id);
+            Bind(insert, "@conversation", turn.ConversationId);
+            Bind(insert, "@profile", turn.Profile);
+            Bind(insert, "@payload", turn.Payload);
+            Bind(insert, "@hash", turn.PayloadHash);
+            Bind(insert, "@enqueuedAt", ToUnixMs(turn.EnqueuedAt));
+            return (EnqueueOutcome.Created, (await ReadTurnAsync(insert, cancellationToken))!);
+        }, cancellationToken);
+    }
+
+    public async Task<StoredTurn?> GetTurnAsync(string turnId, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = Command(connection, null, $"SELECT {TurnColumns} FROM turns WHERE id = @id;");
+        Bind(command, "@id", turnId);
+        return await ReadTurnAsync(command, cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<StoredTurn>> ListConversationAsync(string conversationId, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = Command(connection, null,
+            $"SELECT {TurnColumns} FROM turns WHERE conversation_id = @conversation ORDER BY sequence;");
+        Bind(command, "@conversation", conversationId);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var turns = new List<StoredTurn>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            turns.Add(ReadTurn(reader));
+        }
+
+        return turns;
+    }
+
+    public async Task<QueueStats> GetQueueStatsAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        // One statement, so the counts come from one snapshot.
+        await using var command = Command(connection, null, $"""
+            SELECT state, profile, COUNT(*), MIN(enqueued_at)
+            FROM turns
+            WHERE state IN ('{Queued}', '{Running}')
+            GROUP BY state, profile;
+            """);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        long queued = 0, running = 0;
+        long? oldest = null;
+        var byProfile = new Dictionary<string, long>(StringComparer.Ordinal);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var count = reader.GetInt64(2);
+            if (reader.GetString(0) == Running)
+            {
+                running += count;
+                continue;
+            }
+
+            queued += count;
+            byProfile[reader.GetString(1)] = count;
+            var enqueuedAt = reader.GetInt64(3);
+            oldest = oldest is { } o ? Math.Min(o, enqueuedAt) : enqueuedAt;
+        }
+
+        return new QueueStats(queued, running, oldest is { } ms ? FromUnixMs(ms) : null, byProfile);
+    }
+
+    public async Task<int> ApplyRetentionAsync(DateTimeOffset cutoff, CancellationToken cancellationToken)
+    {
+        var deleted = await WriteAsync(async (connection, transaction) =>
+        {
+            const string Expired = $"SELECT id FROM turns WHERE finished_at < @cutoff AND state IN {TerminalStates}";
+            await DeleteAsync(connection, transaction, $"DELETE FROM events WHERE turn_id IN ({Expired});", cutoff, cancellationToken);
+            await DeleteAsync(connection, transaction, $"DELETE FROM runs WHERE turn_id IN ({Expired});", cutoff, cancellationToken);
+            return await DeleteAsync(connection, transaction, $"DELETE FROM turns WHERE id IN ({Expired});", cutoff, cancellationToken);
+        }, cancellationToken);
+
+        if (deleted > 0)
+        {
+            await CheckpointAsync(cancellationToken);
+        }
+
+        return deleted;
+    }
+
+    private static async Task<int> DeleteAsync(SqliteConnection connection, SqliteTransaction transaction, string sql, DateTimeOffset cutoff,
+        CancellationToken cancellationToken)
+    {
+        await using var command = Command(connection, transaction, sql);
+        Bind(command, "@cutoff", ToUnixMs(cutoff));
+        return await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>Gives the space of deleted rows back by truncating the WAL; best effort, since it waits only the busy
+    /// timeout for readers to move on.</summary>
+    private async Task CheckpointAsync(CancellationToken cancellationToken)
+    {
+        await _writeGate.WaitAsync(cancellationToken);
+        try
+        {
+            await using var connection = await OpenAsync(cancellationToken);
+            await using var command = Command(connection, null, "PRAGMA wal_checkpoint(TRUNCATE);");
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+        finally
+        {
+            _writeGate.Release();
+        }
+    }
+}

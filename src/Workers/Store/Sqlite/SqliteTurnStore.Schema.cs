@@ -1,0 +1,117 @@
+using System.Globalization;
+
+namespace Workers.Store.Sqlite;
+
+public sealed partial class SqliteTurnStore
+{
+    /// <summary>The schema this build writes, kept in <c>PRAGMA user_version</c>.</summary>
+    public const int SchemaVersion = 1;
+
+    // Times are unix milliseconds (INTEGER); states are the lower-case names of TurnState.
+    // enqueue_order is the insertion order: an explicit column because VACUUM may renumber an implicit rowid.
+    private const string CreateSchemaV1 = """
+        CREATE TABLE IF NOT EXISTS turns (
+            id                  TEXT    NOT NULL PRIMARY KEY,
+            enqueue_order       INTEGER NOT NULL UNIQUE,
+            conversation_id     TEXT    NOT NULL,
+            sequence            INTEGER NOT NULL,
+            profile             TEXT    NOT NULL,
+            payload             TEXT    NOT NULL,
+            payload_hash        TEXT    NOT NULL,
+            state               TEXT    NOT NULL CHECK (state IN ('queued', 'running', 'succeeded', 'failed', 'cancelled')),
+            attempts            INTEGER NOT NULL DEFAULT 0,
+            lease_owner         TEXT,
+            lease_expires_at    INTEGER,
+            fencing             INTEGER NOT NULL DEFAULT 0,
+            enqueued_at         INTEGER NOT NULL,
+            claimed_at          INTEGER,
+            finished_at         INTEGER,
+            cancel_requested    INTEGER NOT NULL DEFAULT 0,
+            reason              TEXT,
+            result              TEXT,
+            last_event_sequence INTEGER NOT NULL DEFAULT 0,
+            UNIQUE (conversation_id, sequence)
+        );
+
+        -- At most one running turn per conversation, enforced by the database as well as by the claim rule.
+        CREATE UNIQUE INDEX IF NOT EXISTS turns_one_running ON turns (conversation_id) WHERE state = 'running';
+        -- The claim's "no earlier unfinished turn in the conversation" probe, and its candidate scan.
+        CREATE INDEX IF NOT EXISTS turns_active ON turns (conversation_id, sequence) WHERE state IN ('queued', 'running');
+        CREATE INDEX IF NOT EXISTS turns_claim_order ON turns (enqueued_at, enqueue_order) WHERE state IN ('queued', 'running');
+        -- Retention.
+        CREATE INDEX IF NOT EXISTS turns_finished ON turns (finished_at) WHERE finished_at IS NOT NULL;
+
+        CREATE TABLE IF NOT EXISTS events (
+            turn_id    TEXT    NOT NULL REFERENCES turns (id),
+            sequence   INTEGER NOT NULL,
+            type       TEXT    NOT NULL,
+            json       TEXT    NOT NULL,
+            created_at INTEGER NOT NULL,
+            PRIMARY KEY (turn_id, sequence)
+        );
+
+        CREATE TABLE IF NOT EXISTS runs (
+            turn_id     TEXT    NOT NULL REFERENCES turns (id),
+            attempt     INTEGER NOT NULL,
+            owner       TEXT    NOT NULL,
+            started_at  INTEGER NOT NULL,
+            finished_at INTEGER NOT NULL,
+            outcome     TEXT    NOT NULL,
+            json        TEXT    NOT NULL,
+            PRIMARY KEY (turn_id, attempt)
+        );
+
+        CREATE TABLE IF NOT EXISTS conversation_sessions (
+            conversation_id   TEXT    NOT NULL PRIMARY KEY,
+            profile           TEXT    NOT NULL,
+            agent_session_id  TEXT    NOT NULL,
+            working_directory TEXT    NOT NULL,
+            updated_at        INTEGER NOT NULL
+        );
+        """;
+
+    public async Task InitializeAsync(CancellationToken cancellationToken)
+    {
+        await _writeGate.WaitAsync(cancellationToken);
+        try
+        {
+            await using var connection = await OpenAsync(cancellationToken);
+            // The journal mode is a property of the file and cannot change inside a transaction.
+            await using (var wal = Command(connection, null, "PRAGMA journal_mode = WAL;"))
+            {
+                var mode = (string?)await wal.ExecuteScalarAsync(cancellationToken);
+                if (!string.Equals(mode, "wal", StringComparison.OrdinalIgnoreCase))
+                {
+                    throw new InvalidOperationException(
+                        $"SQLite refused the WAL journal for '{DatabasePath}' (journal_mode is '{mode}'); the store needs a local file system.");
+                }
+            }
+        }
+        finally
+        {
+            _writeGate.Release();
+        }
+
+        await WriteAsync(async (connection, transaction) =>
+        {
+            await using var read = Command(connection, transaction, "PRAGMA user_version;");
+            var version = Convert.ToInt32(await read.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture);
+            if (version > SchemaVersion)
+            {
+                throw new InvalidOperationException(
+                    $"'{DatabasePath}' has schema version {version}; this build knows up to {SchemaVersion}. Run a newer build or restore a backup.");
+            }
+
+            if (version < 1)
+            {
+                await using var create = Command(connection, transaction, CreateSchemaV1);
+                await create.ExecuteNonQueryAsync(cancellationToken);
+            }
+
+            // Later versions migrate here, one step per version, in this same transaction.
+            await using var write = Command(connection, transaction, $"PRAGMA user_version = {SchemaVersion};");
+            await write.ExecuteNonQueryAsync(cancellationToken);
+            return version;
+        }, cancellationToken);
+    }
+}

@@ -1,0 +1,105 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using Workers.IntegrationTests.Support;
+
+namespace Workers.IntegrationTests.Service;
+
+/// <summary>The real service process killed with SIGKILL in the middle of turns, then started again.</summary>
+public sealed class ServiceCrashTests
+{
+    [Fact(Timeout = 180_000)]
+    public async Task KilledMidTurn_NoAgentOutlivesIt_AndAfterARestartEveryTurnEndsOnceInOrder()
+    {
+        await using var sim = new SimHarness();
+        var environment = new Dictionary<string, string>
+        {
+            ["Workers__DataDirectory"] = Path.Combine(sim.DataDirectory, "service"),
+            ["Workers__Service__LeaseDuration"] = "00:00:10",
+            ["Logging__LogLevel__Default"] = "Warning",
+        };
+        foreach (var profile in new[] { "sim-claude", "sim-acp", "sim-codex", "sim-plain" })
+        {
+            environment[$"Workers__Profiles__{profile}__Env__{ProcessLeaks.MarkerVariable}"] = sim.Marker;
+            environment[$"Workers__Profiles__{profile}__Pool__MinReady"] = profile == "sim-acp" ? "2" : "0";
+        }
+
+        var ids = new List<(string Conversation, string Id)>();
+        await using (var service = await ServiceProcess.StartAsync(environment, TestContext.Current.CancellationToken))
+        {
+            using var client = new HttpClient { BaseAddress = service.Address };
+            for (var turn = 0; turn < 3; turn++)
+            {
+                for (var conversation = 0; conversation < 4; conversation++)
+                {
+                    using var response = await client.PostAsJsonAsync("/v1/turns", new
+                    {
+                        conversationId = $"conv-{conversation}",
+                        profile = "sim-acp",
+                        prompt = $"turn {turn} [[sim:first-token-ms=300]] [[sim:tokens=20]] [[sim:token-interval-ms=40]]",
+                    }, TestContext.Current.CancellationToken);
+                    var body = await response.Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken);
+                    ids.Add(($"conv-{conversation}", body.GetProperty("id").GetString()!));
+                }
+            }
+
+            // Let the first turns get well into their streams, then kill the service outright.
+            await Task.Delay(900, TestContext.Current.CancellationToken);
+            Assert.NotEmpty(ProcessLeaks.Find(sim.Marker));
+            await service.KillAsync();
+        }
+
+        // The orphan watchdog ends every agent within a bounded time (SIGTERM, then SIGKILL 2 s later).
+        await ProcessLeaks.AssertNoneLeftAsync(sim.Marker, TimeSpan.FromSeconds(10));
+
+        await using (var restarted = await ServiceProcess.StartAsync(environment, TestContext.Current.CancellationToken))
+        {
+            using var client = new HttpClient { BaseAddress = restarted.Address };
+            var ends = new Dictionary<string, JsonElement>();
+            foreach (var (_, id) in ids)
+            {
+                ends[id] = await WaitForEndAsync(client, id);
+            }
+
+            Assert.All(ends.Values, t => Assert.Equal("succeeded", t.GetProperty("status").GetString()));
+            Assert.Contains(ends.Values, t => t.GetProperty("attempts").GetInt32() == 2);
+            foreach (var conversation in ids.GroupBy(i => i.Conversation))
+            {
+                var turns = conversation.Select(i => ends[i.Id]).ToList();
+                Assert.Equal([1L, 2L, 3L], turns.Select(t => t.GetProperty("sequence").GetInt64()));
+                for (var i = 1; i < turns.Count; i++)
+                {
+                    Assert.True(turns[i].GetProperty("claimedAt").GetDateTimeOffset() >= turns[i - 1].GetProperty("finishedAt").GetDateTimeOffset());
+                }
+            }
+
+            foreach (var (_, id) in ids)
+            {
+                var events = await SseReader.ReadAsync(client, id, TestContext.Current.CancellationToken);
+                Assert.Equal(Enumerable.Range(1, events.Count).Select(i => (long)i), events.Select(e => e.Id));
+                Assert.Single(events, e => e.Type is "completed" or "failed" or "cancelled");
+                if (ends[id].GetProperty("attempts").GetInt32() == 2)
+                {
+                    Assert.Contains(events, e => e.Type == "attempt");
+                }
+            }
+        }
+
+        await ProcessLeaks.AssertNoneLeftAsync(sim.Marker, TimeSpan.FromSeconds(10));
+    }
+
+    private static async Task<JsonElement> WaitForEndAsync(HttpClient client, string id)
+    {
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        limit.CancelAfter(TimeSpan.FromSeconds(90));
+        while (true)
+        {
+            var turn = await client.GetFromJsonAsync<JsonElement>($"/v1/turns/{id}", limit.Token);
+            if (turn.GetProperty("status").GetString() is "succeeded" or "failed" or "cancelled")
+            {
+                return turn;
+            }
+
+            await Task.Delay(100, limit.Token);
+        }
+    }
+}

@@ -1,0 +1,109 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Workers.Hosting;
+using Workers.Profiles;
+
+namespace Workers.IntegrationTests.Support;
+
+/// <summary>The whole service in this process, on a free loopback port, over a real SQLite file in the harness's data
+/// directory, with the harness's simulated-agent profiles. Tests talk to it over real HTTP.</summary>
+public sealed class ServiceHarness : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private ServiceHarness(WebApplication app, Uri address)
+    {
+        _app = app;
+        Client = new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromSeconds(60) };
+    }
+
+    public HttpClient Client { get; }
+
+    public IServiceProvider Services => _app.Services;
+
+    public static async Task<ServiceHarness> StartAsync(SimHarness sim, IDictionary<string, string?>? settings = null,
+        Action<WorkersOptions>? configure = null)
+    {
+        var values = new Dictionary<string, string?>
+        {
+            ["Workers:DataDirectory"] = Path.Combine(sim.DataDirectory, "service"),
+            ["Workers:Service:Urls"] = "http://127.0.0.1:0",
+            ["Workers:Service:EventFlushInterval"] = "00:00:00.050",
+            ["Workers:Service:PollInterval"] = "00:00:00.200",
+            ["Workers:Maintenance:DrainDeadline"] = "00:00:05",
+            ["Logging:LogLevel:Default"] = "Warning",
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            values[key] = value;
+        }
+
+        var app = WorkersWebApplication.Build([], builder =>
+        {
+            builder.Configuration.AddInMemoryCollection(values);
+            builder.Services.Configure<WorkersOptions>(options =>
+            {
+                options.Profiles = new Dictionary<string, AgentProfile>(sim.Profiles, StringComparer.OrdinalIgnoreCase);
+                configure?.Invoke(options);
+            });
+        });
+        await app.StartAsync();
+        return new ServiceHarness(app, new Uri(app.Urls.First()));
+    }
+
+    public async Task<JsonElement> EnqueueAsync(object turn, CancellationToken cancellationToken)
+    {
+        using var response = await Client.PostAsJsonAsync("/v1/turns", turn, cancellationToken);
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>(cancellationToken);
+        Assert.True(response.StatusCode == System.Net.HttpStatusCode.Accepted, $"enqueue answered {(int)response.StatusCode}: {body}");
+        return body;
+    }
+
+    public async Task<JsonElement> GetTurnAsync(string id, CancellationToken cancellationToken) =>
+        await Client.GetFromJsonAsync<JsonElement>($"/v1/turns/{id}", cancellationToken);
+
+    /// <summary>Waits until the profile's pool holds <paramref name="count"/> ready processes (as /v1/pools reports them).</summary>
+    public async Task WaitForReadyProcessesAsync(string profile, int count, CancellationToken cancellationToken)
+    {
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        limit.CancelAfter(TimeSpan.FromSeconds(30));
+        while (true)
+        {
+            var pools = await Client.GetFromJsonAsync<JsonElement>("/v1/pools", limit.Token);
+            var pool = pools.GetProperty("pools").EnumerateArray().Single(p => p.GetProperty("profile").GetString() == profile);
+            if (pool.GetProperty("processes").GetProperty("ready").GetInt32() >= count)
+            {
+                return;
+            }
+
+            await Task.Delay(20, limit.Token);
+        }
+    }
+
+    /// <summary>Polls the turn until it is terminal.</summary>
+    public async Task<JsonElement> WaitForEndAsync(string id, CancellationToken cancellationToken, TimeSpan? timeout = null)
+    {
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        limit.CancelAfter(timeout ?? TimeSpan.FromSeconds(60));
+        while (true)
+        {
+            var turn = await GetTurnAsync(id, limit.Token);
+            if (turn.GetProperty("status").GetString() is "succeeded" or "failed" or "cancelled")
+            {
+                return turn;
+            }
+
+            await Task.Delay(50, limit.Token);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Client.Dispose();
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+}

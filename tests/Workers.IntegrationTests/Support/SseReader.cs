@@ -1,0 +1,38 @@
+using System.Net.ServerSentEvents;
+using System.Text.Json;
+
+namespace Workers.IntegrationTests.Support;
+
+/// <summary>Reads a turn's event stream the way a producer does.</summary>
+public static class SseReader
+{
+    public sealed record Item(long Id, string Type, JsonElement Data);
+
+    /// <summary>Reads until the terminal event (or <paramref name="stopAfter"/> items).</summary>
+    public static async Task<List<Item>> ReadAsync(HttpClient client, string turnId, CancellationToken cancellationToken, long? lastEventId = null,
+        int stopAfter = int.MaxValue)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"/v1/turns/{turnId}/events");
+        if (lastEventId is { } last)
+        {
+            request.Headers.Add("Last-Event-ID", last.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+        response.EnsureSuccessStatusCode();
+        Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
+        await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken);
+        var items = new List<Item>();
+        await foreach (var item in SseParser.Create(stream).EnumerateAsync(cancellationToken))
+        {
+            items.Add(new Item(long.Parse(item.EventId!, System.Globalization.CultureInfo.InvariantCulture), item.EventType,
+                JsonDocument.Parse(item.Data).RootElement.Clone()));
+            if (item.EventType is "completed" or "failed" or "cancelled" || items.Count >= stopAfter)
+            {
+                break;
+            }
+        }
+
+        return items;
+    }
+}
