@@ -1,4 +1,7 @@
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Prometheus;
+using Workers.Metrics;
 
 namespace Workers.Api;
 
@@ -12,6 +15,8 @@ public static class WorkersApi
         app.MapTurns();
         app.MapConversations();
         app.MapPools();
+        app.Services.GetRequiredService<GaugeCollector>().Register(Prometheus.Metrics.DefaultRegistry);
+        app.MapMetrics("/metrics");
         return app;
     }
 }

@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Quartz;
 using Workers.Maintenance;
+using Workers.Metrics;
 using Workers.Profiles;
 using Workers.Service;
 using Workers.Sessions;
@@ -28,6 +29,17 @@ public static class WorkerServiceCollectionExtensions
         services.TryAddSingleton<TurnEventHub>();
         services.TryAddSingleton(sp => new TurnSubmissionValidator(sp.GetRequiredService<ProfileCatalog>(),
             sp.GetRequiredService<IOptions<ServiceOptions>>().Value));
+        services.TryAddSingleton(sp =>
+        {
+            var metrics = new WorkerMetrics(Prometheus.Metrics.DefaultFactory);
+            foreach (var pool in sp.GetRequiredService<Workers.Pooling.PoolRegistry>().All)
+            {
+                metrics.Watch(pool);
+            }
+
+            return metrics;
+        });
+        services.TryAddSingleton<GaugeCollector>();
         services.TryAddSingleton<Dispatcher>();
         services.AddHostedService(sp => sp.GetRequiredService<Dispatcher>());
         services.AddQuartz(quartz =>

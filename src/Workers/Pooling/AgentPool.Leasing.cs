@@ -2,6 +2,7 @@ using Workers.Families;
 using Workers.Families.Acp;
 using Workers.Processes;
 using Workers.Profiles;
+using Workers.Turns;
 
 namespace Workers.Pooling;
 
@@ -34,12 +35,12 @@ public sealed partial class AgentPool
         if (Driver.ResumesAtLaunch && request.ResumeSessionId is not null)
         {
             return Leased(await SpawnForTurnAsync(new LaunchRequest(request.WorkingDirectory, ResumeSessionId: request.ResumeSessionId),
-                fallback ?? "resume is a launch flag", cancellationToken));
+                fallback ?? FallbackReasons.ResumeNeedsLaunch, cancellationToken));
         }
 
         if (Profile.Family != RuntimeFamily.AcpJsonRpc && request.WorkingDirectory != Profile.DefaultWorkingDirectory)
         {
-            return Leased(await SpawnForTurnAsync(new LaunchRequest(request.WorkingDirectory), fallback ?? "working directory differs from the pool's",
+            return Leased(await SpawnForTurnAsync(new LaunchRequest(request.WorkingDirectory), fallback ?? FallbackReasons.WorkingDirectoryDiffers,
                 cancellationToken));
         }
 
@@ -110,7 +111,7 @@ public sealed partial class AgentPool
 
             if (reserved)
             {
-                return LaunchReserved(PoolLaunch() with { PresetSessionId = null }, fallback ?? "no ready process");
+                return LaunchReserved(PoolLaunch() with { PresetSessionId = null }, fallback ?? FallbackReasons.NoReadyProcess);
             }
 
             if (TakeLeastRecentlyUsedBound() is not { } evicted)
@@ -123,7 +124,7 @@ public sealed partial class AgentPool
             if (Profile.Family == RuntimeFamily.AcpJsonRpc && evicted.IsUsable)
             {
                 Counters.Retired(RetireReason.Evicted);
-                return new PoolLease(evicted, StartKinds.Warm, FromBinding: false, fallback ?? "took over the least recently used session");
+                return new PoolLease(evicted, StartKinds.Warm, FromBinding: false, fallback ?? FallbackReasons.TookOverLruSession);
             }
 
             Retire(evicted, RetireReason.Evicted);
@@ -162,7 +163,7 @@ public sealed partial class AgentPool
                 return process;
             }
 
-            fallback = matches ? "the bound process is gone" : "the bound session no longer matches the turn";
+            fallback = matches ? FallbackReasons.BoundProcessGone : FallbackReasons.BoundSessionMismatch;
         }
 
         Retire(process, process.IsUsable ? RetireReason.Forgotten : RetireReason.Crashed);

@@ -1,4 +1,5 @@
 using Workers.Families;
+using Workers.Metrics;
 using Workers.Pooling;
 using Workers.Processes;
 using Workers.Profiles;
@@ -10,7 +11,8 @@ namespace Workers.Running;
 /// <summary>Runs a turn on the lease ladder (<c>specs/pool.md</c>): the conversation's live process, a ready one,
 /// or a cold spawn; a stale session is cleared and the turn re-run on a new session with the transcript; a process
 /// that fails before the turn's first event is replaced and the turn retried (bounded by <c>MaxAttempts</c>).</summary>
-public sealed class PooledTurnRunner(ProfileCatalog profiles, PoolRegistry pools, SessionRegistry sessions, TimeProvider timeProvider)
+public sealed class PooledTurnRunner(ProfileCatalog profiles, PoolRegistry pools, SessionRegistry sessions, TimeProvider timeProvider,
+    WorkerMetrics? metrics = null)
 {
     private static readonly HashSet<string> RetryableBeforeOutput =
         [FailureReasons.ProcessExitBeforeOutput, FailureReasons.ProtocolError, FailureReasons.StartTimeout];
@@ -44,7 +46,7 @@ public sealed class PooledTurnRunner(ProfileCatalog profiles, PoolRegistry pools
         if (profile.Options.Resume == ResumeMode.None && resumeId is not null)
         {
             // A live session may still be reused; a new process never resumes, it replays the transcript.
-            fallback = "the profile never resumes (Resume=none)";
+            fallback = FallbackReasons.ResumeDisabled;
         }
 
         var staleRetried = false;
@@ -93,8 +95,9 @@ public sealed class PooledTurnRunner(ProfileCatalog profiles, PoolRegistry pools
             {
                 // Recognised before any retry rule: forget the id, start over on a new session with the transcript.
                 staleRetried = true;
+                metrics?.RecordStaleResume(profile.Name);
                 turn.Emit(new AgentNotice("stale_resume", result.Outcome.Message ?? "The agent no longer knows the session."));
-                fallback = $"stale session {resumeId}";
+                fallback = FallbackReasons.StaleSession;
                 if (conversation is not null)
                 {
                     await sessions.ClearStaleAsync(conversation, cancellationToken);
@@ -109,6 +112,7 @@ public sealed class PooledTurnRunner(ProfileCatalog profiles, PoolRegistry pools
             if (result.Outcome is { Status: TurnStatus.Failed, BeforeOutput: true } failed && RetryableBeforeOutput.Contains(failed.Reason!)
                 && attempt < pool.Options.MaxAttempts && !turn.HasOutput)
             {
+                metrics?.RecordRetry(profile.Name, failed.Reason!);
                 turn.Emit(new AgentNotice("process_retry",
                     $"Attempt {attempt} lost its process before any output ({failed.Reason}); retrying on another process."));
                 clock.ResetForRetry();

@@ -29,7 +29,7 @@ public sealed class SpawnPerTurnRunner(ProfileCatalog profiles, AgentDrivers dri
         if (profile.Options.Resume == ResumeMode.None && resumeId is not null)
         {
             // The profile never resumes: a new session with the producer's transcript instead.
-            fallback = "the profile never resumes (Resume=none)";
+            fallback = FallbackReasons.ResumeDisabled;
             resumeId = null;
         }
         for (var attempt = 1; ; attempt++)
@@ -40,7 +40,7 @@ public sealed class SpawnPerTurnRunner(ProfileCatalog profiles, AgentDrivers dri
                 // A stale session is recognised before any retry rule: forget it and start over on a new session,
                 // with the producer's transcript when one was sent.
                 turn.Emit(new AgentNotice("stale_resume", result.Outcome.Message ?? "The agent no longer knows the session."));
-                fallback = $"stale session {resumeId}";
+                fallback = FallbackReasons.StaleSession;
                 resumeId = null;
                 turn.Prompt = TranscriptPrompt.Render(request.Transcript ?? [], request.Prompt);
                 clock.ResetForRetry();

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Workers.Hosting;
 using Workers.Maintenance;
+using Workers.Metrics;
 using Workers.Pooling;
 using Workers.Profiles;
 using Workers.Running;
@@ -28,10 +29,13 @@ public sealed partial class Dispatcher : BackgroundService
     private readonly MaintenanceOptions _maintenance;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
+    private readonly WorkerMetrics _metrics;
 
     public Dispatcher(ITurnStore store, PooledTurnRunner runner, PoolRegistry pools, ProfileCatalog profiles, TurnEventHub hub,
-        IOptions<ServiceOptions> options, IOptions<MaintenanceOptions> maintenance, TimeProvider timeProvider, ILogger<Dispatcher> logger)
+        IOptions<ServiceOptions> options, IOptions<MaintenanceOptions> maintenance, TimeProvider timeProvider, ILogger<Dispatcher> logger,
+        WorkerMetrics metrics)
     {
+        _metrics = metrics;
         _store = store;
         _runner = runner;
         _pools = pools;
@@ -214,6 +218,7 @@ public sealed partial class Dispatcher : BackgroundService
             await _store.CompleteAsync(claimed.Lease, new TurnCompletion(state, result.Reason, resultJson, terminal),
                 new RunRecord(turn.Id, turn.Attempts, InstanceId, started, now, state.ToString().ToLowerInvariant(), resultJson), now,
                 CancellationToken.None);
+            _metrics.RecordTurn(result);
         }
         catch (LeaseLostException)
         {

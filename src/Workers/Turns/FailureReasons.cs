@@ -28,4 +28,24 @@ public static class FailureReasons
     public const string WorkerLost = "worker_lost";
     public const string AgentError = "agent_error";
     public const string Unclassified = "unclassified";
+
+    /// <summary>Whose failure a reason is: <c>producer</c> (the request), <c>provider</c> (the model API), or
+    /// <c>engineering</c> (ours or the agent's: the failures that are somebody's bug to fix).</summary>
+    public static string OwnerOf(string? reason) => reason switch
+    {
+        Cancelled or BadInput or DeadlineExceeded => "producer",
+        Auth or RateLimit or Balance or ProviderError or ApiRetriesExhausted => "provider",
+        _ => "engineering",
+    };
+
+    /// <summary>Every reason, for bounded metric labels: anything else is counted as <see cref="Unclassified"/>.</summary>
+    public static IReadOnlySet<string> All { get; } = new HashSet<string>(StringComparer.Ordinal)
+    {
+        Cancelled, BadInput, DeadlineExceeded, Auth, RateLimit, Balance, ProviderError, ApiRetriesExhausted, SpawnFailed, StartTimeout,
+        LeaseTimeout, ProtocolError, ProcessExitBeforeOutput, ProcessExitMidStream, FirstTokenTimeout, TurnTimeout, StaleResume, WorkerLost,
+        AgentError, Unclassified,
+    };
+
+    /// <summary>The reason as a metric label: a known reason, or <c>unclassified</c>.</summary>
+    public static string Bounded(string? reason) => reason is not null && All.Contains(reason) ? reason : Unclassified;
 }

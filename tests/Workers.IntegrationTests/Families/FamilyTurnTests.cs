@@ -221,7 +221,7 @@ public sealed class FamilyTurnTests
 
         Assert.Equal(StartKinds.New, second.Session);
         Assert.NotEqual(first.SessionId, second.SessionId);
-        Assert.Contains("never resumes", second.FallbackReason, StringComparison.Ordinal);
+        Assert.Equal("resume_disabled", second.FallbackReason);
         Assert.StartsWith("Echo: The conversation so far", second.Text, StringComparison.Ordinal);
     }
 

@@ -152,10 +152,7 @@ public sealed partial class AcpConnection : IAgentConnection
         {
             var result = await InvokeAsync("session/new", new { cwd = request.WorkingDirectory, mcpServers = Array.Empty<object>() }, cancellationToken);
             var sessionId = result.Str("sessionId") ?? throw ProtocolError("session/new answered without a sessionId.");
-            opened = new SessionOpened(sessionId, StartKinds.New, request.ResumeSessionId is null
-                ? null
-                : $"Profile '{_profile.Name}' (Resume={_profile.Options.Resume}) cannot resume on this agent " +
-                  $"(loadSession={capabilities.LoadSession}, resume={capabilities.ResumeSession}).");
+            opened = new SessionOpened(sessionId, StartKinds.New, request.ResumeSessionId is null ? null : FallbackReasons.ResumeUnsupported);
         }
 
         turn.Clock.MarkSessionReady();

@@ -21,7 +21,7 @@ public sealed class PlainConnection : StdioConnection
 
     public override Task<SessionOpened> OpenSessionAsync(SessionRequest request, TurnContext turn, CancellationToken cancellationToken) =>
         Task.FromResult(new SessionOpened(null, StartKinds.New,
-            request.ResumeSessionId is null ? null : "A plain CLI has no sessions; the transcript carries the conversation."));
+            request.ResumeSessionId is null ? null : FallbackReasons.NoSessions));
 
     protected override async Task SendPromptAsync(TurnContext turn, CancellationToken cancellationToken)
     {

@@ -1,0 +1,51 @@
+using Prometheus;
+using Workers.Pooling;
+using Workers.Store;
+
+namespace Workers.Metrics;
+
+/// <summary>Sets the gauges at scrape time from the pools and the store, so they cost nothing between scrapes.</summary>
+public sealed class GaugeCollector(WorkerMetrics metrics, PoolRegistry pools, ITurnStore store, TimeProvider timeProvider)
+{
+    public void Register(CollectorRegistry registry) => registry.AddBeforeCollectCallback(CollectAsync);
+
+    public async Task CollectAsync(CancellationToken cancellationToken)
+    {
+        foreach (var pool in pools.All)
+        {
+            var snapshot = pool.Snapshot();
+            foreach (var state in Enum.GetValues<PoolProcessState>().Where(s => s != PoolProcessState.Retired))
+            {
+                metrics.PoolProcesses.WithLabels(pool.Name, state.ToString().ToLowerInvariant()).Set(snapshot.CountIn(state));
+            }
+
+            metrics.ReadyTarget.WithLabels(pool.Name).Set(snapshot.ReadyTarget);
+            metrics.BoundSessions.WithLabels(pool.Name).Set(snapshot.BoundSessions);
+            metrics.WaitingTurns.WithLabels(pool.Name).Set(snapshot.WaitingTurns);
+            metrics.ResidentMemory.WithLabels(pool.Name).Set(snapshot.Processes.Sum(p => ProcessMemory.ResidentBytesOfTree(p.Pid)));
+            if (pool.CliVersion is { } version)
+            {
+                metrics.CliInfo.WithLabels(pool.Name, version).Set(1);
+            }
+        }
+
+        QueueStats stats;
+        try
+        {
+            stats = await store.GetQueueStatsAsync(cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // An unreachable store must not break the scrape of everything else.
+            return;
+        }
+
+        foreach (var pool in pools.All)
+        {
+            metrics.QueueDepth.WithLabels(pool.Name).Set(stats.QueuedByProfile.GetValueOrDefault(pool.Name));
+        }
+
+        metrics.Running.Set(stats.Running);
+        metrics.OldestQueuedAge.Set(stats.OldestQueuedAt is { } oldest ? Math.Max(0, (timeProvider.GetUtcNow() - oldest).TotalSeconds) : 0);
+    }
+}
