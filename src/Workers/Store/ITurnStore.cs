@@ -54,6 +54,10 @@ public interface ITurnStore : IConversationSessionStore
 
     Task<QueueStats> GetQueueStatsAsync(CancellationToken cancellationToken);
 
+    /// <summary>The records (JSON) of terminal turns of <paramref name="profile"/> (all when null) finished since
+    /// <paramref name="since"/>, oldest first: the input of <c>workers report</c>.</summary>
+    Task<IReadOnlyList<string>> ListResultsAsync(string? profile, DateTimeOffset since, CancellationToken cancellationToken);
+
     /// <summary>Deletes terminal turns finished before <paramref name="cutoff"/> with their events and runs; returns how many turns.</summary>
     Task<int> ApplyRetentionAsync(DateTimeOffset cutoff, CancellationToken cancellationToken);
 

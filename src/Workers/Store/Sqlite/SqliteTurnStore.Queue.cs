@@ -66,6 +66,26 @@ public sealed partial class SqliteTurnStore
         return turns;
     }
 
+    public async Task<IReadOnlyList<string>> ListResultsAsync(string? profile, DateTimeOffset since, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = Command(connection, null, $"""
+            SELECT result FROM turns
+            WHERE state IN {TerminalStates} AND result IS NOT NULL AND finished_at >= @since AND (@profile IS NULL OR profile = @profile)
+            ORDER BY finished_at;
+            """);
+        Bind(command, "@since", ToUnixMs(since));
+        Bind(command, "@profile", profile);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var results = new List<string>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            results.Add(reader.GetString(0));
+        }
+
+        return results;
+    }
+
     public async Task<QueueStats> GetQueueStatsAsync(CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken);
