@@ -14,14 +14,13 @@ internal sealed class TurnEventFollower(HttpClient http, TimeProvider timeProvid
     /// <summary>How long reconnecting may fail in a row (a service restart takes a few seconds) before giving up.</summary>
     private static readonly TimeSpan GiveUpAfter = TimeSpan.FromMinutes(2);
 
-    /// <summary>Called before each reconnect with the last sequence seen and why the stream ended.</summary>
-    public Action<long, string>? Reconnecting { get; init; }
-
     /// <summary>Reads the events after <paramref name="afterSequence"/>, passes each to <paramref name="onEvent"/> in order,
-    /// and returns the terminal event's type: <c>completed</c>, <c>failed</c> or <c>cancelled</c>.</summary>
+    /// and returns the terminal event's type: <c>completed</c>, <c>failed</c> or <c>cancelled</c>. <paramref name="reconnecting"/> is
+    /// told the last sequence seen and why the stream ended before each reconnect.</summary>
     /// <exception cref="ApiProblemException">The service answered 4xx/5xx (an unknown turn: 404).</exception>
     /// <exception cref="HttpRequestException">The service stayed unreachable for <see cref="GiveUpAfter"/>.</exception>
-    public async Task<string> FollowAsync(string turnId, long afterSequence, Action<SseItem<string>> onEvent, CancellationToken cancellationToken)
+    public async Task<string> FollowAsync(string turnId, long afterSequence, Action<SseItem<string>> onEvent,
+        Action<long, string>? reconnecting, CancellationToken cancellationToken)
     {
         var last = afterSequence;
         var delay = FirstRetryDelay;
@@ -61,7 +60,7 @@ internal sealed class TurnEventFollower(HttpClient http, TimeProvider timeProvid
                     $"The event stream of turn '{turnId}' could not be resumed after event {last} for {GiveUpAfter.TotalMinutes:0} minutes: {why}"));
             }
 
-            Reconnecting?.Invoke(last, why);
+            reconnecting?.Invoke(last, why);
             await Task.Delay(delay, timeProvider, cancellationToken);
             delay = delay * 2 > MaxRetryDelay ? MaxRetryDelay : delay * 2;
         }

@@ -92,7 +92,7 @@ public sealed record Difference(double Mean, double Low, double High)
     }
 
     /// <summary>The 97.5 % quantile of Student's t with <paramref name="degrees"/> degrees of freedom (Cornish–Fisher
-    /// expansion around the normal quantile; within 0.1 % for ν ≥ 5).</summary>
+    /// expansion around the normal quantile; within 0.2 % for ν ≥ 5).</summary>
     public static double StudentT975(int degrees)
     {
         const double z = 1.959963984540054;

@@ -1,0 +1,19 @@
+using System.Globalization;
+
+namespace Workers.Host.Commands;
+
+/// <summary>What <c>enqueue</c> and <c>tail</c> print: each event's JSON as received, one line each, to the terminal event.
+/// Reconnects are noted on stderr so stdout stays a clean JSON-lines stream.</summary>
+internal static class TurnEventPrinter
+{
+    /// <returns>The exit code for the turn's end.</returns>
+    public static async Task<int> PrintAsync(WorkersApiClient client, string turnId, long afterSequence, CancellationToken cancellationToken)
+    {
+        var terminal = await client.Events.FollowAsync(turnId, afterSequence,
+            item => Console.Out.WriteLine(item.Data),
+            (last, why) => Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"workers: event stream interrupted ({why}); reconnecting with Last-Event-ID {last}")),
+            cancellationToken);
+        return ExitCodes.ForTerminalEvent(terminal);
+    }
+}
