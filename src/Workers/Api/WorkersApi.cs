@@ -12,6 +12,8 @@ public static class WorkersApi
     {
         app.UseMiddleware<BearerTokenAuthentication>();
         app.MapHealth();
+        // The machine-readable description of this API, at /openapi/v1.json.
+        app.MapOpenApi();
         app.MapTurns();
         app.MapConversations();
         app.MapPools();

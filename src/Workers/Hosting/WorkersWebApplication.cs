@@ -35,6 +35,7 @@ public static class WorkersWebApplication
         builder.Services.AddSingleton(dataLock);
         builder.Services.AddWorkers(builder.Configuration);
         builder.Services.AddWorkerService(builder.Configuration);
+        builder.Services.AddOpenApi();
         builder.Services.Configure<Microsoft.Extensions.Hosting.HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromMinutes(2));
         var app = builder.Build();
         app.MapWorkersApi();
