@@ -150,7 +150,8 @@ public sealed partial class Dispatcher : BackgroundService
         var turn = claimed.Turn;
         var started = _timeProvider.GetUtcNow();
         using var scope = _logger.BeginScope(new Dictionary<string, object> { ["TurnId"] = turn.Id, ["ConversationId"] = turn.ConversationId });
-        await using var sink = new StoreEventSink(_store, _hub, claimed.Lease, _timeProvider, _options.EventFlushInterval);
+        await using var sink = new StoreEventSink(_store, _hub, claimed.Lease, _timeProvider, _options.EventFlushInterval,
+            turn.LastEventSequence);
         var firstSequence = turn.LastEventSequence;
         if (turn.Attempts > 1)
         {
@@ -170,18 +171,32 @@ public sealed partial class Dispatcher : BackgroundService
         TurnResult result;
         try
         {
-            result = await _runner.RunAsync(new TurnRequest
+            if (submission.Deadline is { } deadline && deadline <= _timeProvider.GetUtcNow())
             {
-                Id = turn.Id,
-                ConversationId = turn.ConversationId,
-                Profile = turn.Profile,
-                Prompt = submission.Prompt ?? "",
-                WorkingDirectory = submission.Cwd,
-                Transcript = submission.Transcript?.Select(t => new TranscriptMessage(t.Role ?? "user", t.Text ?? "")).ToList(),
-                EnqueuedAt = turn.EnqueuedAt,
-                Deadline = submission.Deadline,
-                Continued = turn.Sequence > 1,
-            }, sink, stop.Token, firstSequence);
+                // Waited in the queue past the producer's deadline: do not spend a process on it.
+                result = FailedWithoutRunning(turn, sink, FailureReasons.DeadlineExceeded, $"The turn's deadline {deadline:O} passed while it was queued.");
+            }
+            else
+            {
+                result = await _runner.RunAsync(new TurnRequest
+                {
+                    Id = turn.Id,
+                    ConversationId = turn.ConversationId,
+                    Profile = turn.Profile,
+                    Prompt = submission.Prompt ?? "",
+                    WorkingDirectory = submission.Cwd,
+                    Transcript = submission.Transcript?.Select(t => new TranscriptMessage(t.Role ?? "user", t.Text ?? "")).ToList(),
+                    EnqueuedAt = turn.EnqueuedAt,
+                    Deadline = submission.Deadline,
+                    Continued = turn.Sequence > 1,
+                }, sink, stop.Token, firstSequence);
+            }
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // A bug of ours must end this one turn with a reason, not leave it running until its lease expires.
+            Log.RunFailed(_logger, turn.Id, ex);
+            result = FailedWithoutRunning(turn, sink, FailureReasons.Unclassified, $"The worker failed running the turn: {ex.Message}");
         }
         finally
         {
@@ -224,6 +239,23 @@ public sealed partial class Dispatcher : BackgroundService
         {
             Log.LeaseLost(_logger, turn.Id);
         }
+    }
+
+    private TurnResult FailedWithoutRunning(StoredTurn turn, StoreEventSink sink, string reason, string message)
+    {
+        sink.OnEvent(new TurnFailed(reason, message) { Sequence = sink.LastSequence + 1 });
+        return new TurnResult
+        {
+            TurnId = turn.Id,
+            Profile = turn.Profile,
+            Family = _profiles.TryGet(turn.Profile, out var profile) ? profile.FamilyName : "",
+            Status = TurnStatus.Failed,
+            Reason = reason,
+            Message = message,
+            Turn = turn.Sequence > 1 ? "continued" : "first",
+            Attempts = turn.Attempts,
+            Timing = new TurnClock(_timeProvider, turn.EnqueuedAt).Compute(),
+        };
     }
 
     private async Task HeartbeatAsync(TurnLease lease, RunningTurn run, CancellationToken cancellationToken)

@@ -22,8 +22,10 @@ public sealed class StoreEventSink : ITurnEventSink, IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _flushLoop;
 
-    public StoreEventSink(ITurnStore store, TurnEventHub hub, TurnLease lease, TimeProvider timeProvider, TimeSpan flushInterval)
+    public StoreEventSink(ITurnStore store, TurnEventHub hub, TurnLease lease, TimeProvider timeProvider, TimeSpan flushInterval,
+        long lastStoredSequence = 0)
     {
+        LastSequence = lastStoredSequence;
         _store = store;
         _hub = hub;
         _lease = lease;
@@ -31,6 +33,9 @@ public sealed class StoreEventSink : ITurnEventSink, IAsyncDisposable
         _flushInterval = flushInterval;
         _flushLoop = FlushLoopAsync();
     }
+
+    /// <summary>The highest event sequence seen so far.</summary>
+    public long LastSequence { get; private set; }
 
     /// <summary>The terminal event, once the runner emitted it.</summary>
     public StoredEvent? Terminal { get; private set; }
@@ -46,6 +51,7 @@ public sealed class StoreEventSink : ITurnEventSink, IAsyncDisposable
         _hub.Publish(_lease.TurnId, stored);
         lock (_lock)
         {
+            LastSequence = Math.Max(LastSequence, stored.Sequence);
             if (stored.IsTerminal)
             {
                 Terminal = stored;
