@@ -289,4 +289,27 @@ public sealed class ServiceApiTests
             Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
         }
     }
+
+    [Fact(Timeout = 60_000)]
+    public async Task TurnWhoseDeadlinePassesInTheQueue_FailsDeadlineExceededWithoutAProcess()
+    {
+        var (sim, service) = await StartAsync();
+        await using (sim)
+        await using (service)
+        {
+            await service.EnqueueAsync(new { conversationId = "c1", profile = "sim-acp", prompt = "slow [[sim:first-token-ms=1500]]" },
+                TestContext.Current.CancellationToken);
+            var late = (await service.EnqueueAsync(new
+            {
+                conversationId = "c1", profile = "sim-acp", prompt = "too late", deadline = DateTimeOffset.UtcNow.AddMilliseconds(300),
+            }, TestContext.Current.CancellationToken)).GetProperty("id").GetString()!;
+
+            var end = await service.WaitForEndAsync(late, TestContext.Current.CancellationToken);
+            var events = await SseReader.ReadAsync(service.Client, late, TestContext.Current.CancellationToken);
+
+            Assert.Equal(("failed", "deadline_exceeded"), (end.GetProperty("status").GetString(), end.GetProperty("reason").GetString()));
+            Assert.False(end.TryGetProperty("process", out _));
+            Assert.Equal("failed", Assert.Single(events).Type);
+        }
+    }
 }
