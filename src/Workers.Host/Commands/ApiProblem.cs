@@ -17,8 +17,10 @@ internal sealed record ApiProblem(int Status, string Title, string? Detail, IRea
         {
             using var document = JsonDocument.Parse(body);
             var root = document.RootElement;
-            var errors = root.TryGetProperty("errors", out var e) && e.ValueKind == JsonValueKind.Object
-                ? e.EnumerateObject().Select(p => KeyValuePair.Create(p.Name, p.Value.EnumerateArray().Select(m => m.ToString()).ToArray())).ToList()
+            var errors = root.ValueKind == JsonValueKind.Object && root.TryGetProperty("errors", out var e) && e.ValueKind == JsonValueKind.Object
+                ? e.EnumerateObject().Select(p => KeyValuePair.Create(p.Name, p.Value.ValueKind == JsonValueKind.Array
+                    ? p.Value.EnumerateArray().Select(m => m.ToString()).ToArray()
+                    : [p.Value.ToString()])).ToList()
                 : [];
             return new ApiProblem(status, String(root, "title") ?? response.ReasonPhrase ?? "Error", String(root, "detail"), errors, retryAfter);
         }

@@ -6,8 +6,8 @@ internal static class ExitCodes
     public const int Succeeded = 0;
     public const int Failed = 1;
 
-    /// <summary>The service answered 4xx/5xx, could not be reached, or the configuration is invalid.</summary>
-    public const int ServiceError = 2;
+    /// <summary>The service answered 4xx/5xx or could not be reached; or the command line or configuration is invalid.</summary>
+    public const int Error = 2;
 
     /// <summary>The turn was cancelled, or the verb was interrupted (128 + SIGINT).</summary>
     public const int Cancelled = 130;

@@ -18,7 +18,7 @@ internal static class ServiceCall
         {
             await Console.Error.WriteLineAsync($"workers: cannot reach the service at {client.BaseAddress}: {ex.Message}");
         }
-        catch (TimeoutException ex)
+        catch (Exception ex) when (ex is TimeoutException or InvalidDataException)
         {
             await Console.Error.WriteLineAsync($"workers: {client.BaseAddress}: {ex.Message}");
         }
@@ -27,6 +27,6 @@ internal static class ServiceCall
             return ExitCodes.Cancelled;
         }
 
-        return ExitCodes.ServiceError;
+        return ExitCodes.Error;
     }
 }

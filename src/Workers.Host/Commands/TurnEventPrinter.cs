@@ -1,5 +1,3 @@
-using System.Globalization;
-
 namespace Workers.Host.Commands;
 
 /// <summary>What <c>enqueue</c> and <c>tail</c> print: each event's JSON as received, one line each, to the terminal event.
@@ -11,8 +9,7 @@ internal static class TurnEventPrinter
     {
         var terminal = await client.Events.FollowAsync(turnId, afterSequence,
             item => Console.Out.WriteLine(item.Data),
-            (last, why) => Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"workers: event stream interrupted ({why}); reconnecting with Last-Event-ID {last}")),
+            notice => Console.Error.WriteLine($"workers: {notice}"),
             cancellationToken);
         return ExitCodes.ForTerminalEvent(terminal);
     }

@@ -58,7 +58,7 @@ internal sealed class WorkersApiClient : IDisposable
 
     public void Dispose() => _http.Dispose();
 
-    internal static async Task<JsonElement> ReadJsonAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    private static async Task<JsonElement> ReadJsonAsync(HttpResponseMessage response, CancellationToken cancellationToken)
     {
         if (!response.IsSuccessStatusCode)
         {
