@@ -1,4 +1,5 @@
 using System.Globalization;
+using Workers.Reports;
 
 namespace Workers.Host.Commands;
 

@@ -17,8 +17,9 @@ public static class WorkersApi
         app.MapTurns();
         app.MapConversations();
         app.MapPools();
-        app.Services.GetRequiredService<GaugeCollector>().Register(Prometheus.Metrics.DefaultRegistry);
-        app.MapMetrics("/metrics");
+        var registry = app.Services.GetRequiredService<CollectorRegistry>();
+        app.Services.GetRequiredService<GaugeCollector>().Register(registry);
+        app.MapMetrics("/metrics", registry);
         return app;
     }
 }

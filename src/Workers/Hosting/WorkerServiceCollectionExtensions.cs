@@ -29,9 +29,17 @@ public static class WorkerServiceCollectionExtensions
         services.TryAddSingleton<TurnEventHub>();
         services.TryAddSingleton(sp => new TurnSubmissionValidator(sp.GetRequiredService<ProfileCatalog>(),
             sp.GetRequiredService<IOptions<ServiceOptions>>().Value));
+        // Each service has its own registry (not prometheus-net's process-wide default), so two services in one process
+        // (tests, the demo) never share series or scrape callbacks. .NET runtime stats are added to it.
+        services.TryAddSingleton(_ =>
+        {
+            var registry = Prometheus.Metrics.NewCustomRegistry();
+            Prometheus.DotNetStats.Register(registry);
+            return registry;
+        });
         services.TryAddSingleton(sp =>
         {
-            var metrics = new WorkerMetrics(Prometheus.Metrics.DefaultFactory);
+            var metrics = new WorkerMetrics(Prometheus.Metrics.WithCustomRegistry(sp.GetRequiredService<Prometheus.CollectorRegistry>()));
             foreach (var pool in sp.GetRequiredService<Workers.Pooling.PoolRegistry>().All)
             {
                 metrics.Watch(pool);

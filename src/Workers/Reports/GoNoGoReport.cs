@@ -106,8 +106,7 @@ public sealed record Quantiles(int Count, double? P50, double? P90)
 {
     public static Quantiles Of(IEnumerable<double?> values)
     {
-        var sorted = values.Where(v => v is not null).Select(v => v!.Value).Order().ToArray();
-        double? At(double p) => sorted.Length == 0 ? null : sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Length) - 1, 0, sorted.Length - 1)];
-        return new Quantiles(sorted.Length, At(0.5), At(0.9));
+        var present = values.Where(v => v is not null).Select(v => v!.Value).ToArray();
+        return new Quantiles(present.Length, Percentiles.Of(present, 50), Percentiles.Of(present, 90));
     }
 }

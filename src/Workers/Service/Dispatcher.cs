@@ -18,6 +18,9 @@ namespace Workers.Service;
 /// here first, runs each through the pool under a heartbeat-renewed lease, writes its events in batches and its end.</summary>
 public sealed partial class Dispatcher : BackgroundService
 {
+    /// <summary>Event numbers reserved per attempt: attempt n numbers its events from (n − 1) × this + 1.</summary>
+    public const long AttemptSequenceBlock = 1_000_000;
+
     private readonly ConcurrentDictionary<string, RunningTurn> _running = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _signal = new(0, int.MaxValue);
     private readonly ITurnStore _store;
@@ -155,6 +158,10 @@ public sealed partial class Dispatcher : BackgroundService
         var firstSequence = turn.LastEventSequence;
         if (turn.Attempts > 1)
         {
+            // Live readers may have seen events of the lost attempt that never reached the store; a new attempt must not
+            // reuse their numbers, or a reader resuming from one of them would skip this attempt's first events.
+            // Each attempt's events therefore start in a fresh block of AttemptSequenceBlock numbers.
+            firstSequence = Math.Max(firstSequence, (turn.Attempts - 1) * AttemptSequenceBlock);
             // The previous worker died mid-turn: the event stream shows where this attempt starts. Not an agent failure.
             sink.OnEvent(new AttemptStarted(turn.Attempts, "The worker running the previous attempt was lost.") { Sequence = ++firstSequence });
         }
@@ -234,6 +241,8 @@ public sealed partial class Dispatcher : BackgroundService
                 new RunRecord(turn.Id, turn.Attempts, InstanceId, started, now, state.ToString().ToLowerInvariant(), resultJson), now,
                 CancellationToken.None);
             _metrics.RecordTurn(result);
+            // Live readers get the terminal event only now, so a reader that sees the end can read the final record.
+            _hub.Publish(turn.Id, terminal);
         }
         catch (LeaseLostException)
         {

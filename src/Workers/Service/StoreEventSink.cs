@@ -6,7 +6,8 @@ using Workers.Turns;
 namespace Workers.Service;
 
 /// <summary>Where a running turn's events go: to live readers at once (<see cref="TurnEventHub"/>), and to the store
-/// in batches under the turn's lease. The terminal event is held back: the store writes it with the turn's end.</summary>
+/// in batches under the turn's lease. The terminal event is held back: the store writes it with the turn's end, and
+/// only then is it published.</summary>
 public sealed class StoreEventSink : ITurnEventSink, IAsyncDisposable
 {
     private const int MaxBatch = 256;
@@ -48,7 +49,12 @@ public sealed class StoreEventSink : ITurnEventSink, IAsyncDisposable
     public void OnEvent(TurnEvent turnEvent)
     {
         var stored = ToStored(turnEvent, _timeProvider.GetUtcNow());
-        _hub.Publish(_lease.TurnId, stored);
+        if (!stored.IsTerminal)
+        {
+            // The terminal event is published by the dispatcher once the turn's end is stored.
+            _hub.Publish(_lease.TurnId, stored);
+        }
+
         lock (_lock)
         {
             LastSequence = Math.Max(LastSequence, stored.Sequence);

@@ -301,7 +301,7 @@ public sealed class ServiceApiTests
                 TestContext.Current.CancellationToken);
             var late = (await service.EnqueueAsync(new
             {
-                conversationId = "c1", profile = "sim-acp", prompt = "too late", deadline = DateTimeOffset.UtcNow.AddMilliseconds(300),
+                conversationId = "c1", profile = "sim-acp", prompt = "too late", deadline = TimeProvider.System.GetUtcNow().AddMilliseconds(300),
             }, TestContext.Current.CancellationToken)).GetProperty("id").GetString()!;
 
             var end = await service.WaitForEndAsync(late, TestContext.Current.CancellationToken);

@@ -75,7 +75,14 @@ public sealed class ServiceCrashTests
             foreach (var (_, id) in ids)
             {
                 var events = await SseReader.ReadAsync(client, id, TestContext.Current.CancellationToken);
-                Assert.Equal(Enumerable.Range(1, events.Count).Select(i => (long)i), events.Select(e => e.Id));
+                // Within an attempt the ids are consecutive; attempt n starts its own block at (n − 1) × 10⁶ + 1.
+                foreach (var attempt in events.GroupBy(e => (e.Id - 1) / Workers.Service.Dispatcher.AttemptSequenceBlock))
+                {
+                    var numbers = attempt.Select(e => e.Id).ToList();
+                    Assert.Equal(Enumerable.Range(0, numbers.Count).Select(i => numbers[0] + i), numbers);
+                    Assert.Equal(attempt.Key * Workers.Service.Dispatcher.AttemptSequenceBlock + 1, numbers[0]);
+                }
+
                 Assert.Single(events, e => e.Type is "completed" or "failed" or "cancelled");
                 if (ends[id].GetProperty("attempts").GetInt32() == 2)
                 {

@@ -1,8 +1,9 @@
-namespace Workers.Host.Commands;
+namespace Workers.Reports;
 
-internal static class Percentiles
+/// <summary>Nearest-rank percentiles, the one definition the reports, the demo and the benchmarks share.</summary>
+public static class Percentiles
 {
-    /// <summary>The nearest-rank percentile of <paramref name="values"/> (null when empty), as the benchmarks compute it.</summary>
+    /// <summary>The <paramref name="percentile"/>th (0–100) nearest-rank percentile of <paramref name="values"/>; null when empty.</summary>
     public static double? Of(IEnumerable<double> values, double percentile)
     {
         var sorted = values.Order().ToArray();
