@@ -22,6 +22,11 @@ internal static class ServeCommand
         {
             app = WorkersWebApplication.Build(args);
         }
+        catch (Microsoft.Extensions.Options.OptionsValidationException ex)
+        {
+            await Console.Error.WriteLineAsync($"Invalid configuration: {string.Join(" ", ex.Failures)}");
+            return 2;
+        }
         catch (InvalidOperationException ex)
         {
             await Console.Error.WriteLineAsync(ex.Message);

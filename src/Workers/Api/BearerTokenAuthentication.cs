@@ -10,7 +10,7 @@ namespace Workers.Api;
 /// probes and the metrics needs one. Tokens are compared in constant time (over their SHA-256, so length leaks nothing).</summary>
 internal sealed class BearerTokenAuthentication(RequestDelegate next, IOptions<ServiceOptions> options)
 {
-    private static readonly HashSet<string> OpenPaths = new(StringComparer.OrdinalIgnoreCase) { "/healthz", "/readyz", "/metrics" };
+    private static readonly HashSet<string> OpenPaths = new(StringComparer.OrdinalIgnoreCase) { "/healthz", "/readyz", "/startupz", "/metrics" };
 
     private readonly byte[][] _tokenHashes = options.Value.ApiTokens.Where(t => t.Length > 0).Select(Hash).ToArray();
 

@@ -7,7 +7,7 @@ using Workers.Store;
 namespace Workers.Api;
 
 /// <summary>Probes: <c>/healthz</c> says the process answers; <c>/readyz</c> that the store is reachable and the
-/// dispatcher and pools have started.</summary>
+/// dispatcher and pools have started; <c>/startupz</c> that every pool has warmed up once.</summary>
 internal static class HealthEndpoints
 {
     public static void MapHealth(this IEndpointRouteBuilder api)
@@ -29,5 +29,13 @@ internal static class HealthEndpoints
             return TypedResults.Json(new { status = ready ? "ready" : "not ready", store = reachable, dispatcher = dispatcher.IsStarted },
                 statusCode: ready ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
         }).WithName("Readyz");
+
+        // For a start-up probe: every pool has warmed up to its MinReady once, so the first turns meet warm processes.
+        api.MapGet("/startupz", (Pooling.PoolRegistry pools) =>
+        {
+            var cold = pools.All.Where(p => !p.HasWarmedUp).Select(p => p.Name).ToList();
+            return TypedResults.Json(new { status = cold.Count == 0 ? "warm" : "warming", warming = cold },
+                statusCode: cold.Count == 0 ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
+        }).WithName("Startupz");
     }
 }

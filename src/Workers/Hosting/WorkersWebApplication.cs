@@ -17,6 +17,7 @@ public static class WorkersWebApplication
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? customize = null)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+        AddConfigDirectory(builder.Configuration);
         customize?.Invoke(builder);
         var service = builder.Configuration.GetSection(ServiceOptions.SectionName).Get<ServiceOptions>() ?? new ServiceOptions();
         var workers = builder.Configuration.GetSection(WorkersOptions.SectionName).Get<WorkersOptions>() ?? new WorkersOptions();
@@ -36,9 +37,41 @@ public static class WorkersWebApplication
         builder.Services.AddWorkers(builder.Configuration);
         builder.Services.AddWorkerService(builder.Configuration);
         builder.Services.AddOpenApi();
-        builder.Services.Configure<Microsoft.Extensions.Hosting.HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromMinutes(2));
+        // Stopping takes the drain deadline, then each pool stops its processes (EOF, SIGTERM, SIGKILL: 3 × GracefulStop).
+        var maintenance = builder.Configuration.GetSection(Maintenance.MaintenanceOptions.SectionName).Get<Maintenance.MaintenanceOptions>()
+            ?? new Maintenance.MaintenanceOptions();
+        var longestStop = workers.Profiles.Values.Select(p => p.Timeouts.GracefulStop * 3).DefaultIfEmpty(TimeSpan.Zero).Max();
+        builder.Services.Configure<Microsoft.Extensions.Hosting.HostOptions>(o =>
+            o.ShutdownTimeout = maintenance.DrainDeadline + longestStop + TimeSpan.FromSeconds(15));
         var app = builder.Build();
         app.MapWorkersApi();
         return app;
+    }
+
+    /// <summary>The environment variable naming a directory whose <c>appsettings.json</c> is layered over the shipped one and
+    /// under the environment, and reloaded when it changes (a mounted ConfigMap: pool sizes change without a restart).</summary>
+    public const string ConfigDirectoryVariable = "WORKERS_CONFIG_DIR";
+
+    private static void AddConfigDirectory(ConfigurationManager configuration)
+    {
+        if (Environment.GetEnvironmentVariable(ConfigDirectoryVariable) is { Length: > 0 } directory)
+        {
+            AddConfigDirectory(configuration, directory);
+        }
+    }
+
+    /// <summary>Layers <c>&lt;directory&gt;/appsettings.json</c> (optional, reloaded on change) just under the environment.</summary>
+    public static void AddConfigDirectory(ConfigurationManager configuration, string directory)
+    {
+        var sources = (IList<IConfigurationSource>)configuration.Sources;
+        var environment = sources.ToList().FindIndex(s => s is Microsoft.Extensions.Configuration.EnvironmentVariables.EnvironmentVariablesConfigurationSource);
+        var file = new Microsoft.Extensions.Configuration.Json.JsonConfigurationSource
+        {
+            Path = "appsettings.json",
+            Optional = true,
+            ReloadOnChange = true,
+            FileProvider = new Microsoft.Extensions.FileProviders.PhysicalFileProvider(Path.GetFullPath(directory)),
+        };
+        sources.Insert(environment < 0 ? sources.Count : environment, file);
     }
 }

@@ -81,6 +81,7 @@ public sealed partial class AgentPool
                     process.State = PoolProcessState.Ready;
                     _readyCount++;
                     _ready.Writer.TryWrite(process);
+                    HasWarmedUp |= _readyCount >= EffectiveMinReady;
                 }
             }
 

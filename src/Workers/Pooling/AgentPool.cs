@@ -35,6 +35,7 @@ public sealed partial class AgentPool : IAsyncDisposable
         _launcher = launcher;
         _timeProvider = timeProvider;
         _logger = logger;
+        _options = profile.Options.Pool;
         Target = new PrewarmTarget(timeProvider, profile.Options.Pool.MinReady);
         _startBackoffTimer = timeProvider.CreateTimer(_ => Replenish(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
     }
@@ -43,7 +44,18 @@ public sealed partial class AgentPool : IAsyncDisposable
 
     public IAgentDriver Driver { get; }
 
-    public PoolOptions Options => Profile.Options.Pool;
+    /// <summary>The pool's settings; replaced as a whole when the configuration is reloaded.</summary>
+    public PoolOptions Options => Volatile.Read(ref _options);
+
+    private PoolOptions _options;
+
+    /// <summary>Takes new pool settings (a configuration reload) and refills to them; running processes keep their
+    /// lifetimes, a smaller pool shrinks as processes retire.</summary>
+    public void UpdateOptions(PoolOptions options)
+    {
+        Volatile.Write(ref _options, options);
+        Replenish();
+    }
 
     public PrewarmTarget Target { get; }
 
@@ -63,6 +75,16 @@ public sealed partial class AgentPool : IAsyncDisposable
 
     /// <summary>A cron schedule's override of <c>MinReady</c>, if one is in force.</summary>
     public int? MinReadyOverride { get; private set; }
+
+    /// <summary>True once the pool has held its minimum of ready processes (at once when the minimum is 0): what a
+    /// start-up probe waits for.</summary>
+    public bool HasWarmedUp
+    {
+        get => _hasWarmedUp || EffectiveMinReady == 0;
+        private set => _hasWarmedUp = value;
+    }
+
+    private volatile bool _hasWarmedUp;
 
     /// <summary>The minimum the pool keeps ready now.</summary>
     public int EffectiveMinReady => Math.Min(MinReadyOverride ?? Options.MinReady, Options.MaxReady);

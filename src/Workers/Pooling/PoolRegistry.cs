@@ -31,6 +31,18 @@ public sealed class PoolRegistry : IAsyncDisposable
         }
     }
 
+    /// <summary>Applies reloaded pool settings to the pools of profiles that still exist.</summary>
+    public void ApplyPoolOptions(WorkersOptions options)
+    {
+        foreach (var (name, profile) in options.Profiles)
+        {
+            if (_pools.TryGetValue(name, out var pool))
+            {
+                pool.UpdateOptions(profile.Pool);
+            }
+        }
+    }
+
     /// <summary>Frees the conversation's bound process in whichever pool holds it.</summary>
     public void ForgetConversation(string conversationId)
     {

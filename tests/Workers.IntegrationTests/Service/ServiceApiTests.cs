@@ -312,4 +312,26 @@ public sealed class ServiceApiTests
             Assert.Equal("failed", Assert.Single(events).Type);
         }
     }
+
+    [Fact(Timeout = 60_000)]
+    public async Task StartupProbe_AnswersWhenThePoolsAreWarm_AndPoolSizesReloadWithoutARestart()
+    {
+        await using var sim = new SimHarness();
+        var profile = sim.AddProfile(Acp, Quick, name: "sim-acp", configure: p => p.Pool.MinReady = 1);
+        var configDirectory = Directory.CreateDirectory(Path.Combine(sim.DataDirectory, "config")).FullName;
+        async Task WriteConfigAsync(int minReady) => await File.WriteAllTextAsync(Path.Combine(configDirectory, "appsettings.json"),
+            JsonSerializer.Serialize(new { Workers = new { Profiles = new Dictionary<string, object>
+            {
+                ["sim-acp"] = new { profile.Family, profile.Command, profile.Args, profile.Env, Pool = new { MinReady = minReady, MaxReady = 4 } },
+            } } }), TestContext.Current.CancellationToken);
+        await WriteConfigAsync(1);
+        await using var service = await ServiceHarness.StartAsync(sim, configDirectory: configDirectory);
+
+        await service.WaitForReadyProcessesAsync("sim-acp", 1, TestContext.Current.CancellationToken);
+        using var startup = await service.Client.GetAsync("/startupz", TestContext.Current.CancellationToken);
+        await WriteConfigAsync(3);
+        await service.WaitForReadyProcessesAsync("sim-acp", 3, TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.OK, startup.StatusCode);
+    }
 }

@@ -25,7 +25,7 @@ public sealed class ServiceHarness : IAsyncDisposable
     public IServiceProvider Services => _app.Services;
 
     public static async Task<ServiceHarness> StartAsync(SimHarness sim, IDictionary<string, string?>? settings = null,
-        Action<WorkersOptions>? configure = null)
+        Action<WorkersOptions>? configure = null, string? configDirectory = null)
     {
         var values = new Dictionary<string, string?>
         {
@@ -43,6 +43,11 @@ public sealed class ServiceHarness : IAsyncDisposable
 
         var app = WorkersWebApplication.Build([], builder =>
         {
+            if (configDirectory is not null)
+            {
+                WorkersWebApplication.AddConfigDirectory(builder.Configuration, configDirectory);
+            }
+
             builder.Configuration.AddInMemoryCollection(values);
             builder.Services.Configure<WorkersOptions>(options =>
             {
