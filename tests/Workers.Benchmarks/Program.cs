@@ -10,6 +10,14 @@ using Workers.Sessions;
 using Workers.Turns;
 
 // Spawn-per-turn against the pool, same workload, same simulated agent, one run. Prints Markdown for specs/pool.md.
+// `--real claude,claude-acp` runs the same comparison on the real CLIs against the model stub (specs/performance.md).
+if (Environment.GetCommandLineArgs().SkipWhile(a => a != "--real").Skip(1).FirstOrDefault() is { } realProfiles)
+{
+    await RealCliBenchmark.RunAsync(realProfiles.Split(','), (int)ArgValue("--first-token-ms", 300), (int)ArgValue("--conversations", 3),
+        (int)ArgValue("--turns", 4));
+    return;
+}
+
 var scale = ArgValue("--scale", 0.2);
 var conversations = (int)ArgValue("--conversations", 4);
 var turns = (int)ArgValue("--turns", 4);

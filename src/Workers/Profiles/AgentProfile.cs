@@ -45,6 +45,12 @@ public sealed class AgentProfile
     /// <value>The default is 3.</value>
     public int MaxProviderRetries { get; set; } = 3;
 
+    /// <summary>ACP: whether Workers offers the agent <c>fs/read_text_file</c> and <c>fs/write_text_file</c> (confined to the
+    /// session's working directory). Off, the agent reads and writes files itself.</summary>
+    /// <value>The default is true. The shipped <c>gemini-acp</c> profile turns it off: gemini 0.61 cannot tell a missing
+    /// file from a failed read through the client, so it could not create files.</value>
+    public bool ClientFileSystem { get; set; } = true;
+
     /// <summary>The longest stdout line accepted from the agent; a longer one fails the turn as a protocol error.</summary>
     /// <value>The default is 8 MiB.</value>
     public int MaxLineBytes { get; set; } = 8 * 1024 * 1024;

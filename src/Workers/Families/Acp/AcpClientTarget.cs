@@ -3,13 +3,10 @@ using StreamJsonRpc;
 
 namespace Workers.Families.Acp;
 
-/// <summary>The client side of ACP that the agent calls. Handlers are synchronous on purpose: StreamJsonRpc
-/// starts handlers in arrival order, but async ones run concurrently and reorder <c>session/update</c>s.</summary>
+/// <summary>The requests of ACP that the agent makes of its client, answered at once by policy. (<c>session/update</c>
+/// notifications do not come here: <see cref="AcpConnection"/> handles them in stdout order before the JSON-RPC reader.)</summary>
 internal sealed class AcpClientTarget(AcpConnection connection)
 {
-    [JsonRpcMethod("session/update", UseSingleObjectParameterDeserialization = true)]
-    public void SessionUpdate(JsonElement parameters) => connection.OnSessionUpdate(parameters);
-
     [JsonRpcMethod("session/request_permission", UseSingleObjectParameterDeserialization = true)]
     public JsonElement RequestPermission(JsonElement parameters) => connection.OnRequestPermission(parameters);
 

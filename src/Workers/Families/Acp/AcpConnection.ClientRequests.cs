@@ -12,6 +12,33 @@ public sealed partial class AcpConnection
 {
     private const int InvalidParams = -32602;
 
+    // What the running turn's `tool_call` updates said about each tool call. A permission request's `toolCall` is a
+    // ToolCallUpdate carrying only what changed (claude-code-acp sends no `kind` there): the rest comes from here.
+    private readonly Dictionary<string, KnownToolCall> _toolCalls = new(StringComparer.Ordinal);
+
+    private sealed record KnownToolCall(string? Kind, string? Title, string? ToolName);
+
+    private KnownToolCall Remember(JsonElement toolCall)
+    {
+        var id = toolCall.Str("toolCallId") ?? "";
+        lock (_toolCalls)
+        {
+            _toolCalls.TryGetValue(id, out var known);
+            var merged = new KnownToolCall(toolCall.Str("kind") ?? known?.Kind, toolCall.Str("title") ?? known?.Title,
+                toolCall.Obj("_meta")?.Obj("claudeCode")?.Str("toolName") ?? known?.ToolName);
+            _toolCalls[id] = merged;
+            return merged;
+        }
+    }
+
+    private void ForgetToolCalls()
+    {
+        lock (_toolCalls)
+        {
+            _toolCalls.Clear();
+        }
+    }
+
     internal void OnSessionUpdate(JsonElement parameters)
     {
         var turn = CurrentTurn();
@@ -34,10 +61,12 @@ public sealed partial class AcpConnection
                 turn.Emit(new ThoughtDelta(thought));
                 break;
             case "tool_call":
+                Remember(u);
                 turn.Emit(new ToolCallEvent(u.Str("toolCallId") ?? "", u.Str("title"), u.Str("kind"), u.Str("status") ?? "pending",
                     u.Prop("rawInput")?.Clone()));
                 break;
             case "tool_call_update":
+                Remember(u);
                 turn.Emit(new ToolCallEvent(u.Str("toolCallId") ?? "", u.Str("title"), u.Str("kind"), u.Str("status"), null));
                 break;
             default:
@@ -51,9 +80,10 @@ public sealed partial class AcpConnection
         var turn = CurrentTurn();
         var toolCall = parameters.Obj("toolCall");
         var toolCallId = toolCall?.Str("toolCallId");
-        var title = toolCall?.Str("title");
-        var kind = toolCall?.Str("kind");
-        turn?.Emit(new PermissionRequested(toolCallId, kind, title));
+        var known = toolCall is { } call ? Remember(call) : null;
+        var title = known?.Title;
+        var kind = known?.Kind;
+        turn?.Emit(new PermissionRequested(toolCallId, kind ?? known?.ToolName, title));
         if (_cancelRequested)
         {
             // ACP: pending permission requests of a cancelled turn are answered `cancelled`.
@@ -61,7 +91,7 @@ public sealed partial class AcpConnection
             return Answer(new JsonObject { ["outcome"] = new JsonObject { ["outcome"] = "cancelled" } });
         }
 
-        var decision = (turn?.Permissions ?? _profile.Options.Permissions).Decide(kind, title);
+        var decision = (turn?.Permissions ?? _profile.Options.Permissions).Decide(kind, title, known?.ToolName);
         var options = parameters.Array("options").ToList();
         var preferred = decision == PermissionDecision.Allow ? new[] { "allow_once", "allow_always" } : ["reject_once", "reject_always"];
         var option = preferred.Select(k => options.FirstOrDefault(o => o.Str("kind") == k)).FirstOrDefault(o => o.ValueKind == JsonValueKind.Object);
@@ -75,6 +105,7 @@ public sealed partial class AcpConnection
 
     internal JsonElement OnReadTextFile(JsonElement parameters)
     {
+        RequireClientFileSystem();
         var path = ConfinedPath(parameters);
         if (!File.Exists(path))
         {
@@ -102,10 +133,19 @@ public sealed partial class AcpConnection
 
     internal JsonElement OnWriteTextFile(JsonElement parameters)
     {
+        RequireClientFileSystem();
         var path = ConfinedPath(parameters);
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         File.WriteAllText(path, parameters.Str("content") ?? "");
         return Answer(new JsonObject());
+    }
+
+    private void RequireClientFileSystem()
+    {
+        if (!_profile.Options.ClientFileSystem)
+        {
+            throw new LocalRpcException("fs/* is not offered to this agent (ClientFileSystem is off).") { ErrorCode = -32601 };
+        }
     }
 
     /// <summary>File access is confined to the working directory of the session that asks.</summary>

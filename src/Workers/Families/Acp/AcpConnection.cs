@@ -95,7 +95,11 @@ public sealed partial class AcpConnection : IAgentConnection
         var result = await InvokeAsync("initialize", new
         {
             protocolVersion = ProtocolVersion,
-            clientCapabilities = new { fs = new { readTextFile = true, writeTextFile = true }, terminal = false },
+            clientCapabilities = new
+            {
+                fs = new { readTextFile = _profile.Options.ClientFileSystem, writeTextFile = _profile.Options.ClientFileSystem },
+                terminal = false,
+            },
             clientInfo = new { name = "workers", title = "Workers", version = typeof(AcpConnection).Assembly.GetName().Version?.ToString() ?? "1" },
         }, CancellationToken.None);
         ReadyTimestamp = _timeProvider.GetTimestamp();
@@ -197,7 +201,8 @@ public sealed partial class AcpConnection : IAgentConnection
             await InvokeAsync(method, arguments, cancellationToken);
         }
         catch (TurnFailedException ex) when (ex.InnerException is RemoteInvocationException remote
-            && (remote.ErrorCode == StaleSessionPatterns.AcpResourceNotFound || StaleSessionPatterns.IsStale(AcpJsonRpc.Describe(remote))))
+            && (remote.ErrorCode == StaleSessionPatterns.AcpResourceNotFound || StaleSessionPatterns.IsStale(AcpJsonRpc.Describe(remote))
+                || AcpJsonRpc.IsClosedDuringResume(remote)))
         {
             throw new StaleSessionException(sessionId, $"The agent rejected {method} of session {sessionId}: {remote.Message}");
         }
@@ -211,6 +216,7 @@ public sealed partial class AcpConnection : IAgentConnection
         }
 
         Interlocked.Increment(ref _turnsServed);
+        ForgetToolCalls();
         var abort = new TaskCompletionSource<TurnOutcome>(TaskCreationOptions.RunContinuationsAsynchronously);
         lock (_lock)
         {
@@ -239,7 +245,7 @@ public sealed partial class AcpConnection : IAgentConnection
         catch (RemoteInvocationException ex)
         {
             var detail = AcpJsonRpc.Describe(ex);
-            var reason = ex.ErrorCode == -32000 ? FailureReasons.Auth : ProviderErrorClassifier.FromText(detail);
+            var reason = AcpJsonRpc.Classify(ex);
             return TurnOutcome.Failed(reason == FailureReasons.Unclassified ? FailureReasons.AgentError : reason,
                 $"The agent answered the prompt with error {ex.ErrorCode}: {detail}", beforeOutput: !turn.HasOutput);
         }
@@ -264,6 +270,12 @@ public sealed partial class AcpConnection : IAgentConnection
         if (result.Obj("usage") is { } u)
         {
             usage = new UsageReported(u.Long("inputTokens"), u.Long("outputTokens"), u.Long("cachedReadTokens"), u.Long("cachedWriteTokens"));
+            turn.Emit(usage);
+        }
+        else if (result.Obj("_meta")?.Obj("quota")?.Obj("token_count") is { } quota)
+        {
+            // gemini --acp reports the prompt's tokens only under `_meta.quota.token_count`.
+            usage = new UsageReported(quota.Long("input_tokens"), quota.Long("output_tokens"), null, null);
             turn.Emit(usage);
         }
 
@@ -323,8 +335,8 @@ public sealed partial class AcpConnection : IAgentConnection
         }
         catch (RemoteInvocationException ex)
         {
-            var byText = ProviderErrorClassifier.FromText(AcpJsonRpc.Describe(ex));
-            var reason = ex.ErrorCode == -32000 ? FailureReasons.Auth : byText == FailureReasons.Unclassified ? FailureReasons.AgentError : byText;
+            var classified = AcpJsonRpc.Classify(ex);
+            var reason = classified == FailureReasons.Unclassified ? FailureReasons.AgentError : classified;
             throw new TurnFailedException(reason, $"The agent answered {method} with error {ex.ErrorCode}: {AcpJsonRpc.Describe(ex)}", ex)
             {
                 BeforeOutput = true,
@@ -379,6 +391,11 @@ public sealed partial class AcpConnection : IAgentConnection
                     continue;
                 }
 
+                if (TryHandleSessionUpdate(bytes))
+                {
+                    continue;
+                }
+
                 await _rpcInput.Writer.WriteAsync(bytes);
                 await _rpcInput.Writer.WriteAsync("\n"u8.ToArray());
             }
@@ -387,6 +404,28 @@ public sealed partial class AcpConnection : IAgentConnection
         {
             await _rpcInput.Writer.CompleteAsync();
         }
+    }
+
+    /// <summary>Handles a <c>session/update</c> notification here, in stdout order, instead of through StreamJsonRpc: its
+    /// handlers run on pool threads, so under load the prompt's answer could be seen before the last updates that the
+    /// agent wrote ahead of it, cutting the end off the turn's text. Handled here, every update is done before the
+    /// answer that follows it even reaches the JSON-RPC reader.</summary>
+    private bool TryHandleSessionUpdate(byte[] bytes)
+    {
+        if (bytes.AsSpan().IndexOf("\"session/update\""u8) < 0)
+        {
+            return false;
+        }
+
+        using var document = JsonDocument.Parse(bytes);
+        var root = document.RootElement;
+        if (root.Str("method") != "session/update" || root.TryGetProperty("id", out _))
+        {
+            return false;
+        }
+
+        OnSessionUpdate(root.Prop("params") ?? default);
+        return true;
     }
 
     private static bool IsJsonObject(byte[] bytes)

@@ -147,7 +147,16 @@ public sealed partial class ClaudeConnection : StdioConnection
                 _apiRetries++;
                 turn.Emit(new AgentNotice("api_retry",
                     $"The agent retries its model call (attempt {message.Long("attempt")}, status {message.Long("error_status")}: {message.Str("error")})."));
-                if (_apiRetries > Profile.Options.MaxProviderRetries)
+                if (message.Long("error_status") is { } status && ProviderErrorClassifier.FromHttpStatus((int)status) is
+                    FailureReasons.Auth or FailureReasons.Balance)
+                {
+                    // Claude Code 2.1 retries a 401/403 too (to refresh an OAuth login): with an API key that never heals,
+                    // so the turn fails now with the named reason instead of waiting out the retries.
+                    MarkBroken();
+                    CompleteTurn(TurnOutcome.Failed(ProviderErrorClassifier.FromHttpStatus((int)status),
+                        $"The agent's model call failed with status {status}: {message.Str("error")}.", beforeOutput: !turn.HasOutput));
+                }
+                else if (_apiRetries > Profile.Options.MaxProviderRetries)
                 {
                     MarkBroken();
                     CompleteTurn(TurnOutcome.Failed(FailureReasons.ApiRetriesExhausted,

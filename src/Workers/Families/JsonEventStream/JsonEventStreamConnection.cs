@@ -23,7 +23,8 @@ public sealed class JsonEventStreamConnection : StdioConnection
         SessionWorkingDirectory = launch.WorkingDirectory;
     }
 
-    public override bool CanServeAnotherTurn => false;
+    /// <summary>A fresh process can run its one turn (a pooled one waits, spawned, for its prompt); afterwards never again.</summary>
+    public override bool CanServeAnotherTurn => TurnsServed == 0 && !OutputEnded && !Process.HasExited;
 
     public override Task WaitReadyAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
@@ -93,12 +94,19 @@ public sealed class JsonEventStreamConnection : StdioConnection
                 break;
             case "turn.failed":
                 var error = message.Obj("error")?.Str("message") ?? _lastError ?? "turn failed";
-                CompleteTurn(TurnOutcome.Failed(ProviderErrorClassifier.FromText(error) is var reason && reason != FailureReasons.Unclassified
-                    ? reason
-                    : FailureReasons.AgentError, $"The agent reported: {error}", beforeOutput: !turn.HasOutput));
+                CompleteTurn(TurnOutcome.Failed(Classify(error), $"The agent reported: {error}", beforeOutput: !turn.HasOutput));
                 break;
         }
     }
+
+    /// <summary>codex 0.169 reports a provider 5xx as "We're currently experiencing high demand, which may cause temporary
+    /// errors." (no status in the text), and a 4xx as "unexpected status 401 Unauthorized: …".</summary>
+    private static string Classify(string error) => ProviderErrorClassifier.FromText(error) switch
+    {
+        FailureReasons.Unclassified when error.Contains("experiencing high demand", StringComparison.OrdinalIgnoreCase) => FailureReasons.ProviderError,
+        FailureReasons.Unclassified => FailureReasons.AgentError,
+        var reason => reason,
+    };
 
     private static void OnItem(TurnContext turn, string eventType, JsonElement item)
     {

@@ -15,7 +15,8 @@ public sealed class PlainConnection : StdioConnection
         SessionWorkingDirectory = launch.WorkingDirectory;
     }
 
-    public override bool CanServeAnotherTurn => false;
+    /// <summary>A fresh process can run its one turn (a pooled one waits, spawned, for its prompt); afterwards never again.</summary>
+    public override bool CanServeAnotherTurn => TurnsServed == 0 && !OutputEnded && !Process.HasExited;
 
     public override Task WaitReadyAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
