@@ -5,6 +5,7 @@ using Workers.Families;
 using Workers.Pooling;
 using Workers.Processes;
 using Workers.Profiles;
+using Workers.Reports;
 using Workers.Running;
 using Workers.Sessions;
 using Workers.Turns;

@@ -8,6 +8,7 @@ using Workers.Profiles;
 using Workers.Running;
 using Workers.Sessions;
 using Workers.Turns;
+using Workers.Reports;
 
 namespace Workers.Benchmarks;
 

@@ -7,6 +7,11 @@ public sealed class AgentProfile
     /// <summary>The profile's name: its key under <c>Workers:Profiles</c>.</summary>
     public string Name { get; set; } = "";
 
+    /// <summary>False takes the profile out of service entirely (no pool, unknown to producers), e.g. a shipped profile an
+    /// operator does not want.</summary>
+    /// <value>The default is true.</value>
+    public bool Enabled { get; set; } = true;
+
     /// <summary>The runtime family: <c>claude-stream-json</c>, <c>acp-json-rpc</c>, <c>json-event-stream</c> or <c>plain</c>.</summary>
     public string Family { get; set; } = "";
 

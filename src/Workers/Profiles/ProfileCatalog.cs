@@ -17,7 +17,7 @@ public sealed class ProfileCatalog
     {
         DataDirectory = options.DataDirectoryPath;
         _profiles = new Dictionary<string, ResolvedProfile>(StringComparer.OrdinalIgnoreCase);
-        foreach (var (name, profile) in options.Profiles)
+        foreach (var (name, profile) in options.Profiles.Where(p => p.Value.Enabled))
         {
             profile.Name = name;
             _profiles[name] = Resolve(profile, DataDirectory);

@@ -45,19 +45,19 @@ public sealed class ResolvedProfile
 
         if (!Path.IsPathRooted(requested))
         {
-            throw new ArgumentException($"cwd '{requested}' must be an absolute path.", nameof(requested));
+            throw new ArgumentException($"cwd '{requested}' must be an absolute path.");
         }
 
         var full = Path.TrimEndingDirectorySeparator(Path.GetFullPath(requested));
         var roots = Options.AllowedWorkingDirectories.Select(Path.GetFullPath).Append(DefaultWorkingDirectory);
         if (!roots.Any(root => PathContainment.IsWithin(full, root)))
         {
-            throw new ArgumentException($"cwd '{requested}' is outside the directories profile '{Name}' allows.", nameof(requested));
+            throw new ArgumentException($"cwd '{requested}' is outside the directories profile '{Name}' allows.");
         }
 
         if (!Directory.Exists(full))
         {
-            throw new ArgumentException($"cwd '{requested}' does not exist.", nameof(requested));
+            throw new ArgumentException($"cwd '{requested}' does not exist.");
         }
 
         return full;

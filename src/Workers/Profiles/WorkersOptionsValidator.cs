@@ -13,7 +13,7 @@ public sealed class WorkersOptionsValidator : IValidateOptions<WorkersOptions>
             errors.Add("Workers:DataDirectory must not be empty.");
         }
 
-        foreach (var (profileName, profile) in options.Profiles)
+        foreach (var (profileName, profile) in options.Profiles.Where(p => p.Value.Enabled))
         {
             var prefix = $"Workers:Profiles:{profileName}";
             if (!RuntimeFamilyNames.TryParse(profile.Family, out _))

@@ -57,7 +57,8 @@ public static partial class ProviderErrorClassifier
     [GeneratedRegex(@"\b(?:status|error|API Error:?)\s*:?\s*([45]\d\d)\b", RegexOptions.IgnoreCase)]
     private static partial Regex StatusPattern();
 
-    [GeneratedRegex(@"authenticat|unauthori[sz]ed|invalid api key|api key|/login|forbidden", RegexOptions.IgnoreCase)]
+    // "invalid x-api-key" is Anthropic's 401 wording as opencode passes it on.
+    [GeneratedRegex(@"authenticat|unauthori[sz]ed|\b(?:invalid|incorrect|missing)\b.{0,20}\bapi[-_ ]?key|/login|forbidden", RegexOptions.IgnoreCase)]
     private static partial Regex AuthPattern();
 
     [GeneratedRegex(@"rate.?limit|too many requests|quota", RegexOptions.IgnoreCase)]
@@ -66,6 +67,8 @@ public static partial class ProviderErrorClassifier
     [GeneratedRegex(@"credit balance|billing|insufficient (?:funds|balance)|payment required", RegexOptions.IgnoreCase)]
     private static partial Regex BalancePattern();
 
-    [GeneratedRegex(@"overloaded|internal server error|server_error|bad gateway|service unavailable|timed? ?out", RegexOptions.IgnoreCase)]
+    // "experiencing high demand" is how codex 0.169 reports a provider 5xx, with no status.
+    [GeneratedRegex(@"overloaded|internal server error|server_error|bad gateway|service unavailable|timed? ?out|experiencing high demand",
+        RegexOptions.IgnoreCase)]
     private static partial Regex ServerPattern();
 }

@@ -43,7 +43,8 @@ public sealed record PermissionRequested(string? ToolCallId, string? ToolName, s
 /// <summary>The service answered a permission request by policy.</summary>
 public sealed record PermissionAnswered(string? ToolCallId, string Decision, string? OptionId) : TurnEvent;
 
-/// <summary>Token usage as the agent reported it; cache counts feed the prompt-cache hit ratio.</summary>
+/// <summary>Token usage as the agent reported it; cache counts feed the prompt-cache hit ratio. <c>InputTokens</c> is the
+/// uncached input (Anthropic's meaning; codex's OpenAI-style total is reduced by its cached part).</summary>
 public sealed record UsageReported(long? InputTokens, long? OutputTokens, long? CacheReadTokens, long? CacheCreationTokens) : TurnEvent
 {
     public TokenUsage ToUsage() => new(InputTokens, OutputTokens, CacheReadTokens, CacheCreationTokens);

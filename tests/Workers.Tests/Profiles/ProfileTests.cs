@@ -85,4 +85,20 @@ public sealed class ProfileTests : IDisposable
         Assert.Contains(result.Failures!, f => f.StartsWith("Workers:Profiles:p:Pool:MaxProcesses 1", StringComparison.Ordinal));
         Assert.Contains(result.Failures!, f => f.Contains("cron 'not cron'", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public void Catalog_DisabledProfile_IsLeftOutAndNotValidated()
+    {
+        var options = new WorkersOptions
+        {
+            DataDirectory = _data,
+            Profiles = { ["off"] = new AgentProfile { Enabled = false, Family = "nonsense" }, ["on"] = new AgentProfile { Family = "plain", Command = "/bin/cat" } },
+        };
+
+        var catalog = new ProfileCatalog(options);
+
+        Assert.False(catalog.TryGet("off", out _));
+        Assert.True(catalog.TryGet("on", out _));
+        Assert.False(new WorkersOptionsValidator().Validate(null, options).Failed);
+    }
 }

@@ -21,6 +21,8 @@ public sealed class ClassifierTests
     [InlineData("Invalid API key · Please run /login", FailureReasons.Auth)]
     [InlineData("Your credit balance is too low", FailureReasons.Balance)]
     [InlineData("Overloaded", FailureReasons.ProviderError)]
+    [InlineData("invalid x-api-key", FailureReasons.Auth)]
+    [InlineData("We're currently experiencing high demand, which may cause temporary errors.", FailureReasons.ProviderError)]
     [InlineData("the model wandered off", FailureReasons.Unclassified)]
     [InlineData(null, FailureReasons.Unclassified)]
     public void FromText_ClassifiesByStatusThenWording(string? text, string reason) =>

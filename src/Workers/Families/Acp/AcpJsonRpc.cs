@@ -7,7 +7,7 @@ namespace Workers.Families.Acp;
 
 /// <summary>JSON-RPC as ACP agents speak it: their <c>error.data</c> is free-form (e.g. <c>{"details":"API Error: 429 …"}</c>),
 /// not StreamJsonRpc's exception shape, so it is kept as raw JSON for classification.</summary>
-internal sealed partial class AcpJsonRpc(IJsonRpcMessageHandler handler) : JsonRpc(handler)
+internal sealed class AcpJsonRpc(IJsonRpcMessageHandler handler) : JsonRpc(handler)
 {
     protected override Type? GetErrorDetailsDataType(JsonRpcError error) => typeof(JsonElement);
 
@@ -19,14 +19,9 @@ internal sealed partial class AcpJsonRpc(IJsonRpcMessageHandler handler) : JsonR
         -32000 => FailureReasons.Auth,
         >= 400 and < 600 when ProviderErrorClassifier.FromHttpStatus(exception.ErrorCode) is var byStatus
             && byStatus != FailureReasons.Unclassified => byStatus,
-        _ when ProviderErrorClassifier.FromText(Describe(exception)) is var byText && byText != FailureReasons.Unclassified => byText,
-        // opencode passes on only the provider's message, e.g. Anthropic's 401 "invalid x-api-key".
-        _ when ApiKeyWording().IsMatch(Describe(exception)) => FailureReasons.Auth,
-        _ => FailureReasons.Unclassified,
+        // opencode passes on only the provider's message (e.g. Anthropic's 401 "invalid x-api-key"): by text.
+        _ => ProviderErrorClassifier.FromText(Describe(exception)),
     };
-
-    [System.Text.RegularExpressions.GeneratedRegex(@"\b(?:invalid|incorrect|missing)\b.{0,20}\bapi[-_ ]?key", System.Text.RegularExpressions.RegexOptions.IgnoreCase)]
-    private static partial System.Text.RegularExpressions.Regex ApiKeyWording();
 
     /// <summary>claude-code-acp answers <c>session/resume</c> and <c>session/load</c> of a session its Claude Code does not
     /// know with -32603 "Query closed before response received" (the Claude child exited on "No conversation found"):

@@ -273,7 +273,9 @@ public sealed partial class ClaudeConnection : StdioConnection
                 : _assistantError is not null
                     ? ProviderErrorClassifier.FromClaudeErrorKind(_assistantError)
                     : subtype != "success" ? FailureReasons.AgentError : ProviderErrorClassifier.FromText(text);
-            CompleteTurn(TurnOutcome.Failed(reason, $"The agent reported an error ({subtype}): {text}", beforeOutput: !turn.HasOutput, usage));
+            // An API failure comes as subtype "success" with is_error: naming that subtype would only confuse.
+            var description = subtype == "success" ? $"The agent reported an error: {text}" : $"The agent reported an error ({subtype}): {text}";
+            CompleteTurn(TurnOutcome.Failed(reason, description, beforeOutput: !turn.HasOutput, usage));
             return;
         }
 

@@ -86,7 +86,9 @@ public sealed class JsonEventStreamConnection : StdioConnection
                 UsageReported? usage = null;
                 if (message.Obj("usage") is { } u)
                 {
-                    usage = new UsageReported(u.Long("input_tokens"), u.Long("output_tokens"), u.Long("cached_input_tokens"), null);
+                    // OpenAI counts cached tokens inside input_tokens; the common model's input is the uncached part.
+                    var cached = u.Long("cached_input_tokens");
+                    usage = new UsageReported(u.Long("input_tokens") - (cached ?? 0), u.Long("output_tokens"), cached, null);
                     turn.Emit(usage);
                 }
 
@@ -99,11 +101,10 @@ public sealed class JsonEventStreamConnection : StdioConnection
         }
     }
 
-    /// <summary>codex 0.169 reports a provider 5xx as "We're currently experiencing high demand, which may cause temporary
-    /// errors." (no status in the text), and a 4xx as "unexpected status 401 Unauthorized: …".</summary>
+    /// <summary>codex reports a provider error in text ("unexpected status 401 Unauthorized: …", or for a 5xx "We're currently
+    /// experiencing high demand…"); text that names no provider failure is the agent's own.</summary>
     private static string Classify(string error) => ProviderErrorClassifier.FromText(error) switch
     {
-        FailureReasons.Unclassified when error.Contains("experiencing high demand", StringComparison.OrdinalIgnoreCase) => FailureReasons.ProviderError,
         FailureReasons.Unclassified => FailureReasons.AgentError,
         var reason => reason,
     };
