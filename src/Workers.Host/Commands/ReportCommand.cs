@@ -131,9 +131,9 @@ internal static class ReportCommand
         Console.WriteLine($"Go/no-go for profile {report.Profile}, last {since}: {report.TurnsConsidered} turns, {report.Population} successful " +
             "continued turns that opened or resumed a session.");
         Console.WriteLine();
-        Console.WriteLine($"  session_init / spawn_to_first_token   p50 {Percent(report.SessionShare.P50),8}   p90 {Percent(report.SessionShare.P90),8}" +
+        Console.WriteLine($"  session_init / spawn_to_first_token      p50 {Percent(report.SessionShare.P50),8}   p90 {Percent(report.SessionShare.P90),8}" +
             $"   (material if p50 ≥ {GoNoGoReport.SessionShareP50Threshold:P0} or p90 ≥ {GoNoGoReport.SessionShareP90Threshold:P0})");
-        Console.WriteLine($"  cli_ready / spawn_to_first_token      p50 {Percent(report.CliReadyShare.P50),8}   p90 {Percent(report.CliReadyShare.P90),8}" +
+        Console.WriteLine($"  cli_ready / spawn_to_first_token         p50 {Percent(report.CliReadyShare.P50),8}   p90 {Percent(report.CliReadyShare.P90),8}" +
             $"   (dominates if p50 ≥ {GoNoGoReport.CliShareP50Threshold:P0})");
         Console.WriteLine($"  model_first_token / spawn_to_first_token p50 {Percent(report.ModelShare.P50),8}   p90 {Percent(report.ModelShare.P90),8}");
         Console.WriteLine();

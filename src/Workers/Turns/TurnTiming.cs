@@ -20,16 +20,17 @@ public sealed record TurnTiming
     /// <summary>How long before the lease the turn's process was spawned (zero or less for a cold spawn).</summary>
     [JsonIgnore] public TimeSpan? ProcessAgeAtLease { get; init; }
 
-    [JsonPropertyName("queue_wait")] public double QueueWaitSeconds => QueueWait.TotalSeconds;
-    [JsonPropertyName("lease_wait")] public double LeaseWaitSeconds => LeaseWait.TotalSeconds;
-    [JsonPropertyName("cli_ready")] public double? CliReadySeconds => CliReady?.TotalSeconds;
-    [JsonPropertyName("session_init")] public double? SessionInitSeconds => SessionInit?.TotalSeconds;
-    [JsonPropertyName("model_first_token")] public double? ModelFirstTokenSeconds => ModelFirstToken?.TotalSeconds;
-    [JsonPropertyName("remainder")] public double? RemainderSeconds => Remainder?.TotalSeconds;
-    [JsonPropertyName("spawn_to_first_token")] public double? SpawnToFirstTokenSeconds => SpawnToFirstToken?.TotalSeconds;
-    [JsonPropertyName("time_to_first_token")] public double? TimeToFirstTokenSeconds => TimeToFirstToken?.TotalSeconds;
-    [JsonPropertyName("turn_duration")] public double? TurnDurationSeconds => TurnDuration?.TotalSeconds;
-    [JsonPropertyName("process_age_at_lease")] public double? ProcessAgeAtLeaseSeconds => ProcessAgeAtLease?.TotalSeconds;
+    // The seconds properties are the JSON form; their setters let a stored record be read back (workers report).
+    [JsonPropertyName("queue_wait")] public double QueueWaitSeconds { get => QueueWait.TotalSeconds; init => QueueWait = TimeSpan.FromSeconds(value); }
+    [JsonPropertyName("lease_wait")] public double LeaseWaitSeconds { get => LeaseWait.TotalSeconds; init => LeaseWait = TimeSpan.FromSeconds(value); }
+    [JsonPropertyName("cli_ready")] public double? CliReadySeconds { get => CliReady?.TotalSeconds; init => CliReady = Seconds(value); }
+    [JsonPropertyName("session_init")] public double? SessionInitSeconds { get => SessionInit?.TotalSeconds; init => SessionInit = Seconds(value); }
+    [JsonPropertyName("model_first_token")] public double? ModelFirstTokenSeconds { get => ModelFirstToken?.TotalSeconds; init => ModelFirstToken = Seconds(value); }
+    [JsonPropertyName("remainder")] public double? RemainderSeconds { get => Remainder?.TotalSeconds; init => Remainder = Seconds(value); }
+    [JsonPropertyName("spawn_to_first_token")] public double? SpawnToFirstTokenSeconds { get => SpawnToFirstToken?.TotalSeconds; init => SpawnToFirstToken = Seconds(value); }
+    [JsonPropertyName("time_to_first_token")] public double? TimeToFirstTokenSeconds { get => TimeToFirstToken?.TotalSeconds; init => TimeToFirstToken = Seconds(value); }
+    [JsonPropertyName("turn_duration")] public double? TurnDurationSeconds { get => TurnDuration?.TotalSeconds; init => TurnDuration = Seconds(value); }
+    [JsonPropertyName("process_age_at_lease")] public double? ProcessAgeAtLeaseSeconds { get => ProcessAgeAtLease?.TotalSeconds; init => ProcessAgeAtLease = Seconds(value); }
 
     /// <summary>Applies the contract to raw markers: clamp to leased ≤ cli_ready ≤ session_ready ≤ first_token,
     /// then cut the wait into segments.</summary>
@@ -78,4 +79,6 @@ public sealed record TurnTiming
     }
 
     private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
+
+    private static TimeSpan? Seconds(double? value) => value is { } v ? TimeSpan.FromSeconds(v) : null;
 }

@@ -121,4 +121,18 @@ public sealed class TurnTimingTests
             Assert.True(t.Remainder >= TimeSpan.Zero, $"negative remainder for {markers}");
         }
     }
+
+    [Fact]
+    public void StoredRecord_ReadsBackWithItsSegments()
+    {
+        var timing = TurnTiming.From(Markers(Ms(0), cli: Ms(400), session: Ms(800), prompt: Ms(801), first: Ms(1100), finished: Ms(1500)), Frequency);
+        var record = new TurnResult { TurnId = "t", Profile = "p", Family = "plain", Status = TurnStatus.Succeeded, Turn = "first", Timing = timing };
+
+        var json = System.Text.Json.JsonSerializer.Serialize(record, Workers.Hosting.WorkersJson.Options);
+        var read = System.Text.Json.JsonSerializer.Deserialize<TurnResult>(json, Workers.Hosting.WorkersJson.Options)!;
+
+        Assert.Equal(timing.CliReady!.Value.TotalMilliseconds, read.Timing.CliReady!.Value.TotalMilliseconds, 3);
+        Assert.Equal(timing.SpawnToFirstToken!.Value.TotalMilliseconds, read.Timing.SpawnToFirstToken!.Value.TotalMilliseconds, 3);
+        Assert.Null(read.Timing.ProcessAgeAtLease);
+    }
 }
