@@ -84,10 +84,66 @@ A whole number of seconds as a .NET TimeSpan ("d.hh:mm:ss").
 {{- end -}}
 
 {{/*
-terminationGracePeriodSeconds: the drain deadline plus what stopping the agents takes (values.yaml, shutdown).
+A .NET TimeSpan as values.schema.json admits it ([-][d.]hh:mm[:ss[.fffffff]]) in whole seconds, rounded up; a negative
+one is 0.
+*/}}
+{{- define "workers.timespanSeconds" -}}
+{{- $text := toString . -}}
+{{- if hasPrefix "-" $text -}}
+0
+{{- else -}}
+{{- $parts := splitList ":" $text -}}
+{{- $head := splitList "." (first $parts) -}}
+{{- $days := 0 -}}
+{{- if eq (len $head) 2 -}}
+{{- $days = atoi (first $head) -}}
+{{- end -}}
+{{- $hours := atoi (last $head) -}}
+{{- $minutes := atoi (index $parts 1) -}}
+{{- $seconds := 0 -}}
+{{- if eq (len $parts) 3 -}}
+{{- $second := splitList "." (last $parts) -}}
+{{- $seconds = atoi (first $second) -}}
+{{- if and (eq (len $second) 2) (gt (atoi (last $second)) 0) -}}
+{{- $seconds = add1 $seconds -}}
+{{- end -}}
+{{- end -}}
+{{- add (mul $days 86400) (mul $hours 3600) (mul $minutes 60) $seconds -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
+The service's defaults that its shutdown timeout is computed from (src/Workers/Profiles/ProfileTimeouts.cs and
+src/Workers/Hosting/WorkersWebApplication.cs; ChartTemplateTests keeps them equal): Timeouts:GracefulStop, which the
+image's profiles do not set, and the seconds added to DrainDeadline + 3 × the longest GracefulStop.
+*/}}
+{{- define "workers.serviceGracefulStopSeconds" -}}3{{- end -}}
+{{- define "workers.serviceShutdownExtraSeconds" -}}15{{- end -}}
+
+{{/*
+The longest Timeouts:GracefulStop in whole seconds: the service's default, or a longer profiles.<name>.timeouts.gracefulStop.
+*/}}
+{{- define "workers.longestGracefulStopSeconds" -}}
+{{- $longest := int (include "workers.serviceGracefulStopSeconds" .) -}}
+{{- range $name, $profile := .Values.profiles -}}
+{{- if $profile -}}
+{{- $timeouts := default (dict) $profile.timeouts -}}
+{{- if $timeouts.gracefulStop -}}
+{{- $longest = max $longest (int (include "workers.timespanSeconds" $timeouts.gracefulStop)) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- $longest -}}
+{{- end -}}
+
+{{/*
+terminationGracePeriodSeconds (values.yaml, shutdown): the service's own shutdown timeout, DrainDeadline + 3 × the
+longest GracefulStop + 15 s (the dispatcher's 10 s wait for cancelled turns is inside the 15 s), plus marginSeconds.
 */}}
 {{- define "workers.terminationGracePeriodSeconds" -}}
-{{- add (int .Values.shutdown.drainDeadlineSeconds) (int .Values.shutdown.stopSeconds) -}}
+{{- $drain := int .Values.shutdown.drainDeadlineSeconds -}}
+{{- $stop := mul 3 (int (include "workers.longestGracefulStopSeconds" .)) -}}
+{{- add $drain $stop (int (include "workers.serviceShutdownExtraSeconds" .)) (int .Values.shutdown.marginSeconds) -}}
 {{- end -}}
 
 {{/*
@@ -99,14 +155,21 @@ Whether a profile is configured in values: a non-null profiles.<name>.
 {{- end -}}
 
 {{/*
+Whether a profile of values is disabled (enabled: false); the service's default is enabled.
+*/}}
+{{- define "workers.disabled" -}}
+{{- if and (kindIs "map" .) (hasKey . "enabled") (not .enabled) -}}true{{- end -}}
+{{- end -}}
+
+{{/*
 Memory of the container in MiB (the formula is documented in values.yaml, resources):
-serviceMiB + (Σ profiles maxProcesses × memoryPerProcessMiB + Σ shipped profiles not in profiles) × (100 + headroomPercent) / 100.
+serviceMiB + (Σ enabled profiles maxProcesses × memoryPerProcessMiB + Σ shipped profiles not in profiles) × (100 + headroomPercent) / 100.
 */}}
 {{- define "workers.memoryMiB" -}}
 {{- $memory := .Values.resources.memory -}}
 {{- $agents := 0 -}}
 {{- range $name, $profile := .Values.profiles -}}
-{{- if $profile -}}
+{{- if and $profile (not (include "workers.disabled" $profile)) -}}
 {{- $pool := default (dict) $profile.pool -}}
 {{- $maxProcesses := int (default 8 $pool.maxProcesses) -}}
 {{- $perProcess := int (default $memory.defaultPerProcessMiB $profile.memoryPerProcessMiB) -}}
@@ -148,6 +211,21 @@ is the chart's own and is left out).
 {{- end -}}
 
 {{/*
+What checksum/config is computed from: the rendered settings without the pool settings the service reloads in place
+(every profile's pool but its schedules, whose cron triggers are set up at start), so that a change of pool sizes
+reaches the running pod through the mounted ConfigMap and any other change rolls the pod.
+*/}}
+{{- define "workers.restartConfig" -}}
+{{- $config := include "workers.appsettings" . | fromJson -}}
+{{- range $name, $profile := $config.Workers.profiles -}}
+{{- if kindIs "map" $profile.pool -}}
+{{- $_ := set $profile "pool" (pick $profile.pool "schedules") -}}
+{{- end -}}
+{{- end -}}
+{{- toJson $config -}}
+{{- end -}}
+
+{{/*
 Refuses values the service cannot run with. Included by the Deployment.
 */}}
 {{- define "workers.validate" -}}
@@ -158,7 +236,7 @@ Refuses values the service cannot run with. Included by the Deployment.
 {{- fail (printf "replicaCount=%d needs a shared store: store.kind=sqlite is one SQLite file that exactly one pod may use (the service locks its data directory). Set replicaCount=1; many replicas need store.kind=postgres, which is not implemented yet." (int .Values.replicaCount)) -}}
 {{- end -}}
 {{- range $name, $profile := .Values.profiles -}}
-{{- if $profile -}}
+{{- if and $profile (not (include "workers.disabled" $profile)) -}}
 {{- if not (has $name $.Values.imageProfiles.names) -}}
 {{- if not $profile.family -}}
 {{- fail (printf "profiles.%s.family is required for a profile the image does not ship (claude-stream-json, acp-json-rpc, json-event-stream or plain)." $name) -}}
@@ -183,24 +261,4 @@ Refuses values the service cannot run with. Included by the Deployment.
 {{- if or (gt (int $image.minReady) (int $image.maxReady)) (gt (int $image.maxReady) (int $image.maxProcesses)) -}}
 {{- fail "imageProfiles: minReady ≤ maxReady ≤ maxProcesses is required." -}}
 {{- end -}}
-{{- end -}}
-
-{{/*
-The startup probe's check when probes.startup.waitForWarmPools: every available pool has its MinReady processes ready.
-Run by node (in the image for the agent CLIs); it sends the first API token when there is one, and prints the pools
-that are not warm yet (kubelet shows it in the probe's failure event).
-*/}}
-{{- define "workers.warmPoolsScript" -}}
-const token = process.env.Workers__Service__ApiTokens__0;
-fetch('http://127.0.0.1:{{ .Values.containerPort }}/v1/pools', { headers: token ? { authorization: 'Bearer ' + token } : {} })
-  .then(r => r.ok ? r.json() : Promise.reject(new Error('HTTP ' + r.status)))
-  .then(b => {
-    const cold = b.pools.filter(p => p.available && p.processes.ready < Math.min(p.minReady, p.maxProcesses));
-    if (cold.length > 0) {
-      console.log('not warm yet: ' + cold.map(p => p.profile + ' ' + p.processes.ready + '/' + p.minReady + ' ready').join(', '));
-      process.exit(1);
-    }
-    process.exit(0);
-  })
-  .catch(e => { console.log(String(e)); process.exit(1); });
 {{- end -}}

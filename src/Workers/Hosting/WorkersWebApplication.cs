@@ -64,7 +64,9 @@ public static class WorkersWebApplication
     public static void AddConfigDirectory(ConfigurationManager configuration, string directory)
     {
         var sources = (IList<IConfigurationSource>)configuration.Sources;
-        var environment = sources.ToList().FindIndex(s => s is Microsoft.Extensions.Configuration.EnvironmentVariables.EnvironmentVariablesConfigurationSource);
+        // Before the last environment source (the unprefixed one that carries Workers__…); the first one is ASPNETCORE_-
+        // or DOTNET_-prefixed and comes before the shipped appsettings.json, which must not win over this file.
+        var environment = sources.ToList().FindLastIndex(s => s is Microsoft.Extensions.Configuration.EnvironmentVariables.EnvironmentVariablesConfigurationSource);
         var file = new Microsoft.Extensions.Configuration.Json.JsonConfigurationSource
         {
             Path = "appsettings.json",

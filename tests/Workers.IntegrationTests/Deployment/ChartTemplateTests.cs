@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 
@@ -46,7 +47,6 @@ public sealed partial class ChartTemplateTests
         Assert.Empty(used.Except(defined));
 
         var files = TemplateFile().Matches(all).Select(m => m.Groups["file"].Value.TrimStart('/')).ToList();
-        Assert.NotEmpty(files);
         Assert.All(files, f => Assert.True(File.Exists(Path.Combine(DeploymentFiles.Templates, f)), $"templates/{f} does not exist."));
     }
 
@@ -87,11 +87,25 @@ public sealed partial class ChartTemplateTests
         // Probes on the service's endpoints.
         Assert.Matches(@"livenessProbe:\s*\n\s*httpGet:\s*\n\s*path: /healthz", deployment);
         Assert.Matches(@"readinessProbe:\s*\n\s*httpGet:\s*\n\s*path: /readyz", deployment);
-        Assert.Contains("startupProbe:", deployment, StringComparison.Ordinal);
+        // The startup probe waits for the warm pools (/startupz), or only for /readyz.
+        Assert.Matches(
+            @"startupProbe:\s*\n\s*httpGet:\s*\n\s*\{\{- if \.Values\.probes\.startup\.waitForWarmPools \}\}\s*\n\s*path: /startupz\s*\n\s*\{\{- else \}\}\s*\n\s*path: /readyz\s*\n\s*\{\{- end \}\}\s*\n\s*port: http",
+            deployment);
         // The grace period is derived from the drain deadline, which is also what the service is configured with.
         Assert.Contains("terminationGracePeriodSeconds: {{ include \"workers.terminationGracePeriodSeconds\" . }}", deployment, StringComparison.Ordinal);
         Assert.Contains(".Values.shutdown.drainDeadlineSeconds", helpers, StringComparison.Ordinal);
         Assert.Contains("\"drainDeadline\"", helpers, StringComparison.Ordinal);
+        // The ConfigMap is a directory mount (a subPath mount is never updated) that WORKERS_CONFIG_DIR names, watched by
+        // polling; checksum/config leaves out the pool settings the service reloads, but not their cron schedules.
+        Assert.Matches(@"- name: config\s*\n\s*mountPath: \{\{ \.Values\.configDirectory\.mountPath \}\}\s*\n\s*readOnly: true", deployment);
+        Assert.DoesNotMatch(@"(?m)^\s*subPath:", deployment);
+        Assert.Matches(@"- name: WORKERS_CONFIG_DIR\s*\n\s*value: \{\{ \.Values\.configDirectory\.mountPath \| quote \}\}", deployment);
+        Assert.Matches(
+            @"- name: DOTNET_USE_POLLING_FILE_WATCHER\s*\n\s*value: \{\{ \.Values\.configDirectory\.usePollingFileWatcher \| quote \}\}",
+            deployment);
+        Assert.Contains("checksum/config: {{ include \"workers.restartConfig\" . | sha256sum }}", deployment, StringComparison.Ordinal);
+        Assert.Contains("(pick $profile.pool \"schedules\")", helpers, StringComparison.Ordinal);
+        Assert.Contains("appsettings.json: |", Sources.Value[Path.Combine("templates", "configmap.yaml")], StringComparison.Ordinal);
         // Many replicas and PostgreSQL are refused until the service has a shared store.
         Assert.Contains("include \"workers.validate\"", deployment, StringComparison.Ordinal);
         Assert.Matches(@"if gt \(int \.Values\.replicaCount\) 1 -\}\}\s*\n\{\{- fail", helpers);
@@ -126,6 +140,12 @@ public sealed partial class ChartTemplateTests
         long agents = 0;
         foreach (var (_, profile) in profiles)
         {
+            if (profile!["enabled"]?.GetValue<bool>() == false)
+            {
+                // A disabled profile has no pool.
+                continue;
+            }
+
             var maxProcesses = profile!["pool"]?["maxProcesses"]?.GetValue<long>() ?? 8;
             var perProcess = profile["memoryPerProcessMiB"]?.GetValue<long>() ?? memory["defaultPerProcessMiB"]!.GetValue<long>();
             agents += maxProcesses * perProcess;
@@ -137,6 +157,34 @@ public sealed partial class ChartTemplateTests
         var total = memory["serviceMiB"]!.GetValue<long>() + (agents * (100 + memory["headroomPercent"]!.GetValue<long>()) / 100);
 
         Assert.Contains($"= {total} MiB.", File.ReadAllText(DeploymentFiles.ValuesYaml), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void TheDefaultGracePeriod_IsTheDocumentedFormula_OnTheServicesShutdownTimeout()
+    {
+        // The chart's constants are the service's: the default Timeouts:GracefulStop (the image's profiles set none) and
+        // the seconds its host adds to DrainDeadline + 3 × the longest GracefulStop.
+        var helpers = Sources.Value[Path.Combine("templates", "_helpers.tpl")];
+        var gracefulStop = ConstantOf(helpers, "workers.serviceGracefulStopSeconds");
+        var extra = ConstantOf(helpers, "workers.serviceShutdownExtraSeconds");
+        Assert.Equal(TimeSpan.FromSeconds(gracefulStop), new Workers.Profiles.ProfileTimeouts().GracefulStop);
+        Assert.DoesNotContain("GracefulStop", File.ReadAllText(DeploymentFiles.HostAppSettings), StringComparison.OrdinalIgnoreCase);
+        var host = File.ReadAllText(Path.Combine(DeploymentFiles.RepoRoot, "src", "Workers", "Hosting", "WorkersWebApplication.cs"));
+        Assert.Contains("Timeouts.GracefulStop * 3", host, StringComparison.Ordinal);
+        Assert.Contains($"ShutdownTimeout = maintenance.DrainDeadline + longestStop + TimeSpan.FromSeconds({extra})", host, StringComparison.Ordinal);
+        Assert.Contains("mul 3 (int (include \"workers.longestGracefulStopSeconds\" .))", helpers, StringComparison.Ordinal);
+
+        // values.yaml documents the result for the defaults; recompute it.
+        var values = YamlJson.Load(DeploymentFiles.ValuesYaml)!;
+        var longest = values["profiles"]!.AsObject()
+            .Select(p => p.Value?["timeouts"]?["gracefulStop"]?.GetValue<string>())
+            .Where(t => t is not null)
+            .Select(t => (long)Math.Ceiling(TimeSpan.Parse(t!, CultureInfo.InvariantCulture).TotalSeconds))
+            .Append(gracefulStop)
+            .Max();
+        var shutdown = values["shutdown"]!;
+        var total = shutdown["drainDeadlineSeconds"]!.GetValue<long>() + (3 * longest) + extra + shutdown["marginSeconds"]!.GetValue<long>();
+        Assert.Contains($"= {total} s.", File.ReadAllText(DeploymentFiles.ValuesYaml), StringComparison.Ordinal);
     }
 
     private sealed record Reference(string File, string Path);
@@ -171,6 +219,13 @@ public sealed partial class ChartTemplateTests
         }
     }
 
+    private static long ConstantOf(string source, string name)
+    {
+        var constant = ConstantDefine().Matches(source).FirstOrDefault(m => m.Groups["name"].Value == name);
+        Assert.True(constant is not null, $"templates/_helpers.tpl defines no number {name}.");
+        return long.Parse(constant.Groups["value"].Value, CultureInfo.InvariantCulture);
+    }
+
     private static string WithoutComments(string source) => Comment().Replace(source, "");
 
     [GeneratedRegex(@"\{\{-?\s*/\*.*?\*/\s*-?\}\}", RegexOptions.Singleline)]
@@ -202,4 +257,8 @@ public sealed partial class ChartTemplateTests
 
     [GeneratedRegex(@"^(?:if|range|with|define|block)\b")]
     private static partial Regex BlockOpener();
+
+    /// <summary>A named template that is a number: <c>{{- define "name" -}}15{{- end -}}</c>.</summary>
+    [GeneratedRegex(@"\{\{- define ""(?<name>[^""]+)"" -\}\}(?<value>[0-9]+)\{\{- end -\}\}")]
+    private static partial Regex ConstantDefine();
 }

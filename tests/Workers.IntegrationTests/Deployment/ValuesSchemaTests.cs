@@ -62,6 +62,11 @@ public sealed class ValuesSchemaTests
         { "persistence.size", "\"ten gigs\"", "not a quantity" },
         { "config.logLevel.Default", "\"Verbose\"", "not a .NET log level" },
         { "containerPort", "70000", "not a port" },
+        { "profiles.claude.enabled", "\"false\"", "a boolean as a string" },
+        { "configDirectory.mountPath", "\"/app\"", "a config mount that would hide the service" },
+        { "configDirectory.mountPath", "\"etc/workers\"", "a relative mount path" },
+        { "configDirectory.usePollingFileWatcher", "\"true\"", "a boolean as a string" },
+        { "shutdown.stopSeconds", "25", "the grace period's former key" },
     };
 
     [Theory]

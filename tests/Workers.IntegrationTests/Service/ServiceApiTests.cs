@@ -331,6 +331,16 @@ public sealed class ServiceApiTests
         using var startup = await service.Client.GetAsync("/startupz", TestContext.Current.CancellationToken);
         await WriteConfigAsync(3);
         await service.WaitForReadyProcessesAsync("sim-acp", 3, TestContext.Current.CancellationToken);
+        // The directory's file is layered over the shipped appsettings.json and under the (unprefixed) environment.
+        var providers = ((Microsoft.Extensions.Configuration.IConfigurationRoot)service.Services
+            .GetService(typeof(Microsoft.Extensions.Configuration.IConfiguration))!).Providers.ToList();
+        int IndexOf(Func<Microsoft.Extensions.Configuration.IConfigurationProvider, bool> match) => providers.FindLastIndex(p => match(p));
+        var shipped = IndexOf(p => p is Microsoft.Extensions.Configuration.Json.JsonConfigurationProvider json && json.Source.Path == "appsettings.json"
+            && json.Source.FileProvider is Microsoft.Extensions.FileProviders.PhysicalFileProvider root && root.Root.TrimEnd('/') != configDirectory);
+        var directory = IndexOf(p => p is Microsoft.Extensions.Configuration.Json.JsonConfigurationProvider json
+            && json.Source.FileProvider is Microsoft.Extensions.FileProviders.PhysicalFileProvider root && root.Root.TrimEnd('/') == configDirectory);
+        var environment = IndexOf(p => p is Microsoft.Extensions.Configuration.EnvironmentVariables.EnvironmentVariablesConfigurationProvider);
+        Assert.True(shipped < directory && directory < environment, $"providers: shipped {shipped}, directory {directory}, environment {environment}");
 
         Assert.Equal(HttpStatusCode.OK, startup.StatusCode);
     }
