@@ -58,9 +58,6 @@ public abstract partial class StdioConnection : IAgentConnection
     /// <summary>Retires the process after this turn: its stream can no longer be trusted to start the next turn clean.</summary>
     protected void MarkBroken() => IsBroken = true;
 
-    /// <summary>Lines that were not JSON (skipped, counted).</summary>
-    public int UnparsableLines { get; private set; }
-
     /// <summary>True when the output has ended (the process is gone or closed stdout).</summary>
     protected bool OutputEnded { get; private set; }
 
@@ -255,7 +252,6 @@ public abstract partial class StdioConnection : IAgentConnection
     private void OnUnparsableLine(string line)
     {
         // The ACP SDKs and the Claude SDK skip what they cannot parse; so do we, and say so.
-        UnparsableLines++;
         var preview = line.Length > 120 ? line[..120] + "…" : line;
         ActiveTurn?.Emit(new AgentNotice("unparsable_line", $"Skipped a line that is not a JSON object: {preview}"));
     }

@@ -273,7 +273,7 @@ public sealed partial class AgentPool
         PooledProcess process;
         try
         {
-            process = Launch(launch, forTurn: true);
+            process = Launch(launch);
         }
         catch
         {

@@ -55,7 +55,7 @@ public sealed partial class AgentPool
         var started = _timeProvider.GetTimestamp();
         try
         {
-            process = Launch(PoolLaunch(), forTurn: false);
+            process = Launch(PoolLaunch());
             using var timeout = new CancellationTokenSource(Options.StartTimeout, _timeProvider);
             try
             {

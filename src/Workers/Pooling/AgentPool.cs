@@ -121,12 +121,12 @@ public sealed partial class AgentPool : IAsyncDisposable
 
     /// <summary>Spawns a process of this pool and puts it under the pool's bookkeeping (state Starting).</summary>
     /// <exception cref="SpawnFailedException">The executable could not be started.</exception>
-    private PooledProcess Launch(LaunchRequest launch, bool forTurn)
+    private PooledProcess Launch(LaunchRequest launch)
     {
         var process = _launcher.Start(Driver.BuildLaunch(Profile, launch));
         var connection = Driver.Attach(process, Profile, launch, _timeProvider, _logger);
         var jitter = Options.LifetimeJitter * Random.Shared.NextDouble();
-        var pooled = new PooledProcess(Interlocked.Increment(ref _nextId), connection, launch, Options.MaxLifetime * (1 - jitter), forTurn);
+        var pooled = new PooledProcess(Interlocked.Increment(ref _nextId), connection, launch, Options.MaxLifetime * (1 - jitter));
         lock (_lock)
         {
             _reservedSlots--;

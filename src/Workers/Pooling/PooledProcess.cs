@@ -6,13 +6,12 @@ namespace Workers.Pooling;
 /// <summary>One process of a pool with its bookkeeping. State fields change only under the pool's lock.</summary>
 public sealed class PooledProcess
 {
-    internal PooledProcess(long id, IAgentConnection connection, LaunchRequest launch, TimeSpan lifetime, bool forTurn)
+    internal PooledProcess(long id, IAgentConnection connection, LaunchRequest launch, TimeSpan lifetime)
     {
         Id = id;
         Connection = connection;
         Launch = launch;
         Lifetime = lifetime;
-        ForTurn = forTurn;
     }
 
     /// <summary>The pool's own number for the process (stable in logs, unlike reused pids).</summary>
@@ -30,9 +29,6 @@ public sealed class PooledProcess
 
     /// <summary>This process's lifetime: <c>MaxLifetime</c> less its jitter.</summary>
     public TimeSpan Lifetime { get; }
-
-    /// <summary>True when spawned for a waiting turn (a cold start), false when spawned to refill the pool.</summary>
-    public bool ForTurn { get; }
 
     public PoolProcessState State { get; internal set; } = PoolProcessState.Starting;
 

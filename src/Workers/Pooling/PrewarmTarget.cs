@@ -14,6 +14,9 @@ public sealed class PrewarmTarget
     private int _current;
     private long? _lowerSince;
 
+    /// <summary>The rate window of the last arrival, used to decay the rate when it is read without one.</summary>
+    private TimeSpan _window = TimeSpan.FromSeconds(60);
+
     public PrewarmTarget(TimeProvider timeProvider, int initial)
     {
         _timeProvider = timeProvider;
@@ -44,8 +47,6 @@ public sealed class PrewarmTarget
             }
         }
     }
-
-    private TimeSpan _window = TimeSpan.FromSeconds(60);
 
     /// <summary>One turn asked for a process.</summary>
     public void RecordArrival(TimeSpan window)

@@ -54,9 +54,6 @@ public sealed partial class AgentProcess : IAsyncDisposable
     /// <summary>Stdout, in order; completes at EOF.</summary>
     public ChannelReader<AgentOutput> Output => _stdout.Reader;
 
-    /// <summary>Count of bytes of dropped oversized lines.</summary>
-    public long DroppedOutputBytes { get; private set; }
-
     public bool HasExited => Exited.IsCompleted;
 
     /// <summary>Starts <paramref name="spec"/> as the leader of a new process group.</summary>
@@ -252,15 +249,8 @@ public sealed partial class AgentProcess : IAsyncDisposable
         }
     }
 
-    private ValueTask WriteOutputAsync(AgentOutput output, CancellationToken cancellationToken)
-    {
-        if (output.Kind == AgentOutputKind.OversizedLine)
-        {
-            DroppedOutputBytes += output.Bytes;
-        }
-
-        return _stdout.Writer.WriteAsync(output, cancellationToken);
-    }
+    private ValueTask WriteOutputAsync(AgentOutput output, CancellationToken cancellationToken) =>
+        _stdout.Writer.WriteAsync(output, cancellationToken);
 
     private async Task ReadChunksAsync(Stream stream, CancellationToken cancellationToken)
     {

@@ -46,7 +46,6 @@ public sealed partial class AcpConnection
         // Updates before the prompt (a load's replay, announcements) belong to no turn.
         if (turn is null || update is null || parameters.Str("sessionId") != SessionId)
         {
-            IgnoredUpdates++;
             return;
         }
 

@@ -69,16 +69,7 @@ public sealed partial class AcpConnection : IAgentConnection
 
     public event Action<string>? VersionReported;
 
-    /// <summary>Unparsable stdout lines skipped so far.</summary>
-    public int UnparsableLines { get; private set; }
-
-    /// <summary><c>session/update</c>s outside a prompt (load replay, announcements), not turn events.</summary>
-    public int IgnoredUpdates { get; private set; }
-
     public bool CanServeAnotherTurn => !_broken && !Process.HasExited && !_rpc.IsDisposed && !_rpc.Completion.IsCompleted;
-
-    /// <summary>The session opened ahead of demand, if it is still unused.</summary>
-    public string? PreopenedSessionId => _preopened?.SessionId;
 
     public Task WaitReadyAsync(CancellationToken cancellationToken)
     {
@@ -385,7 +376,6 @@ public sealed partial class AcpConnection : IAgentConnection
                 if (!IsJsonObject(bytes))
                 {
                     // The ACP SDKs log and skip unparsable lines; StreamJsonRpc would drop the connection.
-                    UnparsableLines++;
                     var preview = output.Text.Length > 120 ? output.Text[..120] + "…" : output.Text;
                     CurrentTurn()?.Emit(new AgentNotice("unparsable_line", $"Skipped a line that is not a JSON object: {preview}"));
                     continue;
