@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Options;
 using Workers.Hosting;
+using Workers.Metrics;
 using Workers.Service;
 using Workers.Store;
 using Workers.Turns;
@@ -101,7 +102,7 @@ internal static class TurnsEndpoints
         return TypedResults.ServerSentEvents(stream.ReadAsync(id, after, cancellationToken));
     }
 
-    private static async Task<IResult> CancelAsync(string id, ITurnStore store, Dispatcher dispatcher, TimeProvider timeProvider,
+    private static async Task<IResult> CancelAsync(string id, ITurnStore store, Dispatcher dispatcher, WorkerMetrics metrics, TimeProvider timeProvider,
         CancellationToken cancellationToken)
     {
         var turn = await store.GetTurnAsync(id, cancellationToken);
@@ -119,6 +120,11 @@ internal static class TurnsEndpoints
         if (outcome == CancelOutcome.CancelRequested)
         {
             dispatcher.TryCancel(id);
+        }
+        else if (outcome == CancelOutcome.CancelledQueued)
+        {
+            // Ended without a run: the dispatcher never sees it, so it is counted here.
+            metrics.Turns.WithLabels(turn.Profile, "cancelled", FailureReasons.Cancelled, FailureReasons.OwnerOf(FailureReasons.Cancelled)).Inc();
         }
 
         return outcome switch
