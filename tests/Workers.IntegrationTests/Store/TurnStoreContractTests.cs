@@ -562,13 +562,13 @@ public abstract class TurnStoreContractTests : IAsyncLifetime
     [Fact]
     public async Task Sessions_SaveGetReplaceForget()
     {
-        var session = new ConversationSession("a", "fast", "session-1", "/work/a", T0);
+        var session = new ConversationSession("a", "fast", "session-1", "/srv/a", T0);
 
         Assert.Null(await Store.GetAsync("a", Ct));
         await Store.SaveAsync(session, Ct);
         Assert.Equal(session, await Store.GetAsync("a", Ct));
 
-        var replaced = session with { AgentSessionId = "session-2", WorkingDirectory = "/work/b", UpdatedAt = T0.AddMinutes(1) };
+        var replaced = session with { AgentSessionId = "session-2", WorkingDirectory = "/srv/b", UpdatedAt = T0.AddMinutes(1) };
         await Store.SaveAsync(replaced, Ct);
         Assert.Equal(replaced, await Store.GetAsync("a", Ct));
         Assert.Null(await Store.GetAsync("b", Ct));
