@@ -163,24 +163,9 @@ public abstract partial class StdioConnection : IAgentConnection
         }
     }
 
-    protected string StderrSummary()
-    {
-        var tail = Process.Stderr.Read().Trim();
-        if (tail.Length == 0)
-        {
-            return "stderr was empty.";
-        }
+    protected string StderrSummary() => Process.Stderr.Summary();
 
-        var lastLines = string.Join(" | ", tail.Split('\n').TakeLast(3).Select(l => l.Trim()));
-        return $"stderr: {(lastLines.Length > 500 ? lastLines[^500..] : lastLines)}";
-    }
-
-    protected static string ExitText(AgentExit? exit) => exit switch
-    {
-        null => "",
-        { Signal: { } signal } => $" (killed by signal {signal})",
-        _ => $" with code {exit.ExitCode}",
-    };
+    protected static string ExitText(AgentExit? exit) => AgentExit.Describe(exit);
 
     private async Task ReadLoopAsync()
     {
@@ -268,17 +253,7 @@ public abstract partial class StdioConnection : IAgentConnection
 
     private async Task OnOutputEndedAsync()
     {
-        AgentExit? exit = null;
-        try
-        {
-            // stdout ends just before the exit is reaped; give it a moment so the reason can name the code.
-            exit = await Process.Exited.WaitAsync(TimeSpan.FromSeconds(2), TimeProvider);
-        }
-        catch (TimeoutException)
-        {
-            // A grandchild may still hold stderr: report the exit without its code.
-        }
-
+        var exit = await Process.WaitForExitAsync(TimeSpan.FromSeconds(2));
         TurnState? state;
         lock (_lock)
         {

@@ -165,6 +165,20 @@ public sealed partial class AgentProcess : IAsyncDisposable
     /// <summary>The raw stdin pipe, for a protocol library that frames its own messages (JSON-RPC).</summary>
     public PipeWriter Input => _stdin.Writer;
 
+    /// <summary>The exit, if the process exits within <paramref name="grace"/>: its stdout ends just before the exit is
+    /// reaped, and a grandchild may hold stderr open, so a reader that saw the end of output waits a moment for the code.</summary>
+    public async Task<AgentExit?> WaitForExitAsync(TimeSpan grace)
+    {
+        try
+        {
+            return await Exited.WaitAsync(grace, _timeProvider);
+        }
+        catch (TimeoutException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>Closes stdin: the agent sees EOF.</summary>
     public void CloseInput()
     {

@@ -36,6 +36,19 @@ public sealed class StderrTail(int capacityChars = 8192)
         }
     }
 
+    /// <summary>The last lines of stderr for a failure message: "stderr: a | b | c" (at most 500 characters), or that it was empty.</summary>
+    public string Summary()
+    {
+        var tail = Read().Trim();
+        if (tail.Length == 0)
+        {
+            return "stderr was empty.";
+        }
+
+        var lastLines = string.Join(" | ", tail.Split('\n').TakeLast(3).Select(l => l.Trim()));
+        return $"stderr: {(lastLines.Length > 500 ? lastLines[^500..] : lastLines)}";
+    }
+
     /// <summary>The most recent stderr text, at most the capacity.</summary>
     public string Read()
     {

@@ -1,8 +1,6 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
 using System.Runtime.InteropServices;
-using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Workers.IntegrationTests.Support;
@@ -43,7 +41,7 @@ public sealed partial class ImageEntrypointTests
         var dockerfile = DockerfileModel.Load(DeploymentFiles.Dockerfile);
         var work = Directory.CreateTempSubdirectory("workers-image-");
         Process? service = null;
-        var output = new StringBuilder();
+        var output = new OutputBuffer();
         var marker = Guid.NewGuid().ToString("N");
         try
         {
@@ -88,7 +86,7 @@ public sealed partial class ImageEntrypointTests
             //    without any Workers/ASP.NET settings of the test run itself; then the volume and the port.
             var data = Path.Combine(work.FullName, "data");
             Directory.CreateDirectory(data);
-            var port = FreePort();
+            var port = LoopbackPort.Free();
             var imageEnvironment = DockerfileModel.Environment(dockerfile.Final, Environment.GetEnvironmentVariable);
             Assert.Equal("/data", imageEnvironment["Workers__DataDirectory"]);
             var start = new ProcessStartInfo(executable)
@@ -138,8 +136,8 @@ public sealed partial class ImageEntrypointTests
             }
 
             service = new Process { StartInfo = start };
-            service.OutputDataReceived += (_, e) => Append(output, e.Data);
-            service.ErrorDataReceived += (_, e) => Append(output, e.Data);
+            service.OutputDataReceived += (_, e) => output.Append(e.Data);
+            service.ErrorDataReceived += (_, e) => output.Append(e.Data);
             service.Start();
             service.StandardInput.Close();
             service.BeginOutputReadLine();
@@ -214,12 +212,12 @@ public sealed partial class ImageEntrypointTests
                 }
                 catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
                 {
-                    Assert.Fail($"workers serve did not exit within 60 s of SIGTERM:\n{Snapshot(output)}");
+                    Assert.Fail($"workers serve did not exit within 60 s of SIGTERM:\n{output}");
                 }
             }
 
             service.WaitForExit();
-            Assert.True(service.ExitCode == 0, $"workers serve exited with {service.ExitCode} after SIGTERM:\n{Snapshot(output)}");
+            Assert.True(service.ExitCode == 0, $"workers serve exited with {service.ExitCode} after SIGTERM:\n{output}");
             await ProcessLeaks.AssertNoneLeftAsync(marker, TimeSpan.FromSeconds(10));
         }
         finally
@@ -297,13 +295,13 @@ public sealed partial class ImageEntrypointTests
     }
 
     private static async Task WaitForPoolAsync(HttpClient api, string profile, Func<JsonElement, bool> condition, string what, Process service,
-        StringBuilder output, CancellationToken cancellationToken)
+        OutputBuffer output, CancellationToken cancellationToken)
     {
         var started = Stopwatch.StartNew();
         var pool = default(JsonElement);
         while (started.Elapsed < TimeSpan.FromSeconds(60))
         {
-            Assert.False(service.HasExited, $"workers serve exited while waiting for {profile}: {what}:\n{Snapshot(output)}");
+            Assert.False(service.HasExited, $"workers serve exited while waiting for {profile}: {what}:\n{output}");
             pool = await PoolAsync(api, profile, cancellationToken);
             if (condition(pool))
             {
@@ -313,16 +311,16 @@ public sealed partial class ImageEntrypointTests
             await Task.Delay(200, cancellationToken);
         }
 
-        Assert.Fail($"{profile} did not reach {what} within 60 s (last: {pool}):\n{Snapshot(output)}");
+        Assert.Fail($"{profile} did not reach {what} within 60 s (last: {pool}):\n{output}");
     }
 
-    private static async Task WaitForOutputAsync(StringBuilder output, string text, Process service, CancellationToken cancellationToken)
+    private static async Task WaitForOutputAsync(OutputBuffer output, string text, Process service, CancellationToken cancellationToken)
     {
         var started = Stopwatch.StartNew();
         while (started.Elapsed < TimeSpan.FromSeconds(60))
         {
-            Assert.False(service.HasExited, $"workers serve exited while waiting for '{text}' in its log:\n{Snapshot(output)}");
-            if (Snapshot(output).Contains(text, StringComparison.Ordinal))
+            Assert.False(service.HasExited, $"workers serve exited while waiting for '{text}' in its log:\n{output}");
+            if (output.ToString().Contains(text, StringComparison.Ordinal))
             {
                 return;
             }
@@ -330,7 +328,7 @@ public sealed partial class ImageEntrypointTests
             await Task.Delay(200, cancellationToken);
         }
 
-        Assert.Fail($"'{text}' did not appear in the log within 60 s:\n{Snapshot(output)}");
+        Assert.Fail($"'{text}' did not appear in the log within 60 s:\n{output}");
     }
 
     /// <summary>The profiles of the published appsettings.json and their commands.</summary>
@@ -341,14 +339,14 @@ public sealed partial class ImageEntrypointTests
             .ToDictionary(p => p.Name, p => p.Value.TryGetProperty("Command", out var c) ? c.GetString() ?? "" : "", StringComparer.Ordinal);
     }
 
-    private static async Task<JsonElement> WaitForOkAsync(HttpClient client, string path, Process service, StringBuilder output,
+    private static async Task<JsonElement> WaitForOkAsync(HttpClient client, string path, Process service, OutputBuffer output,
         CancellationToken cancellationToken)
     {
         var started = Stopwatch.StartNew();
         string last = "no answer";
         while (started.Elapsed < TimeSpan.FromSeconds(60))
         {
-            Assert.False(service.HasExited, $"workers serve exited with {(service.HasExited ? service.ExitCode : 0)} before {path} answered:\n{Snapshot(output)}");
+            Assert.False(service.HasExited, $"workers serve exited with {(service.HasExited ? service.ExitCode : 0)} before {path} answered:\n{output}");
             try
             {
                 using var response = await client.GetAsync(path, cancellationToken);
@@ -369,17 +367,17 @@ public sealed partial class ImageEntrypointTests
             await Task.Delay(100, cancellationToken);
         }
 
-        Assert.Fail($"{path} did not answer 200 within 60 s (last: {last}):\n{Snapshot(output)}");
+        Assert.Fail($"{path} did not answer 200 within 60 s (last: {last}):\n{output}");
         return default;
     }
 
-    private static async Task WaitForAgentsAsync(string marker, int expected, Process service, StringBuilder output, CancellationToken cancellationToken)
+    private static async Task WaitForAgentsAsync(string marker, int expected, Process service, OutputBuffer output, CancellationToken cancellationToken)
     {
         var started = Stopwatch.StartNew();
         var agents = 0;
         while (started.Elapsed < TimeSpan.FromSeconds(60))
         {
-            Assert.False(service.HasExited, $"workers serve exited while its pools warmed up:\n{Snapshot(output)}");
+            Assert.False(service.HasExited, $"workers serve exited while its pools warmed up:\n{output}");
             agents = ProcessLeaks.Find(marker).Count(pid => CommandLine(pid).Contains("Workers.SimAgent", StringComparison.Ordinal));
             if (agents >= expected)
             {
@@ -389,7 +387,7 @@ public sealed partial class ImageEntrypointTests
             await Task.Delay(100, cancellationToken);
         }
 
-        Assert.Fail($"{agents} of {expected} simulated agents started within 60 s:\n{Snapshot(output)}");
+        Assert.Fail($"{agents} of {expected} simulated agents started within 60 s:\n{output}");
     }
 
     private static string CommandLine(int pid)
@@ -411,34 +409,6 @@ public sealed partial class ImageEntrypointTests
         var json = healthcheck[(healthcheck.IndexOf("CMD [", StringComparison.Ordinal) + "CMD ".Length)..];
         var imagePort = new Uri(DockerfileModel.Environment(dockerfile.Final, _ => null)["Workers__Service__Urls"]).Port;
         return [.. JsonSerializer.Deserialize<string[]>(json)!.Select(a => a.Replace($"127.0.0.1:{imagePort}", $"127.0.0.1:{port}", StringComparison.Ordinal))];
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    private static void Append(StringBuilder output, string? line)
-    {
-        if (line is null)
-        {
-            return;
-        }
-
-        lock (output)
-        {
-            output.AppendLine(line);
-        }
-    }
-
-    private static string Snapshot(StringBuilder output)
-    {
-        lock (output)
-        {
-            return output.ToString();
-        }
     }
 
     private const int SigTerm = 15;

@@ -1,5 +1,6 @@
 using System.Diagnostics;
-using System.Text;
+
+using Workers.IntegrationTests.Support;
 
 namespace Workers.IntegrationTests.Deployment;
 
@@ -33,10 +34,10 @@ internal static class ToolRun
             start.ArgumentList.Add(argument);
         }
 
-        var output = new StringBuilder();
+        var output = new OutputBuffer();
         using var process = new Process { StartInfo = start };
-        process.OutputDataReceived += (_, e) => Append(output, e.Data);
-        process.ErrorDataReceived += (_, e) => Append(output, e.Data);
+        process.OutputDataReceived += (_, e) => output.Append(e.Data);
+        process.ErrorDataReceived += (_, e) => output.Append(e.Data);
         process.Start();
         process.StandardInput.Close();
         process.BeginOutputReadLine();
@@ -51,32 +52,12 @@ internal static class ToolRun
         {
             process.Kill(entireProcessTree: true);
             await process.WaitForExitAsync(CancellationToken.None);
-            throw new TimeoutException($"{fileName} {string.Join(' ', start.ArgumentList)} did not finish within {limit}:\n{Snapshot(output)}");
+            throw new TimeoutException($"{fileName} {string.Join(' ', start.ArgumentList)} did not finish within {limit}:\n{output}");
         }
 
         // Let the asynchronous readers drain what is left.
         process.WaitForExit();
-        return new Result(process.ExitCode, Snapshot(output));
+        return new Result(process.ExitCode, output.ToString());
     }
 
-    private static void Append(StringBuilder output, string? line)
-    {
-        if (line is null)
-        {
-            return;
-        }
-
-        lock (output)
-        {
-            output.AppendLine(line);
-        }
-    }
-
-    private static string Snapshot(StringBuilder output)
-    {
-        lock (output)
-        {
-            return output.ToString();
-        }
-    }
 }

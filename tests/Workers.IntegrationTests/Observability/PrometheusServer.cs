@@ -1,10 +1,10 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using Workers.IntegrationTests.Processes;
+
+using Workers.IntegrationTests.Support;
 
 namespace Workers.IntegrationTests.Observability;
 
@@ -62,7 +62,7 @@ internal sealed class PrometheusServer : IAsyncDisposable
         var directory = Directory.CreateTempSubdirectory("workers-prometheus-").FullName;
         var config = Path.Combine(directory, "prometheus.yml");
         await File.WriteAllTextAsync(config, Config(target, ruleFiles), cancellationToken);
-        var port = FreePort();
+        var port = LoopbackPort.Free();
         var start = new ProcessStartInfo(executable)
         {
             RedirectStandardOutput = true,
@@ -220,13 +220,6 @@ internal sealed class PrometheusServer : IAsyncDisposable
         {
             await Task.Delay(100, limit.Token);
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     public async ValueTask DisposeAsync()

@@ -22,7 +22,7 @@ public static class ProcessLeaks
             try
             {
                 var environment = File.ReadAllBytes(Path.Combine(directory, "environ"));
-                if (environment.AsSpan().IndexOf(needle) >= 0 && !IsZombie(directory))
+                if (environment.AsSpan().IndexOf(needle) >= 0 && Workers.Processes.ProcessLiveness.State(pid) is not ('Z' or 'X'))
                 {
                     found.Add(pid);
                 }
@@ -34,13 +34,6 @@ public static class ProcessLeaks
         }
 
         return found;
-    }
-
-    private static bool IsZombie(string directory)
-    {
-        var stat = File.ReadAllText(Path.Combine(directory, "stat"));
-        var afterName = stat.LastIndexOf(')');
-        return afterName > 0 && afterName + 2 < stat.Length && stat[afterName + 2] is 'Z' or 'X';
     }
 
     /// <summary>Waits up to <paramref name="grace"/> for the marker's processes to end, then fails the test

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Net.Sockets;
 
 namespace Workers.IntegrationTests.Support;
 
@@ -40,7 +39,7 @@ public sealed class ServiceProcess : IAsyncDisposable
     /// waits for <c>/readyz</c>.</summary>
     public static async Task<ServiceProcess> StartAsync(IDictionary<string, string> environment, CancellationToken cancellationToken)
     {
-        var port = FreePort();
+        var port = LoopbackPort.Free();
         var start = new ProcessStartInfo(ExecutablePath, "serve")
         {
             RedirectStandardOutput = true,
@@ -92,13 +91,6 @@ public sealed class ServiceProcess : IAsyncDisposable
     {
         _process.Kill();
         await _process.WaitForExitAsync();
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     public async ValueTask DisposeAsync()

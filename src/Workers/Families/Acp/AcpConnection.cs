@@ -281,24 +281,10 @@ public sealed partial class AcpConnection : IAgentConnection
 
     private async Task<TurnOutcome> ExitOutcomeAsync(TurnContext turn)
     {
-        AgentExit? exit = null;
-        try
-        {
-            exit = await Process.Exited.WaitAsync(TimeSpan.FromSeconds(2), _timeProvider);
-        }
-        catch (TimeoutException)
-        {
-            // Output ended but the process lingers: report without the code.
-        }
-
-        var how = exit switch
-        {
-            null => "closed its output",
-            { Signal: { } signal } => $"was killed by signal {signal}",
-            _ => $"exited with code {exit.ExitCode}",
-        };
+        var exit = await Process.WaitForExitAsync(TimeSpan.FromSeconds(2));
         var reason = turn.HasOutput ? FailureReasons.ProcessExitMidStream : FailureReasons.ProcessExitBeforeOutput;
-        return TurnOutcome.Failed(reason, $"Agent process {Process.ProcessId} {how} during the turn. {StderrSummary()}", beforeOutput: !turn.HasOutput);
+        return TurnOutcome.Failed(reason, $"Agent process {Process.ProcessId} exited{AgentExit.Describe(exit)} during the turn. {StderrSummary()}",
+            beforeOutput: !turn.HasOutput);
     }
 
     public async Task CancelTurnAsync(CancellationToken cancellationToken)
@@ -335,10 +321,9 @@ public sealed partial class AcpConnection : IAgentConnection
         }
         catch (ConnectionLostException ex)
         {
-            var exited = await Task.WhenAny(Process.Exited, Task.Delay(TimeSpan.FromSeconds(2), _timeProvider, CancellationToken.None));
-            var code = exited == Process.Exited ? $" (exit code {Process.Exited.Result.ExitCode})" : "";
+            var exit = await Process.WaitForExitAsync(TimeSpan.FromSeconds(2));
             throw new TurnFailedException(FailureReasons.ProcessExitBeforeOutput,
-                $"Agent process {Process.ProcessId} went away during {method}{code}. {StderrSummary()}", ex) { BeforeOutput = true };
+                $"Agent process {Process.ProcessId} went away during {method}{AgentExit.Describe(exit)}. {StderrSummary()}", ex) { BeforeOutput = true };
         }
     }
 
@@ -348,11 +333,7 @@ public sealed partial class AcpConnection : IAgentConnection
         return new TurnFailedException(FailureReasons.ProtocolError, message) { BeforeOutput = true };
     }
 
-    private string StderrSummary()
-    {
-        var tail = Process.Stderr.Read().Trim();
-        return tail.Length == 0 ? "stderr was empty." : $"stderr: {string.Join(" | ", tail.Split('\n').TakeLast(3).Select(l => l.Trim()))}";
-    }
+    private string StderrSummary() => Process.Stderr.Summary();
 
     private async Task FilterOutputAsync()
     {
