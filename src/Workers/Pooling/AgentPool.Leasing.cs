@@ -63,25 +63,15 @@ public sealed partial class AgentPool
                     return Leased(taken);
                 }
 
-                Interlocked.Increment(ref _waiters);
-                try
+                if (await WaitForReadyOrWakeUpAsync(linked.Token) is { } next && TryClaimReady(next))
                 {
-                    var next = await _ready.Reader.ReadAsync(linked.Token);
-                    if (next is not null && TryClaimReady(next))
-                    {
-                        return Leased(new PoolLease(next, StartKinds.Warm, FromBinding: false, fallback));
-                    }
-                }
-                finally
-                {
-                    Interlocked.Decrement(ref _waiters);
+                    return Leased(new PoolLease(next, StartKinds.Warm, FromBinding: false, fallback));
                 }
             }
         }
         catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
-            Counters.LeaseTimedOut();
-            throw new PoolExhaustedException(Name, Options.MaxProcesses, Options.LeaseTimeout);
+            throw Exhausted();
         }
         finally
         {
@@ -246,26 +236,36 @@ public sealed partial class AgentPool
                     continue;
                 }
 
-                Interlocked.Increment(ref _waiters);
-                try
+                if (await WaitForReadyOrWakeUpAsync(linked.Token) is { } next && TryClaimReady(next))
                 {
-                    var next = await _ready.Reader.ReadAsync(linked.Token);
-                    if (next is not null && TryClaimReady(next))
-                    {
-                        Retire(next, RetireReason.Evicted);
-                    }
-                }
-                finally
-                {
-                    Interlocked.Decrement(ref _waiters);
+                    Retire(next, RetireReason.Evicted);
                 }
             }
         }
         catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
-            Counters.LeaseTimedOut();
-            throw new PoolExhaustedException(Name, Options.MaxProcesses, Options.LeaseTimeout);
+            throw Exhausted();
         }
+    }
+
+    /// <summary>Waits, as a counted waiter (refill and bindings wake waiters), for the next ready process or wake-up (null).</summary>
+    private async Task<PooledProcess?> WaitForReadyOrWakeUpAsync(CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref _waiters);
+        try
+        {
+            return await _ready.Reader.ReadAsync(cancellationToken);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _waiters);
+        }
+    }
+
+    private PoolExhaustedException Exhausted()
+    {
+        Counters.LeaseTimedOut();
+        return new PoolExhaustedException(Name, Options.MaxProcesses, Options.LeaseTimeout);
     }
 
     private PoolLease LaunchReserved(LaunchRequest launch, string fallback)
