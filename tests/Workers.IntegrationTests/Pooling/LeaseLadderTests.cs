@@ -26,21 +26,20 @@ public sealed class LeaseLadderTests
     [Theory(Timeout = 60_000)]
     [InlineData(Claude)]
     [InlineData(Acp)]
-    public async Task FirstTurnOnAWarmProcess_PaysNoReadinessNorSessionInit(string family)
+    public async Task FirstTurnOnAWarmProcess_PaysNoReadinessAndRunsInAPrewarmedSession(string family)
     {
         await using var sim = new SimHarness();
         sim.AddProfile(family, Latency, configure: p => p.Pool.MinReady = 1);
         var pools = sim.Pools();
         await pools.WarmAsync(1, TestContext.Current.CancellationToken);
-        // Let the warmed Claude process finish its background session set-up too.
-        await Task.Delay(400, TestContext.Current.CancellationToken);
 
         var result = await pools.RunAsync(family, "hello", "conv-1", cancellationToken: TestContext.Current.CancellationToken);
 
+        // The rung and the absent readiness wait are the pool's doing; how short session_init gets (a Claude process
+        // finishes its session set-up in the background once ready) is measured by the benchmarks, not asserted here.
         Assert.Equal(TurnStatus.Succeeded, result.Status);
         Assert.Equal((StartKinds.Warm, StartKinds.Prewarmed), (result.Process, result.Session));
         Assert.Equal(TimeSpan.Zero, result.Timing.CliReady);
-        Assert.True(result.Timing.SessionInit < TimeSpan.FromMilliseconds(50), $"session_init {result.Timing.SessionInit}");
         Assert.True(result.Timing.ProcessAgeAtLease > TimeSpan.Zero);
         AssertSums(result.Timing);
     }
@@ -63,7 +62,6 @@ public sealed class LeaseLadderTests
         Assert.Equal(first.ProcessId, second.ProcessId);
         Assert.Equal(first.SessionId, second.SessionId);
         Assert.Equal(TimeSpan.Zero, second.Timing.CliReady);
-        Assert.True(second.Timing.SessionInit < TimeSpan.FromMilliseconds(50), $"session_init {second.Timing.SessionInit}");
         Assert.True(second.Usage?.CacheReadTokens > 0);
         AssertSums(second.Timing);
     }
@@ -77,7 +75,7 @@ public sealed class LeaseLadderTests
         await pools.WarmAsync(2, TestContext.Current.CancellationToken);
         var first = await pools.RunAsync(Acp, "one", "conv-1", cancellationToken: TestContext.Current.CancellationToken);
         ProcessGroup.Signal(first.ProcessId!.Value, ProcessGroup.SigKill);
-        await WaitUntilAsync(() => pools[Acp].Snapshot().BoundSessions == 0);
+        await Poll.UntilAsync(() => pools[Acp].Snapshot().BoundSessions == 0, "the pool to drop the killed bound process");
 
         var second = await pools.RunAsync(Acp, "two", "conv-1", cancellationToken: TestContext.Current.CancellationToken);
 
@@ -146,6 +144,10 @@ public sealed class LeaseLadderTests
         await pools.WarmAsync(2, TestContext.Current.CancellationToken);
         var victim = pools[Acp].Snapshot().Processes.First(p => p.State == PoolProcessState.Ready).Pid;
         ProcessGroup.Signal(victim, signal);
+        // kill() only queues the signal: until the kernel has stopped (T) or ended the process, /proc still shows it
+        // runnable and it is, rightly, leasable. The case under test is a process already stopped or dead while idle.
+        await Poll.UntilAsync(() => signal == ProcessGroup.SigStop ? ProcessLiveness.State(victim) == 'T' : !ProcessLiveness.IsRunnable(victim),
+            $"process {victim} to be {(signal == ProcessGroup.SigStop ? "stopped" : "dead")}");
 
         var results = new List<TurnResult>();
         for (var i = 0; i < 3; i++)
@@ -155,7 +157,7 @@ public sealed class LeaseLadderTests
 
         Assert.All(results, r => Assert.Equal(TurnStatus.Succeeded, r.Status));
         Assert.DoesNotContain(results, r => r.ProcessId == victim);
-        await WaitUntilAsync(() => ProcessLiveness.State(victim) is null or 'Z');
+        await Poll.UntilAsync(() => ProcessLiveness.State(victim) is null or 'Z', $"the victim {victim} to be killed");
     }
 
     [Fact(Timeout = 60_000)]
@@ -167,7 +169,7 @@ public sealed class LeaseLadderTests
         await pools.WarmAsync(2, TestContext.Current.CancellationToken);
         var events = new EventCollector();
         var running = pools.RunAsync(Acp, "slow [[sim:first-token-ms=1500]]", events: events, cancellationToken: TestContext.Current.CancellationToken);
-        await WaitUntilAsync(() => events.OfType<SessionStarted>().Any());
+        await Poll.UntilAsync(() => events.OfType<SessionStarted>().Any(), "the turn to start its session");
         var leased = pools[Acp].Snapshot().Processes.Single(p => p.State == PoolProcessState.Leased).Pid;
         ProcessGroup.Signal(leased, ProcessGroup.SigKill);
 
@@ -226,15 +228,5 @@ public sealed class LeaseLadderTests
         Assert.Equal(a.SessionId, aAgain.SessionId);
         Assert.True(pools[Claude].Snapshot().Processes.Count <= 2);
         Assert.True(pools[Claude].Counters.Read().RetiredByReason.GetValueOrDefault(RetireReason.Evicted) >= 1);
-    }
-
-    internal static async Task WaitUntilAsync(Func<bool> condition)
-    {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
-        timeout.CancelAfter(TimeSpan.FromSeconds(15));
-        while (!condition())
-        {
-            await Task.Delay(20, timeout.Token);
-        }
     }
 }

@@ -77,7 +77,7 @@ public sealed class PoolLifecycleTests
 
                 pool.Release(lease, null, null, retire: false);
             }, TestContext.Current.CancellationToken));
-            await LeaseLadderTests.WaitUntilAsync(() => pool.Snapshot().WaitingTurns == index + 1);
+            await Poll.UntilAsync(() => pool.Snapshot().WaitingTurns == index + 1, $"waiter {index} to queue");
         }
 
         pool.Release(held, null, null, retire: false);

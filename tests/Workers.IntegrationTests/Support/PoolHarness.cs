@@ -10,13 +10,14 @@ public sealed record PoolHarness(PoolRegistry Registry, SessionRegistry Sessions
 {
     public AgentPool this[string profile] => Registry.TryGet(profile, out var pool) ? pool : throw new KeyNotFoundException(profile);
 
-    /// <summary>Starts every pool and waits until each holds <paramref name="ready"/> ready processes.</summary>
+    /// <summary>Starts every pool and waits until each holds <paramref name="ready"/> ready processes. It polls on the
+    /// system clock, so it also works for pools on a fake one (whose own waits advance only when the test moves it).</summary>
     public async Task WarmAsync(int ready, CancellationToken cancellationToken)
     {
         Registry.StartAll();
         foreach (var pool in Registry.All)
         {
-            await pool.WaitForReadyAsync(ready, cancellationToken);
+            await Poll.UntilAsync(() => pool.ReadyCount >= ready, $"{ready} ready processes in pool {pool.Name}", cancellationToken: cancellationToken);
         }
     }
 
