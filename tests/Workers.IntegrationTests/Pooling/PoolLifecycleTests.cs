@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using Workers.IntegrationTests.Support;
 using Workers.Pooling;
 using Workers.Turns;
@@ -112,7 +113,9 @@ public sealed class PoolLifecycleTests
     [Fact(Timeout = 60_000)]
     public async Task ProcessPastItsLifetime_IsRecycledByTheReaperAndReplaced()
     {
-        await using var sim = new SimHarness();
+        // The pool's clock is fake, so the lifetime passes exactly when the test says, however slow the machine.
+        var clock = new FakeTimeProvider(TimeProvider.System.GetUtcNow());
+        await using var sim = new SimHarness(clock);
         sim.AddProfile(Acp, Quick, configure: p =>
         {
             p.Pool.MinReady = 1;
@@ -124,10 +127,13 @@ public sealed class PoolLifecycleTests
         var pool = pools[Acp];
         var original = pool.Snapshot().Processes.Single().Pid;
 
-        await Task.Delay(700, TestContext.Current.CancellationToken);
+        clock.Advance(TimeSpan.FromMilliseconds(599));
+        var reapedBefore = pool.Reap();
+        clock.Advance(TimeSpan.FromMilliseconds(1));
         var reaped = pool.Reap();
-        await pool.WaitForReadyAsync(1, TestContext.Current.CancellationToken);
+        await Poll.UntilAsync(() => pool.ReadyCount == 1, "a replacement ready process");
 
+        Assert.Equal(0, reapedBefore);
         Assert.Equal(1, reaped);
         Assert.DoesNotContain(pool.Snapshot().Processes, p => p.Pid == original);
         Assert.Equal(1, pool.Counters.Read().RetiredByReason.GetValueOrDefault(RetireReason.Lifetime));
@@ -136,7 +142,9 @@ public sealed class PoolLifecycleTests
     [Fact(Timeout = 60_000)]
     public async Task IdleBoundSession_IsReleasedAfterItsTtl()
     {
-        await using var sim = new SimHarness();
+        // The pool's clock is fake, so the session's idle time is exactly what the test advanced it by.
+        var clock = new FakeTimeProvider(TimeProvider.System.GetUtcNow());
+        await using var sim = new SimHarness(clock);
         sim.AddProfile(Acp, Quick, configure: p =>
         {
             p.Pool.MinReady = 1;
@@ -146,9 +154,13 @@ public sealed class PoolLifecycleTests
         await pools.RunAsync(Acp, "1", "conv", cancellationToken: TestContext.Current.CancellationToken);
         Assert.Equal(1, pools[Acp].Snapshot().BoundSessions);
 
-        await Task.Delay(400, TestContext.Current.CancellationToken);
+        clock.Advance(TimeSpan.FromMilliseconds(299));
+        pools[Acp].Reap();
+        var boundBeforeTtl = pools[Acp].Snapshot().BoundSessions;
+        clock.Advance(TimeSpan.FromMilliseconds(1));
         pools[Acp].Reap();
 
+        Assert.Equal(1, boundBeforeTtl);
         Assert.Equal(0, pools[Acp].Snapshot().BoundSessions);
         Assert.Equal(1, pools[Acp].Counters.Read().RetiredByReason.GetValueOrDefault(RetireReason.Idle));
     }
@@ -156,7 +168,10 @@ public sealed class PoolLifecycleTests
     [Fact(Timeout = 60_000)]
     public async Task FailingStarts_BackOffInsteadOfRespawningInALoop()
     {
-        await using var sim = new SimHarness();
+        // The pool's clock is fake: a backoff elapses only when the test moves it, so "no start before the backoff is
+        // over, one as soon as it is" holds exactly on any machine. Without a backoff the pool would respawn at once.
+        var clock = new FakeTimeProvider(TimeProvider.System.GetUtcNow());
+        await using var sim = new SimHarness(clock);
         sim.AddProfile(Acp, new Dictionary<string, string> { ["SIM_FAULT"] = "crash:startup" }, configure: p =>
         {
             p.Pool.MinReady = 1;
@@ -164,13 +179,26 @@ public sealed class PoolLifecycleTests
             p.Pool.StartBackoffMax = TimeSpan.FromSeconds(10);
         });
         var pools = sim.Pools();
+        var pool = pools[Acp];
         pools.Registry.StartAll();
+        await Poll.UntilAsync(() => pool.Counters.Read().StartFailures == 1, "the first start to fail", cancellationToken: TestContext.Current.CancellationToken);
 
-        await Task.Delay(1500, TestContext.Current.CancellationToken);
+        // Backoff 0.2, 0.4, 0.8 s after the 1st, 2nd, 3rd failure: a handful of starts, not hundreds.
+        foreach (var (failures, backoff) in new[] { (1, 200), (2, 400), (3, 800) })
+        {
+            var spawned = pool.Counters.Read().Spawned;
+            clock.Advance(TimeSpan.FromMilliseconds(backoff - 1));
+            pool.Replenish();
+            var spawnedBeforeBackoff = pool.Counters.Read().Spawned;
+            clock.Advance(TimeSpan.FromMilliseconds(1));
+            pool.Replenish();
+            var spawnedAfterBackoff = pool.Counters.Read().Spawned;
 
-        // Backoff 0.2, 0.4, 0.8 s…: a handful of starts in 1.5 s, not hundreds.
-        var failures = pools[Acp].Counters.Read().StartFailures;
-        Assert.InRange(failures, 1, 6);
+            Assert.True(spawnedBeforeBackoff == spawned, $"a start {backoff - 1} ms after failure {failures}, before its {backoff} ms backoff");
+            Assert.True(spawnedAfterBackoff == spawned + 1, $"{spawnedAfterBackoff - spawned} starts once the {backoff} ms backoff after failure {failures} was over");
+            await Poll.UntilAsync(() => pool.Counters.Read().StartFailures == failures + 1, $"start {failures + 1} to fail",
+                cancellationToken: TestContext.Current.CancellationToken);
+        }
     }
 
     [Fact(Timeout = 60_000)]

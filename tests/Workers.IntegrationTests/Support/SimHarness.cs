@@ -16,8 +16,11 @@ public sealed class SimHarness : IAsyncDisposable
     private readonly Dictionary<string, AgentProfile> _profiles = new(StringComparer.OrdinalIgnoreCase);
     private ProfileCatalog? _catalog;
 
-    public SimHarness()
+    /// <param name="timeProvider">The clock of the pools, runners and processes it makes; the system clock when null. A
+    /// <c>FakeTimeProvider</c> lets a test move a pool's time limits (lifetime, idle TTL, backoff) to their exact edge.</param>
+    public SimHarness(TimeProvider? timeProvider = null)
     {
+        TimeProvider = timeProvider ?? TimeProvider.System;
         DataDirectory = Directory.CreateTempSubdirectory("workers-it-").FullName;
     }
 
@@ -26,7 +29,7 @@ public sealed class SimHarness : IAsyncDisposable
     /// <summary>Tags every process this harness starts.</summary>
     public string Marker { get; } = Guid.NewGuid().ToString("N");
 
-    public TimeProvider TimeProvider { get; } = TimeProvider.System;
+    public TimeProvider TimeProvider { get; }
 
     public static string SimAgentPath => Path.Combine(AppContext.BaseDirectory, "Workers.SimAgent");
 
