@@ -26,6 +26,14 @@ public sealed class FamilyTurnTests
     private static void AtLeast(double milliseconds, TimeSpan? segment, string name) =>
         Assert.True(segment?.TotalMilliseconds >= milliseconds, $"{name} = {segment?.TotalMilliseconds} ms, expected at least {milliseconds} ms");
 
+    // The floors below hold on any machine: the simulated agent's sleeps are floors of wall time, and a marker is stamped
+    // only once the host has read a line the agent wrote after them, so a marker is at least the agent's work before it
+    // away from `leased`. One segment alone has such a floor only for the agent's work after a request the host sends
+    // when the segment starts (ACP's session request and prompt; a plain CLI's first token after it reads the prompt).
+    // Where the agent writes its next line without waiting for the host (Claude, codex), or works from its spawn (start-up),
+    // a host slowed by load starts the segment late and it shrinks by as much though the markers are right: there the
+    // floor is on the sum up to the marker.
+
     [Theory(Timeout = 30_000)]
     [InlineData(Claude)]
     [InlineData(Acp)]
@@ -49,17 +57,23 @@ public sealed class FamilyTurnTests
         AssertSegmentsSum(timing);
         if (family == Plain)
         {
-            // Neither readiness nor a session is observable: null, never a fake 0. Start-up shows in the model wait.
+            // Neither readiness nor a session is observable: null, never a fake 0. Start-up shows in the wait for the first token.
             Assert.Null(timing.CliReady);
             Assert.Null(timing.SessionInit);
-            AtLeast(290, timing.ModelFirstToken, "model_first_token");
+            AtLeast(290, timing.SpawnToFirstToken, "spawn_to_first_token");
+            AtLeast(90, timing.ModelFirstToken, "model_first_token");
         }
         else
         {
             AtLeast(190, timing.CliReady, "cli_ready");
-            // Claude starts its session work right after start-up, so the initialize round trip overlaps it a little.
-            AtLeast(100, timing.SessionInit, "session_init");
-            AtLeast(90, timing.ModelFirstToken, "model_first_token");
+            AtLeast(340, timing.CliReady + timing.SessionInit, "cli_ready + session_init");
+            AtLeast(440, timing.SpawnToFirstToken, "spawn_to_first_token");
+            if (family == Acp)
+            {
+                AtLeast(100, timing.SessionInit, "session_init");
+                AtLeast(90, timing.ModelFirstToken, "model_first_token");
+            }
+
             Assert.NotNull(result.SessionId);
         }
     }
@@ -90,8 +104,8 @@ public sealed class FamilyTurnTests
         Assert.True(outcome.Usage?.CacheReadTokens > 0, "the second turn should see the first one's context");
         var timing = second.Clock.Compute();
         Assert.Equal(TimeSpan.Zero, timing.CliReady);
-        // Only the agent's own per-turn work (2 ms in the simulated agent); the bound is loose for a busy machine.
-        Assert.True(timing.SessionInit < TimeSpan.FromMilliseconds(100), $"session_init {timing.SessionInit}");
+        // What is left of session_init is the agent's own per-turn work: its size is the benchmarks' to measure.
+        AssertSegmentsSum(timing);
         Assert.Equal(2, connection.TurnsServed);
     }
 
@@ -121,7 +135,11 @@ public sealed class FamilyTurnTests
         Assert.Equal(first.SessionId, second.SessionId);
         Assert.True(second.Usage?.CacheReadTokens > 0, "the resumed session should carry the first turn's context");
         Assert.Equal("Echo: which door lorem ipsum", second.Text);
-        AtLeast(100, second.Timing.SessionInit, "session_init of a resume");
+        AtLeast(340, second.Timing.CliReady + second.Timing.SessionInit, "cli_ready + session_init of a resume");
+        if (family == Acp)
+        {
+            AtLeast(100, second.Timing.SessionInit, "session_init of a resume");
+        }
     }
 
     [Theory(Timeout = 30_000)]
@@ -173,8 +191,9 @@ public sealed class FamilyTurnTests
         var running = sim.RunAsync(family, "long answer", events, cancellationToken: cancel.Token);
         if (family == Codex)
         {
-            // exec prints its answer whole at the end: cancel while the model is still "thinking".
-            await Task.Delay(300, TestContext.Current.CancellationToken);
+            // exec prints its answer whole at the end, so there is no text to wait for: cancel once the turn runs on its
+            // process, while the model is still "thinking" (its 400 tokens take 8 s).
+            await Poll.UntilAsync(() => events.OfType<SessionStarted>().Any(), "the codex turn to start");
         }
         else
         {
