@@ -188,9 +188,10 @@ public sealed class ServiceApiTests
             using var big = await service.Client.PostAsJsonAsync("/v1/turns", new { conversationId = "c1", profile = "sim-acp", prompt = new string('x', 1001) },
                 TestContext.Current.CancellationToken);
             // One long turn runs, one waits behind it in the conversation: the queue is full.
-            await service.EnqueueAsync(new { conversationId = "c1", profile = "sim-acp", prompt = "long [[sim:first-token-ms=3000]]" },
-                TestContext.Current.CancellationToken);
-            await Task.Delay(500, TestContext.Current.CancellationToken);
+            var running = (await service.EnqueueAsync(new { conversationId = "c1", profile = "sim-acp", prompt = "long [[sim:first-token-ms=3000]]" },
+                TestContext.Current.CancellationToken)).GetProperty("id").GetString()!;
+            // Claimed, it no longer counts as queued.
+            await service.WaitForStatusAsync(running, "running", TestContext.Current.CancellationToken);
             await service.EnqueueAsync(new { conversationId = "c1", profile = "sim-acp", prompt = "waits" }, TestContext.Current.CancellationToken);
             using var full = await service.Client.PostAsJsonAsync("/v1/turns", new { conversationId = "c2", profile = "sim-acp", prompt = "one more" },
                 TestContext.Current.CancellationToken);

@@ -42,8 +42,10 @@ public sealed class ServiceCrashTests
                 }
             }
 
-            // Let the first turns get well into their streams, then kill the service outright.
-            await Task.Delay(900, TestContext.Current.CancellationToken);
+            // Kill the service outright once a turn is in the middle of its stream (its first text seen, 19 tokens of
+            // 40 ms still to come): that turn has a claim and no end, so the restart must run it as attempt 2.
+            var streaming = await SseReader.ReadAsync(client, ids[0].Id, TestContext.Current.CancellationToken, until: "text_delta");
+            Assert.Equal("text_delta", streaming[^1].Type);
             Assert.NotEmpty(ProcessLeaks.Find(sim.Marker));
             await service.KillAsync();
         }
@@ -57,7 +59,7 @@ public sealed class ServiceCrashTests
             var ends = new Dictionary<string, JsonElement>();
             foreach (var (_, id) in ids)
             {
-                ends[id] = await WaitForEndAsync(client, id);
+                ends[id] = await ServiceHarness.WaitForEndAsync(client, id, TimeSpan.FromSeconds(90), TestContext.Current.CancellationToken);
             }
 
             Assert.All(ends.Values, t => Assert.Equal("succeeded", t.GetProperty("status").GetString()));
@@ -92,21 +94,5 @@ public sealed class ServiceCrashTests
         }
 
         await ProcessLeaks.AssertNoneLeftAsync(sim.Marker, TimeSpan.FromSeconds(10));
-    }
-
-    private static async Task<JsonElement> WaitForEndAsync(HttpClient client, string id)
-    {
-        using var limit = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
-        limit.CancelAfter(TimeSpan.FromSeconds(90));
-        while (true)
-        {
-            var turn = await client.GetFromJsonAsync<JsonElement>($"/v1/turns/{id}", limit.Token);
-            if (turn.GetProperty("status").GetString() is "succeeded" or "failed" or "cancelled")
-            {
-                return turn;
-            }
-
-            await Task.Delay(100, limit.Token);
-        }
     }
 }

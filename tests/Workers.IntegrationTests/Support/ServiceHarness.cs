@@ -71,39 +71,34 @@ public sealed class ServiceHarness : IAsyncDisposable
         await Client.GetFromJsonAsync<JsonElement>($"/v1/turns/{id}", cancellationToken);
 
     /// <summary>Waits until the profile's pool holds <paramref name="count"/> ready processes (as /v1/pools reports them).</summary>
-    public async Task WaitForReadyProcessesAsync(string profile, int count, CancellationToken cancellationToken)
-    {
-        using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        limit.CancelAfter(TimeSpan.FromSeconds(30));
-        while (true)
-        {
-            var pools = await Client.GetFromJsonAsync<JsonElement>("/v1/pools", limit.Token);
-            var pool = pools.GetProperty("pools").EnumerateArray().Single(p => p.GetProperty("profile").GetString() == profile);
-            if (pool.GetProperty("processes").GetProperty("ready").GetInt32() >= count)
+    public Task WaitForReadyProcessesAsync(string profile, int count, CancellationToken cancellationToken) =>
+        Poll.UntilAsync(async token =>
             {
-                return;
-            }
-
-            await Task.Delay(20, limit.Token);
-        }
-    }
+                var pools = await Client.GetFromJsonAsync<JsonElement>("/v1/pools", token);
+                var pool = pools.GetProperty("pools").EnumerateArray().Single(p => p.GetProperty("profile").GetString() == profile);
+                return pool.GetProperty("processes").GetProperty("ready").GetInt32() >= count;
+            }, $"{count} ready processes of {profile}", cancellationToken: cancellationToken);
 
     /// <summary>Polls the turn until it is terminal.</summary>
-    public async Task<JsonElement> WaitForEndAsync(string id, CancellationToken cancellationToken, TimeSpan? timeout = null)
-    {
-        using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        limit.CancelAfter(timeout ?? TimeSpan.FromSeconds(60));
-        while (true)
-        {
-            var turn = await GetTurnAsync(id, limit.Token);
-            if (turn.GetProperty("status").GetString() is "succeeded" or "failed" or "cancelled")
-            {
-                return turn;
-            }
+    public Task<JsonElement> WaitForEndAsync(string id, CancellationToken cancellationToken, TimeSpan? timeout = null) =>
+        WaitForEndAsync(Client, id, timeout ?? TimeSpan.FromSeconds(60), cancellationToken);
 
-            await Task.Delay(50, limit.Token);
-        }
+    /// <summary>Polls the turn at <paramref name="client"/>'s service until it is terminal.</summary>
+    public static async Task<JsonElement> WaitForEndAsync(HttpClient client, string id, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var turn = default(JsonElement);
+        await Poll.UntilAsync(async token =>
+            {
+                turn = await client.GetFromJsonAsync<JsonElement>($"/v1/turns/{id}", token);
+                return turn.GetProperty("status").GetString() is "succeeded" or "failed" or "cancelled";
+            }, $"turn {id} to end", timeout, cancellationToken);
+        return turn;
     }
+
+    /// <summary>Polls the turn until it has the status <paramref name="status"/> (e.g. <c>running</c>: claimed).</summary>
+    public Task WaitForStatusAsync(string id, string status, CancellationToken cancellationToken) =>
+        Poll.UntilAsync(async token => (await GetTurnAsync(id, token)).GetProperty("status").GetString() == status,
+            $"turn {id} to be {status}", cancellationToken: cancellationToken);
 
     public async ValueTask DisposeAsync()
     {

@@ -8,9 +8,10 @@ public static class SseReader
 {
     public sealed record Item(long Id, string Type, JsonElement Data);
 
-    /// <summary>Reads until the terminal event (or <paramref name="stopAfter"/> items).</summary>
+    /// <summary>Reads until the terminal event, the first event of type <paramref name="until"/>, or <paramref name="stopAfter"/>
+    /// items, whichever comes first.</summary>
     public static async Task<List<Item>> ReadAsync(HttpClient client, string turnId, CancellationToken cancellationToken, long? lastEventId = null,
-        int stopAfter = int.MaxValue)
+        int stopAfter = int.MaxValue, string? until = null)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, $"/v1/turns/{turnId}/events");
         if (lastEventId is { } last)
@@ -27,7 +28,7 @@ public static class SseReader
         {
             items.Add(new Item(long.Parse(item.EventId!, System.Globalization.CultureInfo.InvariantCulture), item.EventType,
                 JsonDocument.Parse(item.Data).RootElement.Clone()));
-            if (item.EventType is "completed" or "failed" or "cancelled" || items.Count >= stopAfter)
+            if (item.EventType is "completed" or "failed" or "cancelled" || item.EventType == until || items.Count >= stopAfter)
             {
                 break;
             }
