@@ -1,4 +1,4 @@
-using System.Net.ServerSentEvents;
+using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Workers.IntegrationTests.Support;
@@ -138,41 +138,25 @@ public sealed class RealCliHarness : IAsyncDisposable
     }
 
     /// <summary>Reads the turn's event stream until an event of <paramref name="type"/> (or the end) arrives.</summary>
-    public async Task<List<SseReader.Item>> ReadEventsUntilAsync(string turnId, string type, CancellationToken cancellationToken)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Get, $"/v1/turns/{turnId}/events");
-        using var response = await Service.Client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
-        response.EnsureSuccessStatusCode();
-        await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken);
-        var items = new List<SseReader.Item>();
-        await foreach (var item in SseParser.Create(stream).EnumerateAsync(cancellationToken))
-        {
-            items.Add(new SseReader.Item(long.Parse(item.EventId!, System.Globalization.CultureInfo.InvariantCulture), item.EventType,
-                JsonDocument.Parse(item.Data).RootElement.Clone()));
-            if (item.EventType == type || item.EventType is "completed" or "failed" or "cancelled")
-            {
-                break;
-            }
-        }
-
-        return items;
-    }
+    public Task<List<SseReader.Item>> ReadEventsUntilAsync(string turnId, string type, CancellationToken cancellationToken) =>
+        SseReader.ReadAsync(Service.Client, turnId, cancellationToken, until: type);
 
     /// <summary>Waits until the stub has received a model request whose last user message contains <paramref name="text"/>.</summary>
     public async Task<StubRequest> WaitForModelRequestAsync(string text, CancellationToken cancellationToken)
     {
-        using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        limit.CancelAfter(TimeSpan.FromSeconds(60));
-        while (true)
-        {
-            if (Stub.ModelRequests.FirstOrDefault(r => r.LastUserText.Contains(text, StringComparison.Ordinal)) is { } found)
-            {
-                return found;
-            }
-
-            await Task.Delay(50, limit.Token);
-        }
+        StubRequest? found = null;
+        await Poll.UntilAsync(() => (found = Stub.ModelRequests.FirstOrDefault(r => r.LastUserText.Contains(text, StringComparison.Ordinal))) is not null,
+            $"a model request with \"{text}\"", TimeSpan.FromSeconds(60), cancellationToken);
+        return found!;
     }
+
+    /// <summary>Waits until the profile's pool no longer lists process <paramref name="pid"/> (it saw the process exit).</summary>
+    public Task WaitUntilGoneFromPoolAsync(int pid, CancellationToken cancellationToken) =>
+        Poll.UntilAsync(async token =>
+            {
+                var pool = await Service.Client.GetFromJsonAsync<JsonElement>($"/v1/pools/{Profile}/processes", token);
+                return !pool.GetProperty("processes").EnumerateArray().Any(p => p.GetProperty("pid").GetInt32() == pid);
+            }, $"the pool of {Profile} to drop process {pid}", cancellationToken: cancellationToken);
 
     /// <summary>The turn record's details, for assertion messages.</summary>
     public static string Describe(JsonElement turn)

@@ -75,7 +75,8 @@ public abstract partial class RealCliTests
         // SIGKILL to the agent's whole process group (node and its children), as an OOM kill would.
         var pid = turn1.GetProperty("processId").GetInt32();
         _ = Kill(-pid, 9);
-        await Task.Delay(500, ct);
+        // The continued turn is about a process the pool has seen die, not one it may still take for alive.
+        await cli.WaitUntilGoneFromPoolAsync(pid, ct);
         var turn2 = await cli.RunTurnAsync("c1", $"Which word did I ask you to remember? {second}", ct,
             [("user", prompt1), ("assistant", RealCliHarness.Str(turn1, "text")!)]);
 
@@ -114,9 +115,8 @@ public abstract partial class RealCliTests
         }
         else
         {
-            // exec JSON gives the message only at its end: cancel while the model streams.
+            // exec JSON gives the message only at its end: cancel once the model call is under way (its answer takes 30 s).
             await cli.WaitForModelRequestAsync(word, ct);
-            await Task.Delay(500, ct);
         }
 
         var cancelAsked = TimeProvider.System.GetTimestamp();
