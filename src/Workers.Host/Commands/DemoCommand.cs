@@ -17,6 +17,12 @@ internal static class DemoCommand
     private static readonly TimeSpan ReadingTime = TimeSpan.FromMilliseconds(500);
     private static readonly TimeSpan WarmUpTimeout = TimeSpan.FromSeconds(60);
 
+    /// <summary>How long every ready process has been idle before the workload starts, as in a service that has been up a while.</summary>
+    private static readonly TimeSpan SettledIdle = TimeSpan.FromSeconds(1);
+
+    /// <summary>From a turn's streamed end to its stored record: a batch write, normally milliseconds.</summary>
+    private static readonly TimeSpan RecordTimeout = TimeSpan.FromSeconds(30);
+
     public static Command Create()
     {
         var conversations = new Option<int>("--conversations") { Description = "Conversations per profile (1–8).", DefaultValueFactory = _ => 4 };
@@ -91,11 +97,13 @@ internal static class DemoCommand
         return turns.All(t => t.Succeeded) ? ExitCodes.Succeeded : ExitCodes.Failed;
     }
 
-    /// <summary>Polls GET /v1/pools until every profile of the demo has its ready processes.</summary>
+    /// <summary>Polls GET /v1/pools until every profile of the demo has its ready processes, then until each of those has
+    /// been ready for <see cref="SettledIdle"/>.</summary>
     private static async Task WaitForWarmPoolsAsync(WorkersApiClient client, CancellationToken cancellationToken)
     {
         var started = TimeProvider.System.GetTimestamp();
-        while (true)
+        List<(string? Name, int Ready, int Wanted)> ready = [];
+        await PollUntilAsync(async () =>
         {
             var pools = (await client.GetAsync("v1/pools", cancellationToken)).GetProperty("pools").EnumerateArray()
                 .Where(p => Profiles.Contains(p.GetProperty("profile").GetString()))
@@ -105,27 +113,52 @@ internal static class DemoCommand
                 throw new InvalidDataException($"Profile {unavailable.GetProperty("profile")} is unavailable: {unavailable.GetProperty("unavailableReason")}");
             }
 
-            var ready = pools.Select(p => (Name: p.GetProperty("profile").GetString(), Ready: p.GetProperty("processes").GetProperty("ready").GetInt32(),
+            ready = pools.Select(p => (Name: p.GetProperty("profile").GetString(), Ready: p.GetProperty("processes").GetProperty("ready").GetInt32(),
                 Wanted: p.GetProperty("minReady").GetInt32())).ToList();
-            if (ready.Count == Profiles.Length && ready.All(p => p.Ready >= p.Wanted))
-            {
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"Warm: {string.Join(", ", ready.Select(p => $"{p.Name} {p.Ready} ready"))} after {TimeProvider.System.GetElapsedTime(started).TotalSeconds:0.0} s."));
-                break;
-            }
-
-            if (TimeProvider.System.GetElapsedTime(started) > WarmUpTimeout)
-            {
-                throw new TimeoutException($"The pools were not warm after {WarmUpTimeout.TotalSeconds:0} s: " +
-                    string.Join(", ", ready.Select(p => $"{p.Name} {p.Ready}/{p.Wanted} ready")));
-            }
-
-            await Task.Delay(TimeSpan.FromMilliseconds(100), TimeProvider.System, cancellationToken);
-        }
+            return ready.Count == Profiles.Length && ready.All(p => p.Ready >= p.Wanted);
+        }, TimeSpan.FromMilliseconds(100), WarmUpTimeout, () => $"The pools were not warm after {WarmUpTimeout.TotalSeconds:0} s: " +
+            string.Join(", ", ready.Select(p => $"{p.Name} {p.Ready}/{p.Wanted} ready")), cancellationToken);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"Warm: {string.Join(", ", ready.Select(p => $"{p.Name} {p.Ready} ready"))} after {TimeProvider.System.GetElapsedTime(started).TotalSeconds:0.0} s."));
 
         // A Claude process answers `initialize` before its preassigned session has finished setting up in the background;
-        // in a service that has been up a while that is long done, so give it that moment here.
-        await Task.Delay(TimeSpan.FromSeconds(1), TimeProvider.System, cancellationToken);
+        // in a service that has been up a while that is long done. So the workload starts once every ready process has
+        // sat idle that long, by the age and warm-up the service reports for it.
+        await PollUntilAsync(async () =>
+        {
+            foreach (var profile in Profiles)
+            {
+                var processes = (await client.GetAsync($"v1/pools/{Uri.EscapeDataString(profile)}/processes", cancellationToken)).GetProperty("processes");
+                if (processes.EnumerateArray().Any(p => p.GetProperty("state").GetString() == "ready" && ReadyFor(p) < SettledIdle))
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }, TimeSpan.FromMilliseconds(100), WarmUpTimeout, () => $"The ready processes did not settle within {WarmUpTimeout.TotalSeconds:0} s.",
+            cancellationToken);
+    }
+
+    /// <summary>How long a pool process has been ready: its age less its warm-up (spawn to ready).</summary>
+    private static TimeSpan ReadyFor(JsonElement process) => TimeSpan.FromSeconds(process.GetProperty("ageSeconds").GetDouble()
+        - (process.TryGetProperty("warmupSeconds", out var warmup) && warmup.ValueKind == JsonValueKind.Number ? warmup.GetDouble() : 0));
+
+    /// <summary>Polls <paramref name="done"/> every <paramref name="interval"/> until it holds; a <see cref="TimeoutException"/> with
+    /// <paramref name="timeoutMessage"/> once <paramref name="timeout"/> has passed.</summary>
+    private static async Task PollUntilAsync(Func<Task<bool>> done, TimeSpan interval, TimeSpan timeout, Func<string> timeoutMessage,
+        CancellationToken cancellationToken)
+    {
+        var started = TimeProvider.System.GetTimestamp();
+        while (!await done())
+        {
+            if (TimeProvider.System.GetElapsedTime(started) > timeout)
+            {
+                throw new TimeoutException(timeoutMessage());
+            }
+
+            await Task.Delay(interval, TimeProvider.System, cancellationToken);
+        }
     }
 
     /// <summary>A turn as a producer sends it: POST, read its event stream to the end, then its record.</summary>
@@ -146,17 +179,15 @@ internal static class DemoCommand
             }).ToList(),
         }, cancellationToken);
         await client.Events.FollowAsync(id, 0, _ => { }, notice: null, cancellationToken);
-        while (true)
+        // The terminal event is streamed before the turn's record is stored: the record may still say "running".
+        var record = default(JsonElement);
+        await PollUntilAsync(async () =>
         {
-            // The terminal event is streamed before the turn's record is stored: the record may still say "running".
-            var record = await client.GetAsync($"v1/turns/{Uri.EscapeDataString(id)}", cancellationToken);
-            if (record.GetProperty("status").GetString() is "succeeded" or "failed" or "cancelled")
-            {
-                return DemoTurn.FromRecord(profile, prompt, record);
-            }
-
-            await Task.Delay(TimeSpan.FromMilliseconds(20), TimeProvider.System, cancellationToken);
-        }
+            record = await client.GetAsync($"v1/turns/{Uri.EscapeDataString(id)}", cancellationToken);
+            return record.GetProperty("status").GetString() is "succeeded" or "failed" or "cancelled";
+        }, TimeSpan.FromMilliseconds(20), RecordTimeout, () => $"Turn {id} streamed its end, but its record was not stored within {RecordTimeout.TotalSeconds:0} s.",
+            cancellationToken);
+        return DemoTurn.FromRecord(profile, prompt, record);
     }
 
     /// <summary>The baseline: the same turn on a freshly spawned process, resuming the conversation's session.</summary>
