@@ -259,7 +259,9 @@ public sealed class ServiceApiTests
                 for (var i = 1; i < turns.Count; i++)
                 {
                     // Strictly one at a time, in order: each turn is claimed only after the previous one finished.
-                    Assert.True(turns[i].GetProperty("claimedAt").GetDateTimeOffset() >= turns[i - 1].GetProperty("finishedAt").GetDateTimeOffset());
+                    var (claimed, previousFinished) = (turns[i].GetProperty("claimedAt").GetDateTimeOffset(), turns[i - 1].GetProperty("finishedAt").GetDateTimeOffset());
+                    Assert.True(claimed >= previousFinished,
+                        $"{conversation.Key} turn {i + 1} claimed at {claimed:O}, before turn {i} finished at {previousFinished:O}");
                 }
             }
         }
