@@ -60,9 +60,10 @@ async Task BenchmarkFamilyAsync(string family)
     };
     var catalog = new ProfileCatalog(new WorkersOptions { DataDirectory = Path.Combine(data, family), Profiles = { ["bench"] = profile } });
     var drivers = new AgentDrivers(AgentDrivers.BuiltIn);
-    var launcher = new AgentLauncher(TimeProvider.System, NullLoggerFactory.Instance);
+    var launcher = new FamilyLauncher(drivers, new AgentLauncher(TimeProvider.System, NullLoggerFactory.Instance), TimeProvider.System,
+        NullLoggerFactory.Instance);
 
-    var spawnRunner = new SpawnPerTurnRunner(catalog, drivers, launcher, TimeProvider.System, NullLoggerFactory.Instance);
+    var spawnRunner = new SpawnPerTurnRunner(catalog, launcher, TimeProvider.System);
     var spawned = await workload.RunAsync((conversation, turn, previous) => spawnRunner.RunAsync(new TurnRequest
     {
         Profile = "bench",
@@ -72,7 +73,7 @@ async Task BenchmarkFamilyAsync(string family)
         Continued = turn > 0,
     }, new NullSink(), CancellationToken.None));
 
-    await using var pools = new PoolRegistry(catalog, drivers, launcher, TimeProvider.System, NullLoggerFactory.Instance);
+    await using var pools = new PoolRegistry(catalog, launcher, TimeProvider.System, NullLoggerFactory.Instance);
     using var store = new JsonFileConversationSessionStore(Path.Combine(data, family, "sessions.json"));
     var pooledRunner = new PooledTurnRunner(catalog, pools, new SessionRegistry(store, pools), TimeProvider.System);
     pools.StartAll();

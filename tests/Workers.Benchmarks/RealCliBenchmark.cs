@@ -63,12 +63,13 @@ internal static class RealCliBenchmark
             }
 
             var drivers = new AgentDrivers(AgentDrivers.BuiltIn);
-            var launcher = new AgentLauncher(TimeProvider.System, NullLoggerFactory.Instance);
-            var spawnRunner = new SpawnPerTurnRunner(catalog, drivers, launcher, TimeProvider.System, NullLoggerFactory.Instance);
+            var launcher = new FamilyLauncher(drivers, new AgentLauncher(TimeProvider.System, NullLoggerFactory.Instance), TimeProvider.System,
+        NullLoggerFactory.Instance);
+            var spawnRunner = new SpawnPerTurnRunner(catalog, launcher, TimeProvider.System);
             var spawned = await workload.RunAsync((conversation, turn, previous) => spawnRunner.RunAsync(Request(name, conversation, turn, previous, true),
                 new NullSink(), CancellationToken.None));
 
-            await using var pools = new PoolRegistry(catalog, drivers, launcher, TimeProvider.System, NullLoggerFactory.Instance);
+            await using var pools = new PoolRegistry(catalog, launcher, TimeProvider.System, NullLoggerFactory.Instance);
             using var store = new JsonFileConversationSessionStore(Path.Combine(data, "sessions.json"));
             var pooledRunner = new PooledTurnRunner(catalog, pools, new SessionRegistry(store, pools), TimeProvider.System);
             pools.StartAll();

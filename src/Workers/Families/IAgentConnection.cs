@@ -6,7 +6,8 @@ namespace Workers.Families;
 /// <summary>A live agent process as its family's protocol sees it: ready it, open a session, run turns.</summary>
 public interface IAgentConnection : IAsyncDisposable
 {
-    AgentProcess Process { get; }
+    /// <summary>The process behind the connection.</summary>
+    IAgentProcess Process { get; }
 
     /// <summary>Monotonic timestamp of the readiness marker, once observed; null for families that show it only during a turn.</summary>
     long? ReadyTimestamp { get; }
@@ -30,6 +31,10 @@ public interface IAgentConnection : IAsyncDisposable
     /// whose readiness shows only after a prompt.</summary>
     /// <exception cref="TurnFailedException">The process exited or broke the protocol first.</exception>
     Task WaitReadyAsync(CancellationToken cancellationToken);
+
+    /// <summary>Opens a session for <paramref name="workingDirectory"/> before any turn asks for one, so the first turn
+    /// of a new conversation pays no <c>session_init</c>; called only where <see cref="FamilyTraits.PreopensSessions"/>.</summary>
+    Task PreopenSessionAsync(string workingDirectory, CancellationToken cancellationToken);
 
     /// <summary>Opens, resumes or reuses the session the turn needs.</summary>
     /// <exception cref="StaleSessionException">The agent rejected the session id.</exception>

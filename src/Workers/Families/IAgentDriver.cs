@@ -9,12 +9,8 @@ public interface IAgentDriver
 {
     Profiles.RuntimeFamily Family { get; }
 
-    /// <summary>True when one process serves many turns.</summary>
-    bool IsMultiTurn { get; }
-
-    /// <summary>True when resuming a session is a launch flag (<c>--resume</c>, <c>exec resume</c>), so a
-    /// resumed turn needs a process launched for it.</summary>
-    bool ResumesAtLaunch { get; }
+    /// <summary>What the pool and the runners need to know of this family's processes.</summary>
+    FamilyTraits Traits { get; }
 
     LaunchSpec BuildLaunch(ResolvedProfile profile, LaunchRequest request);
 

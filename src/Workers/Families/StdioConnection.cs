@@ -26,7 +26,10 @@ public abstract partial class StdioConnection : IAgentConnection
         _readLoop = Task.Run(ReadLoopAsync);
     }
 
-    public AgentProcess Process { get; }
+    /// <summary>The process, with its pipes: the family speaks through it.</summary>
+    protected AgentProcess Process { get; }
+
+    IAgentProcess IAgentConnection.Process => Process;
 
     protected ResolvedProfile Profile { get; }
 
@@ -76,6 +79,9 @@ public abstract partial class StdioConnection : IAgentConnection
     }
 
     public abstract Task WaitReadyAsync(CancellationToken cancellationToken);
+
+    /// <summary>These families hold one session fixed at launch: there is nothing to open ahead of a turn.</summary>
+    public Task PreopenSessionAsync(string workingDirectory, CancellationToken cancellationToken) => Task.CompletedTask;
 
     public abstract Task<SessionOpened> OpenSessionAsync(SessionRequest request, TurnContext turn, CancellationToken cancellationToken);
 

@@ -33,6 +33,7 @@ public static class WorkersServiceCollectionExtensions
         services.TryAddSingleton(sp => new AgentLauncher(sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<Microsoft.Extensions.Logging.ILoggerFactory>(), sp.GetRequiredService<OrphanWatchdog>(),
             sp.GetRequiredService<ChildProcessLedger>()));
+        services.TryAddSingleton<IAgentLauncher, FamilyLauncher>();
         return services;
     }
 }

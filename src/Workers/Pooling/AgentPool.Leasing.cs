@@ -1,7 +1,4 @@
 using Workers.Families;
-using Workers.Families.Acp;
-using Workers.Processes;
-using Workers.Profiles;
 using Workers.Turns;
 
 namespace Workers.Pooling;
@@ -13,7 +10,7 @@ public sealed partial class AgentPool
     /// <summary>Lends a process to a turn. A cold lease returns as soon as the process is spawned: its readiness is
     /// part of the turn's <c>cli_ready</c>.</summary>
     /// <exception cref="PoolExhaustedException">Nothing became available within <c>LeaseTimeout</c>.</exception>
-    /// <exception cref="SpawnFailedException">A process had to be spawned and could not be.</exception>
+    /// <exception cref="Processes.SpawnFailedException">A process had to be spawned and could not be.</exception>
     /// <exception cref="ObjectDisposedException">The pool is shutting down.</exception>
     public async Task<PoolLease> LeaseAsync(LeaseRequest request, CancellationToken cancellationToken)
     {
@@ -32,13 +29,13 @@ public sealed partial class AgentPool
         }
 
         // Rung 3 at once where resuming is a launch flag, or where the launch directory differs from the pool's.
-        if (Driver.ResumesAtLaunch && request.ResumeSessionId is not null)
+        if (Traits.ResumesAtLaunch && request.ResumeSessionId is not null)
         {
             return Leased(await SpawnForTurnAsync(new LaunchRequest(request.WorkingDirectory, ResumeSessionId: request.ResumeSessionId),
                 fallback ?? FallbackReasons.ResumeNeedsLaunch, cancellationToken));
         }
 
-        if (Profile.Family != RuntimeFamily.AcpJsonRpc && request.WorkingDirectory != Profile.DefaultWorkingDirectory)
+        if (!Traits.ServesManySessions && request.WorkingDirectory != Profile.DefaultWorkingDirectory)
         {
             return Leased(await SpawnForTurnAsync(new LaunchRequest(request.WorkingDirectory), fallback ?? FallbackReasons.WorkingDirectoryDiffers,
                 cancellationToken));
@@ -109,9 +106,9 @@ public sealed partial class AgentPool
                 return null;
             }
 
-            // An ACP process serves any conversation: hand it over warm (its old session stays resumable).
-            // Other families hold one session per process: retire it, which frees a slot for a cold start.
-            if (Profile.Family == RuntimeFamily.AcpJsonRpc && evicted.IsUsable)
+            // A process that serves many sessions is handed over warm (its old session stays resumable); one that holds
+            // a single session fixed at launch is retired, which frees a slot for a cold start.
+            if (Traits.ServesManySessions && evicted.IsUsable)
             {
                 Counters.Retired(RetireReason.Evicted);
                 return new PoolLease(evicted, StartKinds.Warm, FromBinding: false, fallback ?? FallbackReasons.TookOverLruSession);
@@ -310,7 +307,7 @@ public sealed partial class AgentPool
 
             reason = retire ? RetireReason.TurnFailed
                 : !process.IsUsable ? RetireReason.Crashed
-                : !Driver.IsMultiTurn || process.Connection.TurnsServed >= Options.MaxTurnsPerProcess ? RetireReason.Recycled
+                : !Traits.ServesManyTurns || process.Connection.TurnsServed >= Options.MaxTurnsPerProcess ? RetireReason.Recycled
                 : IsExpired_NeedsLock(process) ? RetireReason.Lifetime
                 : _draining || process.RetireWhenReleased ? RetireReason.Drained
                 : null;
@@ -334,9 +331,9 @@ public sealed partial class AgentPool
                         _ready.Writer.TryWrite(null);
                     }
                 }
-                else if (Profile.Family == RuntimeFamily.AcpJsonRpc)
+                else if (Traits.ServesManySessions)
                 {
-                    // A turn without a conversation leaves nothing worth keeping but a warm ACP process.
+                    // A turn without a conversation leaves nothing worth keeping but a warm process that can open another session.
                     process.Conversation = null;
                     process.State = PoolProcessState.Ready;
                     _readyCount++;
@@ -390,12 +387,12 @@ public sealed partial class AgentPool
     private bool IsExpired_NeedsLock(PooledProcess process) =>
         _timeProvider.GetUtcNow() - process.StartedAt >= process.Lifetime;
 
-    /// <summary>Opens a session on a ready ACP process ahead of demand.</summary>
+    /// <summary>Opens a session on a ready process ahead of demand, where the family can.</summary>
     private async Task PreopenAsync(PooledProcess process, CancellationToken cancellationToken)
     {
-        if (Options.PrewarmSession && process.Connection is AcpConnection acp)
+        if (Options.PrewarmSession && Traits.PreopensSessions)
         {
-            await acp.PreopenSessionAsync(Profile.DefaultWorkingDirectory, cancellationToken);
+            await process.Connection.PreopenSessionAsync(Profile.DefaultWorkingDirectory, cancellationToken);
         }
     }
 }

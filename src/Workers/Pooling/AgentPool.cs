@@ -17,7 +17,7 @@ public sealed partial class AgentPool : IAsyncDisposable
     private readonly List<PooledProcess> _processes = [];
     private readonly Dictionary<string, PooledProcess> _bound = new(StringComparer.Ordinal);
     private readonly List<Task> _stopping = [];
-    private readonly AgentLauncher _launcher;
+    private readonly IAgentLauncher _launcher;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
     private long _nextId;
@@ -28,10 +28,10 @@ public sealed partial class AgentPool : IAsyncDisposable
     private bool _draining;
     private int _disposed;
 
-    public AgentPool(ResolvedProfile profile, IAgentDriver driver, AgentLauncher launcher, TimeProvider timeProvider, ILogger logger)
+    public AgentPool(ResolvedProfile profile, IAgentLauncher launcher, TimeProvider timeProvider, ILogger logger)
     {
         Profile = profile;
-        Driver = driver;
+        Traits = launcher.TraitsOf(profile);
         _launcher = launcher;
         _timeProvider = timeProvider;
         _logger = logger;
@@ -42,7 +42,8 @@ public sealed partial class AgentPool : IAsyncDisposable
 
     public ResolvedProfile Profile { get; }
 
-    public IAgentDriver Driver { get; }
+    /// <summary>What the profile's family says about its processes; the pool decides by these, never by family.</summary>
+    public FamilyTraits Traits { get; }
 
     /// <summary>The pool's settings; replaced as a whole when the configuration is reloaded.</summary>
     public PoolOptions Options => Volatile.Read(ref _options);
@@ -123,8 +124,7 @@ public sealed partial class AgentPool : IAsyncDisposable
     /// <exception cref="SpawnFailedException">The executable could not be started.</exception>
     private PooledProcess Launch(LaunchRequest launch)
     {
-        var process = _launcher.Start(Driver.BuildLaunch(Profile, launch));
-        var connection = Driver.Attach(process, Profile, launch, _timeProvider, _logger);
+        var connection = _launcher.Launch(Profile, launch);
         var jitter = Options.LifetimeJitter * Random.Shared.NextDouble();
         var pooled = new PooledProcess(Interlocked.Increment(ref _nextId), connection, launch, Options.MaxLifetime * (1 - jitter));
         lock (_lock)
@@ -134,16 +134,16 @@ public sealed partial class AgentPool : IAsyncDisposable
         }
 
         connection.VersionReported += version => CliVersion = version;
-        process.Exited.ContinueWith(_ => OnExited(pooled), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        connection.Process.Exited.ContinueWith(_ => OnExited(pooled), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         Counters.Spawned();
         return pooled;
     }
 
-    /// <summary>The launch of a pooled (refill) process: the profile's default directory, and for Claude a preassigned
-    /// session id so the process's session exists before any turn asks for it.</summary>
+    /// <summary>The launch of a pooled (refill) process: the profile's default directory, and where the family takes the
+    /// session id at launch, a preassigned one, so the process's session exists before any turn asks for it.</summary>
     private LaunchRequest PoolLaunch() => new(
         Profile.DefaultWorkingDirectory,
-        PresetSessionId: Profile.Family == RuntimeFamily.ClaudeStreamJson ? Guid.NewGuid().ToString() : null);
+        PresetSessionId: Traits.PresetsSessionAtLaunch ? Guid.NewGuid().ToString() : null);
 
     /// <summary>Takes a capacity slot for a process about to be launched.</summary>
     private bool TryReserveSlot_NeedsLock()

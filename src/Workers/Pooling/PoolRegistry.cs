@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Logging;
 using Workers.Families;
-using Workers.Processes;
 using Workers.Profiles;
 
 namespace Workers.Pooling;
@@ -10,12 +9,12 @@ public sealed class PoolRegistry : IAsyncDisposable
 {
     private readonly Dictionary<string, AgentPool> _pools = new(StringComparer.OrdinalIgnoreCase);
 
-    public PoolRegistry(ProfileCatalog profiles, AgentDrivers drivers, AgentLauncher launcher, TimeProvider timeProvider, ILoggerFactory loggerFactory)
+    public PoolRegistry(ProfileCatalog profiles, IAgentLauncher launcher, TimeProvider timeProvider, ILoggerFactory loggerFactory)
     {
         var logger = loggerFactory.CreateLogger<AgentPool>();
         foreach (var profile in profiles.All.Where(p => p.IsAvailable))
         {
-            _pools[profile.Name] = new AgentPool(profile, drivers.For(profile.Family), launcher, timeProvider, logger);
+            _pools[profile.Name] = new AgentPool(profile, launcher, timeProvider, logger);
         }
     }
 

@@ -1,5 +1,4 @@
 using Workers.Families;
-using Workers.Processes;
 
 namespace Workers.Pooling;
 
@@ -51,5 +50,5 @@ public sealed class PooledProcess
     internal bool RetireWhenReleased { get; set; }
 
     /// <summary>True while the process can take a turn: alive, runnable (not SIGSTOPped), protocol intact.</summary>
-    public bool IsUsable => !Connection.Process.HasExited && Connection.CanServeAnotherTurn && ProcessLiveness.IsRunnable(ProcessId);
+    public bool IsUsable => Connection.Process.IsRunnable && Connection.CanServeAnotherTurn;
 }

@@ -8,7 +8,7 @@ namespace Workers.Processes;
 
 /// <summary>A live agent child process: its stdin, its stdout cut into lines (or chunks), the tail of its
 /// stderr, and its exit. It leads its own process group, so stopping it ends its children too.</summary>
-public sealed partial class AgentProcess : IAsyncDisposable
+public sealed partial class AgentProcess : IAgentProcess, IAsyncDisposable
 {
     private const int OutputQueueCapacity = 1024;
     private const int ReadBufferBytes = 64 * 1024;
@@ -55,6 +55,10 @@ public sealed partial class AgentProcess : IAsyncDisposable
     public ChannelReader<AgentOutput> Output => _stdout.Reader;
 
     public bool HasExited => Exited.IsCompleted;
+
+    public bool IsRunnable => !HasExited && ProcessLiveness.IsRunnable(ProcessId);
+
+    public string ReadStderr() => Stderr.Read();
 
     /// <summary>Starts <paramref name="spec"/> as the leader of a new process group.</summary>
     /// <exception cref="SpawnFailedException">The executable could not be started.</exception>

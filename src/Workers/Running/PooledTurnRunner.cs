@@ -34,20 +34,15 @@ public sealed class PooledTurnRunner(ProfileCatalog profiles, PoolRegistry pools
         }
 
         var conversation = request.ConversationId;
-        var resumeId = request.ResumeSessionId;
-        if (resumeId is null && conversation is not null)
+        var knownSession = request.ResumeSessionId;
+        if (knownSession is null && conversation is not null)
         {
-            resumeId = (await sessions.FindAsync(conversation, profile.Name, cancellationToken))?.AgentSessionId;
+            knownSession = (await sessions.FindAsync(conversation, profile.Name, cancellationToken))?.AgentSessionId;
         }
 
         // A conversation with a known session is a continued one, whether or not the producer said so.
-        request = request with { Continued = request.Continued ?? (resumeId is not null || request.IsContinued) };
-        string? fallback = null;
-        if (profile.Options.Resume == ResumeMode.None && resumeId is not null)
-        {
-            // A live session may still be reused; a new process never resumes, it replays the transcript.
-            fallback = FallbackReasons.ResumeDisabled;
-        }
+        request = request with { Continued = request.Continued ?? (knownSession is not null || request.IsContinued) };
+        var resumeId = ResumePolicy.ResumableSession(profile, knownSession, out var fallback);
 
         var staleRetried = false;
         for (var attempt = 1; ; attempt++)
@@ -55,8 +50,7 @@ public sealed class PooledTurnRunner(ProfileCatalog profiles, PoolRegistry pools
             PoolLease lease;
             try
             {
-                var leaseResume = profile.Options.Resume == ResumeMode.None ? null : resumeId;
-                lease = await pool.LeaseAsync(new LeaseRequest(conversation, leaseResume, workingDirectory, profile.Digest), cancellationToken);
+                lease = await pool.LeaseAsync(new LeaseRequest(conversation, resumeId, workingDirectory, profile.Digest), cancellationToken);
             }
             catch (PoolExhaustedException ex)
             {
@@ -83,9 +77,7 @@ public sealed class PooledTurnRunner(ProfileCatalog profiles, PoolRegistry pools
 
             clock.MarkSpawned(lease.Process.SpawnedTimestamp);
             fallback ??= lease.FallbackReason;
-            var sessionResume = lease.FromBinding ? lease.Process.Connection.SessionId
-                : profile.Options.Resume == ResumeMode.None ? null
-                : resumeId;
+            var sessionResume = lease.FromBinding ? lease.Process.Connection.SessionId : resumeId;
             var result = await _attempt.RunAsync(lease.Process.Connection, profile, turn, request, sessionResume, lease.ProcessKind, cancellationToken);
             var sessionId = result.Session?.SessionId;
             var bind = result.Outcome.Status == TurnStatus.Succeeded && conversation is not null && sessionId is not null;
@@ -93,19 +85,15 @@ public sealed class PooledTurnRunner(ProfileCatalog profiles, PoolRegistry pools
 
             if (result.Stale && !staleRetried)
             {
-                // Recognised before any retry rule: forget the id, start over on a new session with the transcript.
                 staleRetried = true;
                 metrics?.RecordStaleResume(profile.Name);
-                turn.Emit(new AgentNotice("stale_resume", result.Outcome.Message ?? "The agent no longer knows the session."));
-                fallback = FallbackReasons.StaleSession;
                 if (conversation is not null)
                 {
                     await sessions.ClearStaleAsync(conversation, cancellationToken);
                 }
 
+                fallback = ResumePolicy.StartOverAfterStale(turn, request, result.Outcome);
                 resumeId = null;
-                turn.Prompt = TranscriptPrompt.Render(request.Transcript ?? [], request.Prompt);
-                clock.ResetForRetry();
                 continue;
             }
 

@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Logging;
 using Workers.Families;
 using Workers.Processes;
 using Workers.Profiles;
@@ -8,10 +7,8 @@ namespace Workers.Running;
 
 /// <summary>The baseline: one cold process per turn, exactly what the product we replace does. Every benchmark
 /// compares the pool against this.</summary>
-public sealed class SpawnPerTurnRunner(ProfileCatalog profiles, AgentDrivers drivers, AgentLauncher launcher, TimeProvider timeProvider,
-    ILoggerFactory loggerFactory)
+public sealed class SpawnPerTurnRunner(ProfileCatalog profiles, IAgentLauncher launcher, TimeProvider timeProvider)
 {
-    private readonly ILogger _logger = loggerFactory.CreateLogger<SpawnPerTurnRunner>();
     private readonly TurnAttempt _attempt = new(timeProvider);
 
     public async Task<TurnResult> RunAsync(TurnRequest request, ITurnEventSink sink, CancellationToken cancellationToken)
@@ -24,26 +21,16 @@ public sealed class SpawnPerTurnRunner(ProfileCatalog profiles, AgentDrivers dri
 
         clock.MarkLeased();
         var turn = new TurnContext(request.Id, request.Prompt, workingDirectory, clock, sink, profile!.Options.Permissions);
-        var resumeId = request.ResumeSessionId;
-        string? fallback = null;
-        if (profile.Options.Resume == ResumeMode.None && resumeId is not null)
-        {
-            // The profile never resumes: a new session with the producer's transcript instead.
-            fallback = FallbackReasons.ResumeDisabled;
-            resumeId = null;
-        }
+        var resumeId = ResumePolicy.ResumableSession(profile, request.ResumeSessionId, out var fallback);
+        var staleRetried = false;
         for (var attempt = 1; ; attempt++)
         {
             var (result, processId) = await RunOnceAsync(request, profile, turn, resumeId, cancellationToken);
-            if (result.Stale && attempt == 1)
+            if (result.Stale && !staleRetried)
             {
-                // A stale session is recognised before any retry rule: forget it and start over on a new session,
-                // with the producer's transcript when one was sent.
-                turn.Emit(new AgentNotice("stale_resume", result.Outcome.Message ?? "The agent no longer knows the session."));
-                fallback = FallbackReasons.StaleSession;
+                staleRetried = true;
+                fallback = ResumePolicy.StartOverAfterStale(turn, request, result.Outcome);
                 resumeId = null;
-                turn.Prompt = TranscriptPrompt.Render(request.Transcript ?? [], request.Prompt);
-                clock.ResetForRetry();
                 continue;
             }
 
@@ -54,14 +41,12 @@ public sealed class SpawnPerTurnRunner(ProfileCatalog profiles, AgentDrivers dri
     private async Task<(TurnAttempt.Result Result, int? ProcessId)> RunOnceAsync(TurnRequest request, ResolvedProfile profile, TurnContext turn,
         string? resumeId, CancellationToken cancellationToken)
     {
-        var driver = drivers.For(profile.Family);
-        var launch = new LaunchRequest(turn.WorkingDirectory, driver.ResumesAtLaunch ? resumeId : null);
+        var launch = new LaunchRequest(turn.WorkingDirectory, launcher.TraitsOf(profile).ResumesAtLaunch ? resumeId : null);
         IAgentConnection connection;
         try
         {
-            var process = launcher.Start(driver.BuildLaunch(profile, launch));
-            turn.Clock.MarkSpawned(process.SpawnedTimestamp);
-            connection = driver.Attach(process, profile, launch, timeProvider, _logger);
+            connection = launcher.Launch(profile, launch);
+            turn.Clock.MarkSpawned(connection.Process.SpawnedTimestamp);
         }
         catch (SpawnFailedException ex)
         {

@@ -32,13 +32,7 @@ public sealed class TurnAttempt(TimeProvider timeProvider)
                 turn.Clock.MarkCliReady(readyAt);
             }
 
-            var firstTurnOfProcess = connection.TurnsServed == 0;
             session = await OpenSessionAsync(connection, profile, turn, new SessionRequest(resumeSessionId, turn.WorkingDirectory), cancellationToken);
-            if (session.Kind == StartKinds.New && processKind == StartKinds.Warm && firstTurnOfProcess && profile.Family == RuntimeFamily.ClaudeStreamJson)
-            {
-                // A pooled Claude process was launched with its session id and warmed before the lease.
-                session = session with { Kind = StartKinds.Prewarmed };
-            }
 
             if (session.Kind is StartKinds.New or StartKinds.Prewarmed && request.Transcript is { Count: > 0 } transcript && turn.Prompt == request.Prompt)
             {
@@ -51,12 +45,12 @@ public sealed class TurnAttempt(TimeProvider timeProvider)
             var outcome = execution.Outcome;
             return new Result(outcome, session with { SessionId = connection.SessionId ?? session.SessionId },
                 execution.RetireProcess || !connection.CanServeAnotherTurn || outcome.Status == TurnStatus.Failed,
-                outcome.Status == TurnStatus.Failed ? connection.Process.Stderr.Read() : null);
+                outcome.Status == TurnStatus.Failed ? connection.Process.ReadStderr() : null);
         }
         catch (TurnFailedException ex)
         {
             return new Result(TurnOutcome.Failed(ex.Reason, ex.Message, ex.BeforeOutput || !turn.HasOutput), session, RetireProcess: true,
-                connection.Process.Stderr.Read());
+                connection.Process.ReadStderr());
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {

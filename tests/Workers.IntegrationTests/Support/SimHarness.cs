@@ -74,14 +74,16 @@ public sealed class SimHarness : IAsyncDisposable
 
     public ProfileCatalog Catalog => _catalog ??= new ProfileCatalog(new WorkersOptions { DataDirectory = DataDirectory, Profiles = _profiles });
 
-    public AgentLauncher Launcher => new(TimeProvider, NullLoggerFactory.Instance);
+    public IAgentLauncher Launcher =>
+        new FamilyLauncher(new AgentDrivers(AgentDrivers.BuiltIn), new AgentLauncher(TimeProvider, NullLoggerFactory.Instance), TimeProvider,
+            NullLoggerFactory.Instance);
 
-    public SpawnPerTurnRunner Runner() => new(Catalog, new AgentDrivers(AgentDrivers.BuiltIn), Launcher, TimeProvider, NullLoggerFactory.Instance);
+    public SpawnPerTurnRunner Runner() => new(Catalog, Launcher, TimeProvider);
 
     /// <summary>Pools for every profile added so far, with a session store in the data directory; disposed with the harness.</summary>
     public PoolHarness Pools()
     {
-        var pools = new PoolRegistry(Catalog, new AgentDrivers(AgentDrivers.BuiltIn), Launcher, TimeProvider, NullLoggerFactory.Instance);
+        var pools = new PoolRegistry(Catalog, Launcher, TimeProvider, NullLoggerFactory.Instance);
         var store = new JsonFileConversationSessionStore(Path.Combine(DataDirectory, "sessions.json"));
         var sessions = new SessionRegistry(store, pools);
         var harness = new PoolHarness(pools, sessions, new PooledTurnRunner(Catalog, pools, sessions, TimeProvider));
@@ -100,10 +102,7 @@ public sealed class SimHarness : IAsyncDisposable
     public IAgentConnection Launch(string profile, LaunchRequest? request = null)
     {
         var resolved = Catalog.Get(profile);
-        var driver = new AgentDrivers(AgentDrivers.BuiltIn).For(resolved.Family);
-        var launch = request ?? new LaunchRequest(resolved.DefaultWorkingDirectory);
-        var process = AgentProcess.Start(driver.BuildLaunch(resolved, launch), TimeProvider, NullLogger.Instance);
-        return driver.Attach(process, resolved, launch, TimeProvider, NullLogger.Instance);
+        return Launcher.Launch(resolved, request ?? new LaunchRequest(resolved.DefaultWorkingDirectory));
     }
 
     public TurnContext NewTurn(string profile, string prompt, ITurnEventSink sink)

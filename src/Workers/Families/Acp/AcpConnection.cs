@@ -55,7 +55,10 @@ public sealed partial class AcpConnection : IAgentConnection
         _rpc.StartListening();
     }
 
-    public AgentProcess Process { get; }
+    /// <summary>The process, with its pipes: JSON-RPC runs over them.</summary>
+    private AgentProcess Process { get; }
+
+    IAgentProcess IAgentConnection.Process => Process;
 
     public long? ReadyTimestamp { get; private set; }
 
@@ -110,8 +113,6 @@ public sealed partial class AcpConnection : IAgentConnection
         }
     }
 
-    /// <summary>Opens a session for <paramref name="workingDirectory"/> before any turn asks for one, so the first turn
-    /// of a new conversation pays no <c>session_init</c>.</summary>
     public async Task PreopenSessionAsync(string workingDirectory, CancellationToken cancellationToken)
     {
         await WaitReadyAsync(cancellationToken);

@@ -11,9 +11,8 @@ public sealed class AcpDriver : IAgentDriver
 {
     public RuntimeFamily Family => RuntimeFamily.AcpJsonRpc;
 
-    public bool IsMultiTurn => true;
-
-    public bool ResumesAtLaunch => false;
+    public FamilyTraits Traits { get; } = new(ServesManyTurns: true, ServesManySessions: true, ResumesAtLaunch: false,
+        PresetsSessionAtLaunch: false, PreopensSessions: true);
 
     public LaunchSpec BuildLaunch(ResolvedProfile profile, LaunchRequest request) =>
         profile.CreateLaunchSpec(profile.Options.Args, profile.DefaultWorkingDirectory, OutputFraming.Lines);

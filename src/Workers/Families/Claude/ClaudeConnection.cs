@@ -57,7 +57,11 @@ public sealed partial class ClaudeConnection : StdioConnection
                     $"Claude process {Process.ProcessId} was launched for session {SessionId}, not {request.ResumeSessionId}.");
             }
 
-            return Task.FromResult(new SessionOpened(SessionId, _launch.ResumeSessionId is null ? Families.StartKinds.New : Families.StartKinds.Resumed));
+            // A process launched ahead of demand with its session id (the pool's refill) held that session before the turn.
+            var kind = _launch.ResumeSessionId is not null ? Families.StartKinds.Resumed
+                : _launch.PresetSessionId is not null ? Families.StartKinds.Prewarmed
+                : Families.StartKinds.New;
+            return Task.FromResult(new SessionOpened(SessionId, kind));
         }
 
         if (request.ResumeSessionId != SessionId || request.WorkingDirectory != SessionWorkingDirectory)

@@ -10,9 +10,8 @@ public sealed class ClaudeDriver : IAgentDriver
 {
     public RuntimeFamily Family => RuntimeFamily.ClaudeStreamJson;
 
-    public bool IsMultiTurn => true;
-
-    public bool ResumesAtLaunch => true;
+    public FamilyTraits Traits { get; } = new(ServesManyTurns: true, ServesManySessions: false, ResumesAtLaunch: true,
+        PresetsSessionAtLaunch: true, PreopensSessions: false);
 
     public LaunchSpec BuildLaunch(ResolvedProfile profile, LaunchRequest request)
     {

@@ -10,9 +10,8 @@ public sealed class JsonEventStreamDriver : IAgentDriver
 {
     public RuntimeFamily Family => RuntimeFamily.JsonEventStream;
 
-    public bool IsMultiTurn => false;
-
-    public bool ResumesAtLaunch => true;
+    public FamilyTraits Traits { get; } = new(ServesManyTurns: false, ServesManySessions: false, ResumesAtLaunch: true,
+        PresetsSessionAtLaunch: false, PreopensSessions: false);
 
     public LaunchSpec BuildLaunch(ResolvedProfile profile, LaunchRequest request)
     {

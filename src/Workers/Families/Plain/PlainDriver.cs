@@ -10,9 +10,8 @@ public sealed class PlainDriver : IAgentDriver
 {
     public RuntimeFamily Family => RuntimeFamily.Plain;
 
-    public bool IsMultiTurn => false;
-
-    public bool ResumesAtLaunch => false;
+    public FamilyTraits Traits { get; } = new(ServesManyTurns: false, ServesManySessions: false, ResumesAtLaunch: false,
+        PresetsSessionAtLaunch: false, PreopensSessions: false);
 
     public LaunchSpec BuildLaunch(ResolvedProfile profile, LaunchRequest request) =>
         profile.CreateLaunchSpec(profile.Options.Args, request.WorkingDirectory, OutputFraming.Chunks);

@@ -1,0 +1,72 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
+using Workers.Families;
+using Workers.Pooling;
+using Workers.Profiles;
+
+namespace Workers.Tests.Pooling.Scripted;
+
+/// <summary>An <see cref="AgentPool"/> over scripted connections on a fake clock, with a throwaway data directory.</summary>
+internal sealed class PoolFixture : IAsyncDisposable
+{
+    private readonly string _dataDirectory = Directory.CreateTempSubdirectory("workers-pool-tests-").FullName;
+
+    public PoolFixture(FamilyTraits traits, Action<PoolOptions>? configure = null)
+    {
+        var options = new PoolOptions { MinReady = 0, MaxReady = 4, MaxProcesses = 4, LifetimeJitter = 0, Adaptive = { Enabled = false } };
+        configure?.Invoke(options);
+        var profile = new AgentProfile { Name = "scripted", Family = RuntimeFamilyNames.AcpJsonRpc, Command = "sh", Pool = options };
+        var catalog = new ProfileCatalog(new WorkersOptions { DataDirectory = _dataDirectory, Profiles = { ["scripted"] = profile } });
+        Profile = catalog.Get("scripted");
+        Launcher = new ScriptedLauncher(Time, traits);
+        Pool = new AgentPool(Profile, Launcher, Time, NullLogger.Instance);
+    }
+
+    public FakeTimeProvider Time { get; } = new();
+
+    public ScriptedLauncher Launcher { get; }
+
+    public ResolvedProfile Profile { get; }
+
+    public AgentPool Pool { get; }
+
+    public string OtherDirectory => Path.Combine(_dataDirectory, "elsewhere");
+
+    /// <summary>A lease request for the profile's default directory and settings.</summary>
+    public LeaseRequest Request(string? conversation = null, string? resume = null, string? workingDirectory = null, string? digest = null) =>
+        new(conversation, resume, workingDirectory ?? Profile.DefaultWorkingDirectory, digest ?? Profile.Digest);
+
+    public Task<PoolLease> LeaseAsync(string? conversation = null, string? resume = null, string? workingDirectory = null, string? digest = null) =>
+        Pool.LeaseAsync(Request(conversation, resume, workingDirectory, digest), TestContext.Current.CancellationToken);
+
+    /// <summary>Plays one turn on the lease and gives it back bound to <paramref name="conversation"/>.</summary>
+    public string ServeAndBind(PoolLease lease, string conversation)
+    {
+        var connection = Connection(lease);
+        var session = $"session-of-{conversation}";
+        connection.ServeTurn(session);
+        Pool.Release(lease, conversation, Profile.Digest, retire: false);
+        return session;
+    }
+
+    public static ScriptedConnection Connection(PoolLease lease) => (ScriptedConnection)lease.Process.Connection;
+
+    public long Retired(string reason) => Pool.Counters.Read().RetiredByReason.GetValueOrDefault(reason);
+
+    /// <summary>Waits (bounded) for a state the pool reaches on another thread, such as the end of a failed start.</summary>
+    public static async Task WaitUntilAsync(Func<bool> condition)
+    {
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        limit.CancelAfter(TimeSpan.FromSeconds(10));
+        while (!condition())
+        {
+            await Task.Delay(1, limit.Token);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Pool.DisposeAsync();
+        Directory.Delete(_dataDirectory, recursive: true);
+    }
+}

@@ -1,0 +1,121 @@
+using Workers.Families;
+using Workers.Processes;
+using Workers.Turns;
+
+namespace Workers.Tests.Pooling.Scripted;
+
+/// <summary>A scripted agent connection: readiness when the test says so (or at once), sessions opened the way a
+/// family that serves many sessions opens them, and turns that succeed at once.</summary>
+internal sealed class ScriptedConnection(ScriptedProcess process, LaunchRequest launch, bool readyAtOnce) : IAgentConnection
+{
+    private readonly TaskCompletionSource _ready = CreateReady(readyAtOnce);
+    private string? _preopened;
+    private int _turnsServed;
+
+    public LaunchRequest Launch { get; } = launch;
+
+    public ScriptedProcess ScriptedProcess { get; } = process;
+
+    public IAgentProcess Process => ScriptedProcess;
+
+    public long? ReadyTimestamp { get; private set; }
+
+    public string? SessionId { get; private set; }
+
+    public string? SessionWorkingDirectory { get; private set; }
+
+    public int TurnsServed => Volatile.Read(ref _turnsServed);
+
+    public bool CanServeAnotherTurn => !ScriptedProcess.HasExited && !Broken;
+
+    /// <summary>Set by a test to play a process that broke its protocol.</summary>
+    public bool Broken { get; set; }
+
+    public int Preopens { get; private set; }
+
+    public bool Disposed { get; private set; }
+
+    public event Action<string>? VersionReported;
+
+    /// <summary>Lets a connection created with <c>readyAtOnce: false</c> become ready.</summary>
+    public void BecomeReady() => _ready.TrySetResult();
+
+    /// <summary>Fails the readiness probe, as a CLI that cannot start.</summary>
+    public void FailReadiness() => _ready.TrySetException(new TurnFailedException(FailureReasons.ProcessExitBeforeOutput, "scripted start failure"));
+
+    public void ReportVersion(string version) => VersionReported?.Invoke(version);
+
+    public async Task WaitReadyAsync(CancellationToken cancellationToken)
+    {
+        await _ready.Task.WaitAsync(cancellationToken);
+        ReadyTimestamp ??= ScriptedProcess.SpawnedTimestamp;
+    }
+
+    public Task PreopenSessionAsync(string workingDirectory, CancellationToken cancellationToken)
+    {
+        Preopens++;
+        _preopened = $"preopened-{ScriptedProcess.ProcessId}";
+        return Task.CompletedTask;
+    }
+
+    public Task<SessionOpened> OpenSessionAsync(SessionRequest request, TurnContext turn, CancellationToken cancellationToken)
+    {
+        SessionOpened opened;
+        if (request.ResumeSessionId is { } wanted && wanted == SessionId && request.WorkingDirectory == SessionWorkingDirectory)
+        {
+            opened = new SessionOpened(SessionId, StartKinds.Live);
+        }
+        else if (request.ResumeSessionId is { } resume)
+        {
+            opened = new SessionOpened(resume, StartKinds.Resumed);
+        }
+        else if (_preopened is { } preopened)
+        {
+            _preopened = null;
+            opened = new SessionOpened(preopened, StartKinds.Prewarmed);
+        }
+        else
+        {
+            opened = new SessionOpened($"session-{ScriptedProcess.ProcessId}-{TurnsServed}", StartKinds.New);
+        }
+
+        SessionId = opened.SessionId;
+        SessionWorkingDirectory = request.WorkingDirectory;
+        turn.Clock.MarkSessionReady();
+        return Task.FromResult(opened);
+    }
+
+    public Task<TurnOutcome> RunTurnAsync(TurnContext turn, CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref _turnsServed);
+        return Task.FromResult(TurnOutcome.Succeeded("end_turn", null));
+    }
+
+    public Task CancelTurnAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>Plays a turn served outside a runner (the pool tests lease and release directly).</summary>
+    public void ServeTurn(string sessionId)
+    {
+        Interlocked.Increment(ref _turnsServed);
+        SessionId = sessionId;
+        SessionWorkingDirectory = Launch.WorkingDirectory;
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        Disposed = true;
+        ScriptedProcess.Crash();
+        return ValueTask.CompletedTask;
+    }
+
+    private static TaskCompletionSource CreateReady(bool readyAtOnce)
+    {
+        var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (readyAtOnce)
+        {
+            ready.SetResult();
+        }
+
+        return ready;
+    }
+}
