@@ -52,7 +52,7 @@ async Task BenchmarkFamilyAsync(string family)
     {
         Family = family,
         Command = Path.Combine(AppContext.BaseDirectory, "Workers.SimAgent"),
-        Args = family == RuntimeFamilyNames.ClaudeStreamJson
+        Args = family == "claude-stream-json"
             ? ["claude", "-p", "--input-format", "stream-json", "--output-format", "stream-json", "--verbose", "--include-partial-messages"]
             : ["acp"],
         Env = shape.Environment(),

@@ -45,7 +45,7 @@ internal static class PoolsEndpoints
     {
         if (!pools.TryGet(profile.Name, out var pool))
         {
-            return new { profile = profile.Name, family = profile.FamilyName, available = false, unavailableReason = profile.UnavailableReason };
+            return new { profile = profile.Name, family = profile.Family, available = false, unavailableReason = profile.UnavailableReason };
         }
 
         var snapshot = pool.Snapshot();
@@ -53,7 +53,7 @@ internal static class PoolsEndpoints
         return new
         {
             profile = profile.Name,
-            family = profile.FamilyName,
+            family = profile.Family,
             available = true,
             cliVersion = pool.CliVersion,
             processes = Enum.GetValues<PoolProcessState>().Where(s => s != PoolProcessState.Retired)

@@ -26,6 +26,7 @@ public static class WorkersServiceCollectionExtensions
         }
 
         services.TryAddSingleton<AgentDrivers>();
+        services.TryAddSingleton(sp => sp.GetRequiredService<AgentDrivers>().Names);
         services.TryAddSingleton<SpawnPerTurnRunner>();
         services.TryAddSingleton<OrphanWatchdog>();
         services.TryAddSingleton(sp => new ChildProcessLedger(sp.GetRequiredService<ProfileCatalog>().DataDirectory,

@@ -78,7 +78,7 @@ public sealed partial class AgentPool
                 .Select(p => new PoolProcessSnapshot(p.Id, p.ProcessId, p.State, now - p.StartedAt, p.Connection.TurnsServed, p.Conversation is not null,
                     p.Warmup))
                 .ToList();
-            return new PoolSnapshot(Name, Profile.FamilyName, processes, _reservedSlots, CurrentTarget, EffectiveMinReady, Options.MaxReady,
+            return new PoolSnapshot(Name, Profile.Family, processes, _reservedSlots, CurrentTarget, EffectiveMinReady, Options.MaxReady,
                 Options.MaxProcesses, _bound.Count, Volatile.Read(ref _waiters), Target.ArrivalRate, Counters.Read());
         }
     }

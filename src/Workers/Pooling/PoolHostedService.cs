@@ -11,7 +11,7 @@ namespace Workers.Pooling;
 /// <summary>Starts the pools with the service (after ending agents an earlier, killed run left behind) and stops them
 /// with it: running turns get the drain deadline, then every process is stopped, gracefully then forcefully.</summary>
 internal sealed partial class PoolHostedService(PoolRegistry pools, ChildProcessLedger ledger, OrphanWatchdog watchdog,
-    IOptions<MaintenanceOptions> options, IConfiguration configuration, ILogger<PoolHostedService> logger) : IHostedService
+    IOptions<MaintenanceOptions> options, IConfiguration configuration, Profiles.FamilyNames families, ILogger<PoolHostedService> logger) : IHostedService
 {
     private IDisposable? _reload;
 
@@ -29,7 +29,7 @@ internal sealed partial class PoolHostedService(PoolRegistry pools, ChildProcess
     {
         var reloaded = new Profiles.WorkersOptions();
         configuration.GetSection(Profiles.WorkersOptions.SectionName).Bind(reloaded);
-        var validation = new Profiles.WorkersOptionsValidator().Validate(null, reloaded);
+        var validation = new Profiles.WorkersOptionsValidator(families).Validate(null, reloaded);
         if (validation.Failed)
         {
             LogReloadRejected(logger, validation.FailureMessage);

@@ -59,10 +59,4 @@ public sealed class AgentProfile
     /// <summary>The longest stdout line accepted from the agent; a longer one fails the turn as a protocol error.</summary>
     /// <value>The default is 8 MiB.</value>
     public int MaxLineBytes { get; set; } = 8 * 1024 * 1024;
-
-    /// <summary>The parsed <see cref="Family"/>; valid once the options were validated.</summary>
-    public RuntimeFamily RuntimeFamily =>
-        RuntimeFamilyNames.TryParse(Family, out var family)
-            ? family.Value
-            : throw new InvalidOperationException($"Profile '{Name}' has an unknown Family '{Family}'.");
 }

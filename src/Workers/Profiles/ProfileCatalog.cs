@@ -7,14 +7,18 @@ namespace Workers.Profiles;
 public sealed class ProfileCatalog
 {
     private readonly Dictionary<string, ResolvedProfile> _profiles;
+    private readonly FamilyNames? _families;
 
-    public ProfileCatalog(IOptions<WorkersOptions> options)
-        : this(options.Value)
+    public ProfileCatalog(IOptions<WorkersOptions> options, FamilyNames families)
+        : this(options.Value, families)
     {
     }
 
-    public ProfileCatalog(WorkersOptions options)
+    /// <param name="options">The profiles.</param>
+    /// <param name="families">The family names the drivers answer to, to resolve aliases; without it a family is taken as written.</param>
+    public ProfileCatalog(WorkersOptions options, FamilyNames? families = null)
     {
+        _families = families;
         DataDirectory = options.DataDirectoryPath;
         _profiles = new Dictionary<string, ResolvedProfile>(StringComparer.OrdinalIgnoreCase);
         foreach (var (name, profile) in options.Profiles.Where(p => p.Value.Enabled))
@@ -46,7 +50,7 @@ public sealed class ProfileCatalog
         return Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text)))[..16];
     }
 
-    private static ResolvedProfile Resolve(AgentProfile profile, string dataDirectory)
+    private ResolvedProfile Resolve(AgentProfile profile, string dataDirectory)
     {
         var home = Path.Combine(dataDirectory, "home", profile.Name);
         Directory.CreateDirectory(home);
@@ -73,7 +77,7 @@ public sealed class ProfileCatalog
         {
             Name = profile.Name,
             Options = profile,
-            Family = profile.RuntimeFamily,
+            Family = _families?.TryCanonical(profile.Family, out var family) == true ? family : profile.Family.Trim(),
             FileName = fileName,
             UnavailableReason = reason,
             UnavailableErrno = errno,

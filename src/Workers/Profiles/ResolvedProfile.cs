@@ -2,7 +2,7 @@ using Workers.Processes;
 
 namespace Workers.Profiles;
 
-/// <summary>A profile made ready to launch: family parsed, directories made, executable resolved. A profile
+/// <summary>A profile made ready to launch: family named canonically, directories made, executable resolved. A profile
 /// whose executable is missing is kept, with <see cref="UnavailableReason"/>, so operators see why.</summary>
 public sealed class ResolvedProfile
 {
@@ -10,7 +10,8 @@ public sealed class ResolvedProfile
 
     public required AgentProfile Options { get; init; }
 
-    public required RuntimeFamily Family { get; init; }
+    /// <summary>The canonical name of the profile's runtime family (an alias in the configuration is resolved).</summary>
+    public required string Family { get; init; }
 
     /// <summary>The executable; null when the profile is unavailable.</summary>
     public string? FileName { get; init; }
@@ -31,8 +32,6 @@ public sealed class ResolvedProfile
     /// <summary>A hash of the settings a live session depends on (command, args, env, model, family): a session
     /// opened under other settings is not reused live.</summary>
     public required string Digest { get; init; }
-
-    public string FamilyName => Family.ToName();
 
     /// <summary>The turn's working directory: the profile default, or a directory the profile allows.</summary>
     /// <exception cref="ArgumentException">The directory is not absolute, not allowed, or does not exist.</exception>

@@ -3,7 +3,8 @@ using Microsoft.Extensions.Options;
 namespace Workers.Profiles;
 
 /// <summary>Checks the profiles at start-up; every message names the setting and its value.</summary>
-public sealed class WorkersOptionsValidator : IValidateOptions<WorkersOptions>
+/// <param name="families">The family names the drivers answer to.</param>
+public sealed class WorkersOptionsValidator(FamilyNames families) : IValidateOptions<WorkersOptions>
 {
     public ValidateOptionsResult Validate(string? name, WorkersOptions options)
     {
@@ -16,9 +17,9 @@ public sealed class WorkersOptionsValidator : IValidateOptions<WorkersOptions>
         foreach (var (profileName, profile) in options.Profiles.Where(p => p.Value.Enabled))
         {
             var prefix = $"Workers:Profiles:{profileName}";
-            if (!RuntimeFamilyNames.TryParse(profile.Family, out _))
+            if (!families.TryCanonical(profile.Family, out _))
             {
-                errors.Add($"{prefix}:Family '{profile.Family}' is not one of {string.Join(", ", RuntimeFamilyNames.All)}.");
+                errors.Add($"{prefix}:Family '{profile.Family}' is not one of {string.Join(", ", families.Canonical)}.");
             }
 
             if (string.IsNullOrWhiteSpace(profile.Command))

@@ -24,7 +24,7 @@ public sealed class PooledTurnRunner(ProfileCatalog profiles, PoolRegistry pools
         var clock = new TurnClock(timeProvider, request.EnqueuedAt);
         if (TurnRecords.Validate(request, profiles, out var profile, out var workingDirectory) is { } rejection)
         {
-            return TurnRecords.Rejected(request, clock, sink, profile?.FamilyName ?? "", rejection);
+            return TurnRecords.Rejected(request, clock, sink, profile?.Family ?? "", rejection);
         }
 
         var turn = new TurnContext(request.Id, request.Prompt, workingDirectory, clock, sink, profile!.Options.Permissions, firstSequence);

@@ -16,7 +16,7 @@ public sealed class SpawnPerTurnRunner(ProfileCatalog profiles, IAgentLauncher l
         var clock = new TurnClock(timeProvider, request.EnqueuedAt);
         if (TurnRecords.Validate(request, profiles, out var profile, out var workingDirectory) is { } rejection)
         {
-            return TurnRecords.Rejected(request, clock, sink, profile?.FamilyName ?? "", rejection);
+            return TurnRecords.Rejected(request, clock, sink, profile?.Family ?? "", rejection);
         }
 
         clock.MarkLeased();

@@ -50,7 +50,7 @@ public static class TurnRecords
         {
             TurnId = request.Id,
             Profile = profile.Name,
-            Family = profile.FamilyName,
+            Family = profile.Family,
             Status = outcome.Status,
             Reason = outcome.Status == TurnStatus.Succeeded ? null : outcome.Reason,
             Message = outcome.Message,

@@ -257,7 +257,7 @@ public sealed partial class Dispatcher : BackgroundService
         {
             TurnId = turn.Id,
             Profile = turn.Profile,
-            Family = _profiles.TryGet(turn.Profile, out var profile) ? profile.FamilyName : "",
+            Family = _profiles.TryGet(turn.Profile, out var profile) ? profile.Family : "",
             Status = TurnStatus.Failed,
             Reason = reason,
             Message = message,

@@ -1,3 +1,4 @@
+using Workers.Families;
 using Workers.Profiles;
 
 namespace Workers.Tests.Profiles;
@@ -62,7 +63,7 @@ public sealed class ProfileTests : IDisposable
             },
         };
 
-        var result = new WorkersOptionsValidator().Validate(null, options);
+        var result = new WorkersOptionsValidator(AgentDrivers.BuiltInNames).Validate(null, options);
 
         Assert.True(result.Failed);
         Assert.Contains(result.Failures!, f => f.Contains("Workers:Profiles:bad:Family 'smoke-signals'", StringComparison.Ordinal));
@@ -79,7 +80,7 @@ public sealed class ProfileTests : IDisposable
         profile.Pool.MaxProcesses = 1;
         profile.Pool.Schedules.Add(new Workers.Pooling.PoolSchedule { Cron = "not cron", MinReady = 1 });
 
-        var result = new WorkersOptionsValidator().Validate(null, new WorkersOptions { DataDirectory = _data, Profiles = { ["p"] = profile } });
+        var result = new WorkersOptionsValidator(AgentDrivers.BuiltInNames).Validate(null, new WorkersOptions { DataDirectory = _data, Profiles = { ["p"] = profile } });
 
         Assert.Contains(result.Failures!, f => f == "Workers:Profiles:p:Pool:MaxReady 2 is below MinReady 5.");
         Assert.Contains(result.Failures!, f => f.StartsWith("Workers:Profiles:p:Pool:MaxProcesses 1", StringComparison.Ordinal));
@@ -99,6 +100,6 @@ public sealed class ProfileTests : IDisposable
 
         Assert.False(catalog.TryGet("off", out _));
         Assert.True(catalog.TryGet("on", out _));
-        Assert.False(new WorkersOptionsValidator().Validate(null, options).Failed);
+        Assert.False(new WorkersOptionsValidator(AgentDrivers.BuiltInNames).Validate(null, options).Failed);
     }
 }

@@ -9,7 +9,9 @@ namespace Workers.Families.Acp;
 /// session, so a process serves any directory the profile allows.</summary>
 public sealed class AcpDriver : IAgentDriver
 {
-    public RuntimeFamily Family => RuntimeFamily.AcpJsonRpc;
+    public string Family => "acp-json-rpc";
+
+    public IReadOnlyList<string> Aliases { get; } = ["acp"];
 
     public FamilyTraits Traits { get; } = new(ServesManyTurns: true, ServesManySessions: true, ResumesAtLaunch: false,
         PresetsSessionAtLaunch: false, PreopensSessions: true);

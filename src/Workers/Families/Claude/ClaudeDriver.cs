@@ -8,7 +8,9 @@ namespace Workers.Families.Claude;
 /// stream-json --verbose --include-partial-messages</c>, one long-lived process per session.</summary>
 public sealed class ClaudeDriver : IAgentDriver
 {
-    public RuntimeFamily Family => RuntimeFamily.ClaudeStreamJson;
+    public string Family => "claude-stream-json";
+
+    public IReadOnlyList<string> Aliases { get; } = [];
 
     public FamilyTraits Traits { get; } = new(ServesManyTurns: true, ServesManySessions: false, ResumesAtLaunch: true,
         PresetsSessionAtLaunch: true, PreopensSessions: false);

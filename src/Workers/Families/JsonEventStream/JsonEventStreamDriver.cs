@@ -8,7 +8,9 @@ namespace Workers.Families.JsonEventStream;
 /// process, the prompt read from stdin until EOF.</summary>
 public sealed class JsonEventStreamDriver : IAgentDriver
 {
-    public RuntimeFamily Family => RuntimeFamily.JsonEventStream;
+    public string Family => "json-event-stream";
+
+    public IReadOnlyList<string> Aliases { get; } = [];
 
     public FamilyTraits Traits { get; } = new(ServesManyTurns: false, ServesManySessions: false, ResumesAtLaunch: true,
         PresetsSessionAtLaunch: false, PreopensSessions: false);

@@ -8,7 +8,9 @@ namespace Workers.Families.Plain;
 /// readiness marker: only the first token is observable.</summary>
 public sealed class PlainDriver : IAgentDriver
 {
-    public RuntimeFamily Family => RuntimeFamily.Plain;
+    public string Family => "plain";
+
+    public IReadOnlyList<string> Aliases { get; } = [];
 
     public FamilyTraits Traits { get; } = new(ServesManyTurns: false, ServesManySessions: false, ResumesAtLaunch: false,
         PresetsSessionAtLaunch: false, PreopensSessions: false);

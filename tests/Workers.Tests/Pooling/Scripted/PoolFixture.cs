@@ -15,7 +15,7 @@ internal sealed class PoolFixture : IAsyncDisposable
     {
         var options = new PoolOptions { MinReady = 0, MaxReady = 4, MaxProcesses = 4, LifetimeJitter = 0, Adaptive = { Enabled = false } };
         configure?.Invoke(options);
-        var profile = new AgentProfile { Name = "scripted", Family = RuntimeFamilyNames.AcpJsonRpc, Command = "sh", Pool = options };
+        var profile = new AgentProfile { Name = "scripted", Family = "acp-json-rpc", Command = "sh", Pool = options };
         var catalog = new ProfileCatalog(new WorkersOptions { DataDirectory = _dataDirectory, Profiles = { ["scripted"] = profile } });
         Profile = catalog.Get("scripted");
         Launcher = new ScriptedLauncher(Time, traits);
