@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Workers.Hosting;
+using Workers.Serialization;
 using Workers.Turns;
 
 namespace Workers.Host.Commands;

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Workers.Serialization;
 using Workers.Hosting;
 using Workers.Pooling;
 using Workers.Profiles;

@@ -4,7 +4,7 @@ using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Workers.Hosting;
+using Workers.Serialization;
 using Workers.Profiles;
 using Workers.Running;
 using Workers.Turns;

@@ -1,7 +1,7 @@
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
-using Workers.Hosting;
+using Workers.Serialization;
 using Workers.Service;
 
 namespace Workers.Host.Commands;

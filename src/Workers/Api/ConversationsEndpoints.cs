@@ -1,7 +1,7 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
-using Workers.Hosting;
+using Workers.Serialization;
 using Workers.Sessions;
 using Workers.Store;
 

@@ -5,7 +5,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Options;
-using Workers.Hosting;
+using Workers.Serialization;
 using Workers.Metrics;
 using Workers.Service;
 using Workers.Store;

@@ -1,5 +1,5 @@
 using Microsoft.Extensions.Logging;
-using Workers.Hosting;
+using Workers.Logging;
 
 namespace Workers.Families;
 

@@ -48,6 +48,7 @@ public static class WorkerServiceCollectionExtensions
             return metrics;
         });
         services.TryAddSingleton<GaugeCollector>();
+        services.TryAddSingleton(sp => new DrainDeadline(sp.GetRequiredService<IOptions<MaintenanceOptions>>().Value.DrainDeadline));
         services.TryAddSingleton<Dispatcher>();
         services.AddHostedService(sp => sp.GetRequiredService<Dispatcher>());
         services.AddQuartz(quartz =>

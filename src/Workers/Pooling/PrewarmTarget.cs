@@ -1,3 +1,5 @@
+using Workers.Profiles;
+
 namespace Workers.Pooling;
 
 /// <summary>How many ready processes a pool keeps: arrivals per second (exponentially weighted) × the time a

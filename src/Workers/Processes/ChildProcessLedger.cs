@@ -96,7 +96,7 @@ public sealed partial class ChildProcessLedger
 
     private sealed record Entry(int Pid, long StartTicks);
 
-    [LoggerMessage(EventId = Hosting.EventIds.Processes + 21, Level = LogLevel.Warning,
+    [LoggerMessage(EventId = Logging.EventIds.Processes + 21, Level = LogLevel.Warning,
         Message = "Ending agent process {ProcessId} left behind by an earlier run of the service")]
     private static partial void LogReaping(ILogger logger, int processId);
 }

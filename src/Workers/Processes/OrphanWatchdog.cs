@@ -117,6 +117,6 @@ public sealed partial class OrphanWatchdog : IAsyncDisposable
         _kill.Dispose();
     }
 
-    [LoggerMessage(EventId = Hosting.EventIds.Processes + 20, Level = LogLevel.Debug, Message = "Orphan watchdog runs as process {ProcessId}")]
+    [LoggerMessage(EventId = Logging.EventIds.Processes + 20, Level = LogLevel.Debug, Message = "Orphan watchdog runs as process {ProcessId}")]
     private static partial void LogStarted(ILogger logger, int processId);
 }

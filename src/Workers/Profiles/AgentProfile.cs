@@ -43,7 +43,7 @@ public sealed class AgentProfile
     public PermissionPolicy Permissions { get; set; } = new();
 
     /// <summary>The profile's warm pool.</summary>
-    public Pooling.PoolOptions Pool { get; set; } = new();
+    public PoolOptions Pool { get; set; } = new();
 
     /// <summary>Provider retries the agent may announce (Claude <c>system/api_retry</c>) before the turn fails as
     /// <c>api_retries_exhausted</c> instead of waiting out the CLI's own long retry loop.</summary>

@@ -47,7 +47,7 @@ public sealed class WorkersOptionsValidator(FamilyNames families) : IValidateOpt
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 
-    private static void ValidatePool(List<string> errors, string prefix, Pooling.PoolOptions pool)
+    private static void ValidatePool(List<string> errors, string prefix, PoolOptions pool)
     {
         if (pool.MinReady < 0)
         {

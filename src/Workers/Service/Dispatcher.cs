@@ -3,8 +3,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Workers.Hosting;
-using Workers.Maintenance;
+using Workers.Serialization;
 using Workers.Metrics;
 using Workers.Pooling;
 using Workers.Profiles;
@@ -29,13 +28,13 @@ public sealed partial class Dispatcher : BackgroundService
     private readonly ProfileCatalog _profiles;
     private readonly TurnEventHub _hub;
     private readonly ServiceOptions _options;
-    private readonly MaintenanceOptions _maintenance;
+    private readonly DrainDeadline _drainDeadline;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
     private readonly WorkerMetrics _metrics;
 
     public Dispatcher(ITurnStore store, PooledTurnRunner runner, PoolRegistry pools, ProfileCatalog profiles, TurnEventHub hub,
-        IOptions<ServiceOptions> options, IOptions<MaintenanceOptions> maintenance, TimeProvider timeProvider, ILogger<Dispatcher> logger,
+        IOptions<ServiceOptions> options, DrainDeadline drainDeadline, TimeProvider timeProvider, ILogger<Dispatcher> logger,
         WorkerMetrics metrics)
     {
         _metrics = metrics;
@@ -45,7 +44,7 @@ public sealed partial class Dispatcher : BackgroundService
         _profiles = profiles;
         _hub = hub;
         _options = options.Value;
-        _maintenance = maintenance.Value;
+        _drainDeadline = drainDeadline;
         _timeProvider = timeProvider;
         _logger = logger;
         InstanceId = _options.InstanceId ?? $"{Environment.MachineName}-{Guid.NewGuid().ToString("N")[..8]}";
@@ -304,7 +303,7 @@ public sealed partial class Dispatcher : BackgroundService
         // so the next run of the service takes them back as a new attempt.
         await base.StopAsync(cancellationToken);
         var drain = Task.WhenAll(_running.Values.Select(r => r.Task ?? Task.CompletedTask));
-        await Task.WhenAny(drain, Task.Delay(_maintenance.DrainDeadline, _timeProvider, CancellationToken.None));
+        await Task.WhenAny(drain, Task.Delay(_drainDeadline.Value, _timeProvider, CancellationToken.None));
         foreach (var run in _running.Values)
         {
             run.Shutdown = true;

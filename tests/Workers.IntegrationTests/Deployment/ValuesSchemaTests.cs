@@ -4,7 +4,6 @@ using System.Text.Json.Nodes;
 using NJsonSchema;
 using NJsonSchema.Validation;
 using Workers.Maintenance;
-using Workers.Pooling;
 using Workers.Profiles;
 using Workers.Service;
 

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Time.Testing;
 using Workers.Pooling;
+using Workers.Profiles;
 
 namespace Workers.Tests.Pooling;
 

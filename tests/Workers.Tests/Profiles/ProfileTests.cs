@@ -78,7 +78,7 @@ public sealed class ProfileTests : IDisposable
         profile.Pool.MinReady = 5;
         profile.Pool.MaxReady = 2;
         profile.Pool.MaxProcesses = 1;
-        profile.Pool.Schedules.Add(new Workers.Pooling.PoolSchedule { Cron = "not cron", MinReady = 1 });
+        profile.Pool.Schedules.Add(new PoolSchedule { Cron = "not cron", MinReady = 1 });
 
         var result = new WorkersOptionsValidator(AgentDrivers.BuiltInNames).Validate(null, new WorkersOptions { DataDirectory = _data, Profiles = { ["p"] = profile } });
 

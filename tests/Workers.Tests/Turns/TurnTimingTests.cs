@@ -128,8 +128,8 @@ public sealed class TurnTimingTests
         var timing = TurnTiming.From(Markers(Ms(0), cli: Ms(400), session: Ms(800), prompt: Ms(801), first: Ms(1100), finished: Ms(1500)), Frequency);
         var record = new TurnResult { TurnId = "t", Profile = "p", Family = "plain", Status = TurnStatus.Succeeded, Turn = "first", Timing = timing };
 
-        var json = System.Text.Json.JsonSerializer.Serialize(record, Workers.Hosting.WorkersJson.Options);
-        var read = System.Text.Json.JsonSerializer.Deserialize<TurnResult>(json, Workers.Hosting.WorkersJson.Options)!;
+        var json = System.Text.Json.JsonSerializer.Serialize(record, Workers.Serialization.WorkersJson.Options);
+        var read = System.Text.Json.JsonSerializer.Deserialize<TurnResult>(json, Workers.Serialization.WorkersJson.Options)!;
 
         Assert.Equal(timing.CliReady!.Value.TotalMilliseconds, read.Timing.CliReady!.Value.TotalMilliseconds, 3);
         Assert.Equal(timing.SpawnToFirstToken!.Value.TotalMilliseconds, read.Timing.SpawnToFirstToken!.Value.TotalMilliseconds, 3);

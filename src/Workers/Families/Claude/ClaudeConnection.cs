@@ -427,7 +427,7 @@ public sealed partial class ClaudeConnection : StdioConnection
             t => LogControlWriteFailed(Logger, Process.ProcessId, t.Exception!.GetBaseException()),
             CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
 
-    [LoggerMessage(EventId = Hosting.EventIds.Families + 10, Level = LogLevel.Debug,
+    [LoggerMessage(EventId = Logging.EventIds.Families + 10, Level = LogLevel.Debug,
         Message = "Answering a control request of Claude process {ProcessId} failed")]
     private static partial void LogControlWriteFailed(ILogger logger, int processId, Exception exception);
 }

@@ -1,4 +1,4 @@
-namespace Workers.Hosting;
+namespace Workers.Logging;
 
 /// <summary>Stable event-id ranges per feature, so log queries survive refactoring.</summary>
 internal static class EventIds

@@ -1,4 +1,4 @@
-namespace Workers.Pooling;
+namespace Workers.Profiles;
 
 /// <summary>A profile's pool (<c>Workers:Profiles:&lt;name&gt;:Pool</c>, <c>specs/pool.md</c>).</summary>
 public sealed class PoolOptions

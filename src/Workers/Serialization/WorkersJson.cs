@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
-namespace Workers.Hosting;
+namespace Workers.Serialization;
 
 /// <summary>The JSON shape of everything Workers prints or serves: camelCase names (timing segments keep their metric
 /// names, e.g. <c>cli_ready</c>), enums as lower-case strings, no nulls.</summary>

@@ -4,9 +4,10 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Primitives;
 using Microsoft.Extensions.Options;
 using Workers.Maintenance;
+using Workers.Pooling;
 using Workers.Processes;
 
-namespace Workers.Pooling;
+namespace Workers.Hosting;
 
 /// <summary>Starts the pools with the service (after ending agents an earlier, killed run left behind) and stops them
 /// with it: running turns get the drain deadline, then every process is stopped, gracefully then forcefully.</summary>
@@ -39,7 +40,7 @@ internal sealed partial class PoolHostedService(PoolRegistry pools, ChildProcess
         pools.ApplyPoolOptions(reloaded);
     }
 
-    [LoggerMessage(EventId = Hosting.EventIds.Pooling + 20, Level = LogLevel.Error,
+    [LoggerMessage(EventId = Logging.EventIds.Pooling + 20, Level = LogLevel.Error,
         Message = "Reloaded pool settings are invalid and were not applied: {Failures}")]
     private static partial void LogReloadRejected(ILogger logger, string failures);
 
