@@ -161,11 +161,7 @@ public sealed class AgentPoolLadderTests
     public async Task AtCapacity_AProcessThatServesManySessions_IsTakenOverFromTheLeastRecentlyUsedConversation()
     {
         await using var fixture = new PoolFixture(ManySessions, o => o.MaxProcesses = 2);
-        var a = await fixture.LeaseAsync("conv-a");
-        fixture.ServeAndBind(a, "conv-a");
-        fixture.Time.Advance(TimeSpan.FromSeconds(1));
-        var b = await fixture.LeaseAsync("conv-b");
-        fixture.ServeAndBind(b, "conv-b");
+        var a = await fixture.BindTwoConversationsAsync();
 
         var c = await fixture.LeaseAsync("conv-c");
 
@@ -180,11 +176,7 @@ public sealed class AgentPoolLadderTests
     public async Task AtCapacity_AProcessWithOneSessionFixedAtLaunch_IsRetiredToMakeRoomForAColdSpawn()
     {
         await using var fixture = new PoolFixture(SessionAtLaunch, o => o.MaxProcesses = 2);
-        var a = await fixture.LeaseAsync("conv-a");
-        fixture.ServeAndBind(a, "conv-a");
-        fixture.Time.Advance(TimeSpan.FromSeconds(1));
-        var b = await fixture.LeaseAsync("conv-b");
-        fixture.ServeAndBind(b, "conv-b");
+        var a = await fixture.BindTwoConversationsAsync();
 
         var c = await fixture.LeaseAsync("conv-c");
 

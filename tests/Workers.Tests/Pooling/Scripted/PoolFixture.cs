@@ -49,6 +49,16 @@ internal sealed class PoolFixture : IAsyncDisposable
         return session;
     }
 
+    /// <summary>Two conversations bound, <c>conv-a</c> used least recently; returns conv-a's lease.</summary>
+    public async Task<PoolLease> BindTwoConversationsAsync()
+    {
+        var a = await LeaseAsync("conv-a");
+        ServeAndBind(a, "conv-a");
+        Time.Advance(TimeSpan.FromSeconds(1));
+        ServeAndBind(await LeaseAsync("conv-b"), "conv-b");
+        return a;
+    }
+
     public static ScriptedConnection Connection(PoolLease lease) => (ScriptedConnection)lease.Process.Connection;
 
     public long Retired(string reason) => Pool.Counters.Read().RetiredByReason.GetValueOrDefault(reason);
@@ -60,7 +70,9 @@ internal sealed class PoolFixture : IAsyncDisposable
         limit.CancelAfter(TimeSpan.FromSeconds(10));
         while (!condition())
         {
-            await Task.Delay(1, limit.Token);
+            // The pool's background work runs on the thread pool: yield to it instead of sleeping.
+            limit.Token.ThrowIfCancellationRequested();
+            await Task.Yield();
         }
     }
 
