@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 using Quartz;
 using Workers.Maintenance;
 using Workers.Pooling;
@@ -15,7 +16,8 @@ public static class WorkerPoolsServiceCollectionExtensions
 {
     public static IServiceCollection AddWorkerPools(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<MaintenanceOptions>().Bind(configuration.GetSection(MaintenanceOptions.SectionName));
+        services.AddOptions<MaintenanceOptions>().Bind(configuration.GetSection(MaintenanceOptions.SectionName)).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<MaintenanceOptions>, MaintenanceOptionsValidator>());
         services.TryAddSingleton<PoolRegistry>();
         services.TryAddSingleton<SessionRegistry>();
         services.TryAddSingleton<IConversationSessionStore>(sp => new JsonFileConversationSessionStore(

@@ -1,15 +1,20 @@
+using System.ComponentModel.DataAnnotations;
+
 namespace Workers.Maintenance;
 
-/// <summary><c>Workers:Maintenance</c>: how often scheduled upkeep runs and how shutdown drains.</summary>
+/// <summary><c>Workers:Maintenance</c>: how often scheduled upkeep runs and how shutdown drains. Checked at start-up by
+/// <see cref="MaintenanceOptionsValidator"/>.</summary>
 public sealed class MaintenanceOptions
 {
     public const string SectionName = "Workers:Maintenance";
 
     /// <summary>How often idle sessions and aged processes are reaped.</summary>
     /// <value>The default is 15 seconds.</value>
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
     public TimeSpan ReapInterval { get; set; } = TimeSpan.FromSeconds(15);
 
     /// <summary>How long running turns may finish after a stop is requested before their processes are stopped.</summary>
     /// <value>The default is 30 seconds.</value>
+    [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00")]
     public TimeSpan DrainDeadline { get; set; } = TimeSpan.FromSeconds(30);
 }

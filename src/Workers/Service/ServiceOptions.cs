@@ -1,12 +1,16 @@
+using System.ComponentModel.DataAnnotations;
+
 namespace Workers.Service;
 
-/// <summary><c>Workers:Service</c>: the queue, the dispatcher and the HTTP API.</summary>
+/// <summary><c>Workers:Service</c>: the queue, the dispatcher and the HTTP API. Checked at start-up by
+/// <see cref="ServiceOptionsValidator"/>: a value outside its range stops the service with a message naming the setting.</summary>
 public sealed class ServiceOptions
 {
     public const string SectionName = "Workers:Service";
 
     /// <summary>Where the API listens.</summary>
     /// <value>The default is <c>http://127.0.0.1:8080</c>.</value>
+    [Required(AllowEmptyStrings = false)]
     public string Urls { get; set; } = "http://127.0.0.1:8080";
 
     /// <summary>This worker's name in leases; defaults to host name and a random suffix per run.</summary>
@@ -14,34 +18,42 @@ public sealed class ServiceOptions
 
     /// <summary>Queued turns above which enqueueing answers 429 with Retry-After.</summary>
     /// <value>The default is 1000.</value>
+    [Range(1, int.MaxValue)]
     public int MaxQueuedTurns { get; set; } = 1000;
 
     /// <summary>The largest prompt accepted, in UTF-8 bytes.</summary>
     /// <value>The default is 256 KiB.</value>
+    [Range(1, int.MaxValue)]
     public int MaxPromptBytes { get; set; } = 256 * 1024;
 
     /// <summary>The largest transcript accepted, in UTF-8 bytes of its texts.</summary>
     /// <value>The default is 4 MiB.</value>
+    [Range(1, int.MaxValue)]
     public int MaxTranscriptBytes { get; set; } = 4 * 1024 * 1024;
 
     /// <summary>How long a claim lasts without a heartbeat; heartbeats come every third of it.</summary>
     /// <value>The default is 30 seconds.</value>
+    [Range(typeof(TimeSpan), "00:00:03", "1.00:00:00")]
     public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>Claims a turn may have when its worker keeps dying; then it fails <c>worker_lost</c>.</summary>
     /// <value>The default is 3.</value>
+    [Range(1, 1000)]
     public int MaxWorkerAttempts { get; set; } = 3;
 
     /// <summary>Events are written in batches at most this far apart (never one write per token).</summary>
     /// <value>The default is 100 ms.</value>
+    [Range(typeof(TimeSpan), "00:00:00.001", "00:01:00")]
     public TimeSpan EventFlushInterval { get; set; } = TimeSpan.FromMilliseconds(100);
 
     /// <summary>How often the dispatcher looks for work when nothing signalled it (other replicas, expired leases).</summary>
     /// <value>The default is 1 second.</value>
+    [Range(typeof(TimeSpan), "00:00:00.010", "01:00:00")]
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>Finished turns, their events and run records older than this are deleted.</summary>
     /// <value>The default is 7 days.</value>
+    [Range(typeof(TimeSpan), "00:01:00", "3650.00:00:00")]
     public TimeSpan Retention { get; set; } = TimeSpan.FromDays(7);
 
     /// <summary>Bearer tokens accepted by the API; empty means no authentication. Compared in constant time.</summary>

@@ -1,0 +1,86 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using Workers.Hosting;
+using Workers.Maintenance;
+using Workers.Service;
+
+namespace Workers.Tests.Hosting;
+
+/// <summary><c>Workers:Service</c> and <c>Workers:Maintenance</c> are checked when the service starts: a value out of
+/// range stops it with a message naming the setting, before anything runs.</summary>
+public sealed class OptionsValidationTests : IDisposable
+{
+    private readonly string _data = Directory.CreateTempSubdirectory("workers-options-").FullName;
+
+    public void Dispose() => Directory.Delete(_data, recursive: true);
+
+    [Fact]
+    public void Defaults_AreValid()
+    {
+        Assert.True(new ServiceOptionsValidator().Validate(null, new ServiceOptions()).Succeeded);
+        Assert.True(new MaintenanceOptionsValidator().Validate(null, new MaintenanceOptions()).Succeeded);
+    }
+
+    public static TheoryData<Action<ServiceOptions>, string> ServiceRefusals => new()
+    {
+        { o => o.LeaseDuration = TimeSpan.Zero, "LeaseDuration: The field ServiceOptions.LeaseDuration must be between 00:00:03 and 1.00:00:00." },
+        { o => o.LeaseDuration = TimeSpan.FromDays(60), "LeaseDuration: The field ServiceOptions.LeaseDuration must be between 00:00:03 and 1.00:00:00." },
+        { o => o.PollInterval = TimeSpan.Zero, "PollInterval: The field ServiceOptions.PollInterval must be between 00:00:00.0100000 and 01:00:00." },
+        {
+            o => o.EventFlushInterval = TimeSpan.FromMilliseconds(-1),
+            "EventFlushInterval: The field ServiceOptions.EventFlushInterval must be between 00:00:00.0010000 and 00:01:00."
+        },
+        { o => o.Retention = TimeSpan.Zero, "Retention: The field ServiceOptions.Retention must be between 00:01:00 and 3650.00:00:00." },
+        { o => o.MaxWorkerAttempts = 0, "MaxWorkerAttempts: The field ServiceOptions.MaxWorkerAttempts must be between 1 and 1000." },
+        { o => o.MaxQueuedTurns = -5, "MaxQueuedTurns: The field ServiceOptions.MaxQueuedTurns must be between 1 and 2147483647." },
+        { o => o.MaxPromptBytes = 0, "MaxPromptBytes: The field ServiceOptions.MaxPromptBytes must be between 1 and 2147483647." },
+        { o => o.MaxTranscriptBytes = 0, "MaxTranscriptBytes: The field ServiceOptions.MaxTranscriptBytes must be between 1 and 2147483647." },
+        { o => o.Urls = "", "Urls: The ServiceOptions.Urls field is required." },
+    };
+
+    [Theory]
+    [MemberData(nameof(ServiceRefusals))]
+    public void ServiceOptions_OutOfRange_AreRefusedNamingTheSetting(Action<ServiceOptions> change, string message)
+    {
+        var options = new ServiceOptions();
+        change(options);
+
+        var result = new ServiceOptionsValidator().Validate(null, options);
+
+        Assert.Equal([message], result.Failures!);
+    }
+
+    [Theory]
+    [InlineData("00:00:00", "00:00:30", "ReapInterval: The field MaintenanceOptions.ReapInterval must be between 00:00:01 and 1.00:00:00.")]
+    [InlineData("00:00:15", "-00:00:01", "DrainDeadline: The field MaintenanceOptions.DrainDeadline must be between 00:00:00 and 1.00:00:00.")]
+    [InlineData("00:00:15", "30.00:00:00", "DrainDeadline: The field MaintenanceOptions.DrainDeadline must be between 00:00:00 and 1.00:00:00.")]
+    public void MaintenanceOptions_OutOfRange_AreRefusedNamingTheSetting(string reapInterval, string drainDeadline, string message)
+    {
+        var options = new MaintenanceOptions { ReapInterval = TimeSpan.Parse(reapInterval), DrainDeadline = TimeSpan.Parse(drainDeadline) };
+
+        var result = new MaintenanceOptionsValidator().Validate(null, options);
+
+        Assert.Equal([message], result.Failures!);
+    }
+
+    [Fact]
+    public async Task Start_WithAZeroLease_FailsBeforeAnythingRuns()
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Workers:DataDirectory"] = _data,
+            ["Workers:Service:LeaseDuration"] = "00:00:00",
+        });
+        builder.Services.AddWorkers(builder.Configuration);
+        builder.Services.AddWorkerService(builder.Configuration);
+        using var host = builder.Build();
+
+        var error = await Assert.ThrowsAnyAsync<OptionsValidationException>(() => host.StartAsync(TestContext.Current.CancellationToken));
+
+        Assert.Contains("LeaseDuration: The field ServiceOptions.LeaseDuration must be between 00:00:03 and 1.00:00:00.", error.Failures);
+        // Nothing started: the store was not even created.
+        Assert.False(File.Exists(Path.Combine(_data, "workers.db")));
+    }
+}
