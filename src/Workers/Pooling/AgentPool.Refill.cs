@@ -125,4 +125,13 @@ public sealed partial class AgentPool
 
         Replenish();
     }
+
+    /// <summary>Opens a session on a ready process ahead of demand, where the family can.</summary>
+    private async Task PreopenAsync(PooledProcess process, CancellationToken cancellationToken)
+    {
+        if (Options.PrewarmSession && Traits.PreopensSessions)
+        {
+            await process.Connection.PreopenSessionAsync(Profile.DefaultWorkingDirectory, cancellationToken);
+        }
+    }
 }

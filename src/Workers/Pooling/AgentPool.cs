@@ -157,6 +157,9 @@ public sealed partial class AgentPool : IAsyncDisposable
         return true;
     }
 
+    private bool IsExpired_NeedsLock(PooledProcess process) =>
+        _timeProvider.GetUtcNow() - process.StartedAt >= process.Lifetime;
+
     private void OnExited(PooledProcess process)
     {
         bool retire;

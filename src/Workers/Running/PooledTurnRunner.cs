@@ -8,15 +8,13 @@ using Workers.Turns;
 
 namespace Workers.Running;
 
-/// <summary>Runs a turn on the lease ladder (<c>specs/pool.md</c>): the conversation's live process, a ready one,
-/// or a cold spawn; a stale session is cleared and the turn re-run on a new session with the transcript; a process
-/// that fails before the turn's first event is replaced and the turn retried (bounded by <c>MaxAttempts</c>).</summary>
+/// <summary>Runs a turn on the lease ladder (<c>specs/pool.md</c>, whose rungs live in <c>Pooling/Ladder/</c>): the
+/// conversation's live process, a ready one, or a cold spawn; a stale session is cleared and the turn re-run on a new
+/// session with the transcript (<see cref="ResumePolicy"/>); a process that fails before the turn's first event is replaced
+/// and the turn retried (<see cref="RetryBeforeOutput"/>).</summary>
 public sealed class PooledTurnRunner(ProfileCatalog profiles, PoolRegistry pools, SessionRegistry sessions, TimeProvider timeProvider,
     WorkerMetrics? metrics = null)
 {
-    private static readonly HashSet<string> RetryableBeforeOutput =
-        [FailureReasons.ProcessExitBeforeOutput, FailureReasons.ProtocolError, FailureReasons.StartTimeout];
-
     private readonly TurnAttempt _attempt = new(timeProvider);
 
     public async Task<TurnResult> RunAsync(TurnRequest request, ITurnEventSink sink, CancellationToken cancellationToken, long firstSequence = 0)
@@ -97,13 +95,10 @@ public sealed class PooledTurnRunner(ProfileCatalog profiles, PoolRegistry pools
                 continue;
             }
 
-            if (result.Outcome is { Status: TurnStatus.Failed, BeforeOutput: true } failed && RetryableBeforeOutput.Contains(failed.Reason!)
-                && attempt < pool.Options.MaxAttempts && !turn.HasOutput)
+            if (RetryBeforeOutput.Applies(result.Outcome, turn, attempt, pool.Options.MaxAttempts))
             {
-                metrics?.RecordRetry(profile.Name, failed.Reason!);
-                turn.Emit(new AgentNotice("process_retry",
-                    $"Attempt {attempt} lost its process before any output ({failed.Reason}); retrying on another process."));
-                clock.ResetForRetry();
+                metrics?.RecordRetry(profile.Name, result.Outcome.Reason!);
+                RetryBeforeOutput.StartOver(turn, attempt, result.Outcome.Reason!);
                 continue;
             }
 

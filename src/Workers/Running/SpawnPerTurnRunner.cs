@@ -1,4 +1,5 @@
 using Workers.Families;
+using Workers.Pooling;
 using Workers.Processes;
 using Workers.Profiles;
 using Workers.Turns;

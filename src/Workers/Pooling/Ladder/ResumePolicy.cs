@@ -1,7 +1,7 @@
 using Workers.Profiles;
 using Workers.Turns;
 
-namespace Workers.Running;
+namespace Workers.Pooling;
 
 /// <summary>The one rule both runners follow for a conversation's known agent session (<c>specs/pool.md</c>): whether a
 /// process may be asked to resume it, and what a stale resume does to the turn.</summary>

@@ -1,0 +1,47 @@
+using Workers.Families;
+
+namespace Workers.Pooling;
+
+/// <summary>The lease ladder's process rungs, walked in order (<c>specs/pool.md</c>, "The lease ladder"): the
+/// conversation's bound process (<c>AgentPool.BoundRung.cs</c>); a cold spawn at once where only a launch can give what
+/// the turn needs (<c>AgentPool.ColdSpawnRung.cs</c>); else a ready process (<c>AgentPool.ReadyRung.cs</c>), a new one in
+/// a free slot, the least recently used bound one (<c>AgentPool.LruHandOver.cs</c>), or the wait
+/// (<c>AgentPool.WaitRung.cs</c>). The rungs are parts of the pool because they move processes between its states under
+/// its one lock. The session a leased process then gives is chosen by <c>SessionRung.cs</c>; what the turn does when the
+/// session is stale or the process dies first, by <c>ResumePolicy.cs</c> and <c>RetryBeforeOutput.cs</c>.</summary>
+public sealed partial class AgentPool
+{
+    /// <summary>Lends a process to a turn. A cold lease returns as soon as the process is spawned: its readiness is
+    /// part of the turn's <c>cli_ready</c>.</summary>
+    /// <exception cref="PoolExhaustedException">Nothing became available within <c>LeaseTimeout</c>.</exception>
+    /// <exception cref="Processes.SpawnFailedException">A process had to be spawned and could not be.</exception>
+    /// <exception cref="ObjectDisposedException">The pool is shutting down.</exception>
+    public async Task<PoolLease> LeaseAsync(LeaseRequest request, CancellationToken cancellationToken)
+    {
+        Target.RecordArrival(Options.Adaptive.RateWindow);
+        Counters.LeaseRequested();
+        string? fallback = null;
+
+        if (request.ConversationId is { } conversation && TakeBound(conversation, request, out fallback) is { } bound)
+        {
+            return Leased(new PoolLease(bound, StartKinds.Warm, FromBinding: true, null));
+        }
+
+        if (NeedsLaunchForTurn(request) is { } launch)
+        {
+            return Leased(await SpawnForTurnAsync(launch.Request, fallback ?? launch.Reason, cancellationToken));
+        }
+
+        return Leased(await TakeOrWaitAsync(fallback, cancellationToken));
+    }
+
+    private PoolLease Leased(PoolLease lease)
+    {
+        if (lease.ProcessKind == StartKinds.Warm)
+        {
+            Counters.WarmLease();
+        }
+
+        return lease;
+    }
+}

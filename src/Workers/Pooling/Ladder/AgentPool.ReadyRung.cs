@@ -1,0 +1,45 @@
+namespace Workers.Pooling;
+
+/// <summary>Rung 2: a ready process from the channel. An entry may be stale (the process was retired meanwhile) or
+/// unusable (exited, SIGSTOPped, past its lifetime): it is skipped, and the unusable one retired, so a turn is never
+/// handed a process that cannot answer.</summary>
+public sealed partial class AgentPool
+{
+    /// <summary>The first ready process the channel holds now, claimed for a turn; null when none is.</summary>
+    private PooledProcess? TakeReadyAtOnce()
+    {
+        while (_ready.Reader.TryRead(out var candidate))
+        {
+            if (candidate is not null && TryClaimReady(candidate))
+            {
+                return candidate;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Claims a process read from the channel; a stale entry (no longer ready) or an unusable process
+    /// (exited, SIGSTOPped) is skipped and the unusable one retired.</summary>
+    private bool TryClaimReady(PooledProcess process)
+    {
+        var usable = process.IsUsable;
+        lock (_lock)
+        {
+            if (process.State != PoolProcessState.Ready)
+            {
+                return false;
+            }
+
+            if (usable && !IsExpired_NeedsLock(process))
+            {
+                process.State = PoolProcessState.Leased;
+                _readyCount--;
+                return true;
+            }
+        }
+
+        Retire(process, usable ? RetireReason.Lifetime : RetireReason.Killed);
+        return false;
+    }
+}
