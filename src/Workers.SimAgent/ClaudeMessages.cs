@@ -4,6 +4,7 @@ namespace Workers.SimAgent;
 
 /// <summary>
 /// The stdout lines of Claude Code's <c>-p --output-format stream-json --verbose</c>, shaped as the real CLI writes them.
+/// Over the usual size: one builder per message type of the protocol, kept together so the shapes can be read side by side.
 /// </summary>
 internal static class ClaudeMessages
 {

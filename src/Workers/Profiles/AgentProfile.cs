@@ -12,7 +12,8 @@ public sealed class AgentProfile
     /// <value>The default is true.</value>
     public bool Enabled { get; set; } = true;
 
-    /// <summary>The runtime family: <c>claude-stream-json</c>, <c>acp-json-rpc</c>, <c>json-event-stream</c> or <c>plain</c>.</summary>
+    /// <summary>The runtime family: the name or an alias of a driver in <c>Families/AgentDrivers.cs</c> (built in:
+    /// <c>claude-stream-json</c>, <c>acp-json-rpc</c>, <c>json-event-stream</c>, <c>plain</c>).</summary>
     public string Family { get; set; } = "";
 
     /// <summary>The executable: an absolute path, a path relative to the service's own base directory, or a name on PATH.</summary>

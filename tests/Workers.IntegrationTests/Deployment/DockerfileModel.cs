@@ -3,7 +3,8 @@ using System.Text.Json;
 
 namespace Workers.IntegrationTests.Deployment;
 
-/// <summary>One instruction of a Dockerfile, continuation lines joined and comment lines dropped.</summary>
+/// <summary>One instruction of a Dockerfile, continuation lines joined and comment lines dropped. (This file is over the
+/// usual size because it holds the small Dockerfile grammar of the deployment tests whole: its records and its reader.)</summary>
 internal sealed record DockerInstruction(string Keyword, string Arguments, int Line);
 
 /// <summary>A build stage: <c>FROM image [AS name]</c> and its instructions.</summary>

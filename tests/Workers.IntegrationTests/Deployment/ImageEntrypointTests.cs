@@ -13,7 +13,8 @@ namespace Workers.IntegrationTests.Deployment;
 /// the chart's ConfigMap as a directory laid out the way the kubelet writes it. The service must answer /healthz,
 /// /readyz and /startupz without a token, warm its pools, take a pool-size change of the ConfigMap without a restart,
 /// and on SIGTERM (what a container runtime sends the entrypoint) exit 0 leaving no process behind: not itself, not its
-/// watchdog, not one agent.</summary>
+/// watchdog, not one agent. Over the usual size: one published service started once per scenario, the scenarios sharing
+/// its start-up and clean-up helpers.</summary>
 public sealed partial class ImageEntrypointTests
 {
     /// <summary>The build stage's publish command, after <c>dotnet publish</c>.</summary>

@@ -5,7 +5,8 @@ using static Workers.IntegrationTests.Support.SimFamily;
 
 namespace Workers.IntegrationTests.Families;
 
-/// <summary>Each family driven against the simulated agent as a real child process.</summary>
+/// <summary>Each family driven against the simulated agent as a real child process. Over the usual size: every test is a
+/// theory over the four families, so one file holds the whole family matrix.</summary>
 public sealed class FamilyTurnTests
 {
     private static readonly Dictionary<string, string> MeasurableLatency = new()

@@ -9,7 +9,8 @@ using Workers.IntegrationTests.Support;
 namespace Workers.IntegrationTests.Observability;
 
 /// <summary>A real Prometheus server (the Debian <c>prometheus</c> package, installed by <c>.ci/prepare.sh</c>) on 127.0.0.1 and a free
-/// port, with a temporary data directory and a generated configuration; stopped by its pid (SIGTERM, then SIGKILL) on dispose.</summary>
+/// port, with a temporary data directory and a generated configuration; stopped by its pid (SIGTERM, then SIGKILL) on dispose.
+/// Over the usual size: start, readiness, queries and shutdown of one external server belong together.</summary>
 internal sealed class PrometheusServer : IAsyncDisposable
 {
     private readonly Process _process;

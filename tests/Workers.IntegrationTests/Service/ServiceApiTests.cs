@@ -6,7 +6,8 @@ using static Workers.IntegrationTests.Support.SimFamily;
 
 namespace Workers.IntegrationTests.Service;
 
-/// <summary>The HTTP API over real HTTP on 127.0.0.1, with a real SQLite file and simulated agents.</summary>
+/// <summary>The HTTP API over real HTTP on 127.0.0.1, with a real SQLite file and simulated agents. Over the usual size:
+/// the API's whole surface in one place, each test short and on its own service; crashes are in ServiceCrashTests.</summary>
 public sealed class ServiceApiTests
 {
     private static readonly string[] Segments = ["cli_ready", "session_init", "model_first_token", "remainder"];

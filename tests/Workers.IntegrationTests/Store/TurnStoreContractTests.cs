@@ -7,7 +7,8 @@ using Workers.Store;
 namespace Workers.IntegrationTests.Store;
 
 /// <summary>The semantics every <see cref="ITurnStore"/> must have (the interface's docs and <c>specs/store.md</c>).
-/// A store type gets a derived class that says how to open it; every test runs on fresh, empty storage.</summary>
+/// A store type gets a derived class that says how to open it; every test runs on fresh, empty storage. One long file on
+/// purpose: the contract is one unit that a new store (PostgreSQL) inherits whole.</summary>
 /// <remarks>Time is passed explicitly (from <see cref="T0"/>), so lease expiry never waits on the clock. Times are whole
 /// milliseconds, the precision every store must keep.</remarks>
 public abstract class TurnStoreContractTests : IAsyncLifetime

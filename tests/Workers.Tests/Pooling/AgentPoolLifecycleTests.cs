@@ -5,7 +5,8 @@ using static Workers.Tests.Pooling.Scripted.ScriptedLauncher;
 namespace Workers.Tests.Pooling;
 
 /// <summary>Capacity, waiting, release, refill, start backoff and recycling of <see cref="AgentPool"/>, over scripted
-/// connections on a fake clock.</summary>
+/// connections on a fake clock. Over the usual size because every lifecycle edge (lifetime, idle TTL, backoff, recycling)
+/// is tested at its exact instant on the one fixture; the ladder itself is in <see cref="AgentPoolLadderTests"/>.</summary>
 public sealed class AgentPoolLifecycleTests
 {
     [Fact]

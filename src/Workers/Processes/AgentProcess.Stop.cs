@@ -1,0 +1,55 @@
+namespace Workers.Processes;
+
+/// <summary>Stopping an agent: gently first (stdin EOF, which the well-behaved CLIs end on), then SIGTERM, then SIGKILL,
+/// always to the whole process group so that a CLI's own children end with it.</summary>
+public sealed partial class AgentProcess
+{
+    /// <summary>Stops the process: stdin EOF, then SIGTERM to the group, then SIGKILL to the group, waiting
+    /// <paramref name="gracePeriod"/> after each of the first two.</summary>
+    public async Task<AgentExit> StopAsync(TimeSpan gracePeriod)
+    {
+        if (HasExited)
+        {
+            return await Exited;
+        }
+
+        CloseInput();
+        if (await WaitAsync(gracePeriod))
+        {
+            return await Exited;
+        }
+
+        Log.Escalating(_logger, ProcessId, "SIGTERM");
+        SignalGroup(ProcessGroup.SigTerm);
+        if (await WaitAsync(gracePeriod))
+        {
+            return await Exited;
+        }
+
+        Log.Escalating(_logger, ProcessId, "SIGKILL");
+        SignalGroup(ProcessGroup.SigKill);
+        await _forceful.CancelAsync();
+        return await Exited;
+    }
+
+    /// <summary>Kills the whole group at once.</summary>
+    public async Task<AgentExit> KillAsync()
+    {
+        SignalGroup(ProcessGroup.SigKill);
+        await _forceful.CancelAsync();
+        return await Exited;
+    }
+
+    private async Task<bool> WaitAsync(TimeSpan timeout)
+    {
+        try
+        {
+            await Exited.WaitAsync(timeout, _timeProvider);
+            return true;
+        }
+        catch (TimeoutException)
+        {
+            return false;
+        }
+    }
+}
