@@ -12,7 +12,7 @@ namespace Workers.Running;
 /// or a cold spawn; a stale session is cleared and the turn re-run on a new session with the transcript; a process
 /// that fails before the turn's first event is replaced and the turn retried (bounded by <c>MaxAttempts</c>).</summary>
 public sealed class PooledTurnRunner(ProfileCatalog profiles, PoolRegistry pools, SessionRegistry sessions, TimeProvider timeProvider,
-    WorkerMetrics? metrics = null)
+    WorkerMetrics? metrics = null) : ITurnRunner
 {
     private static readonly HashSet<string> RetryableBeforeOutput =
         [FailureReasons.ProcessExitBeforeOutput, FailureReasons.ProtocolError, FailureReasons.StartTimeout];
