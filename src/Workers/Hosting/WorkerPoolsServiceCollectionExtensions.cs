@@ -11,7 +11,8 @@ using Workers.Sessions;
 
 namespace Workers.Hosting;
 
-/// <summary>Registers the warm pools, the session registry, the pooled turn runner and their Quartz upkeep.</summary>
+/// <summary>Registers the warm pools, the session registry, the pooled turn runner (also as the dispatcher's
+/// <see cref="ITurnRunner"/>) and their Quartz upkeep.</summary>
 public static class WorkerPoolsServiceCollectionExtensions
 {
     public static IServiceCollection AddWorkerPools(this IServiceCollection services, IConfiguration configuration)
@@ -23,6 +24,7 @@ public static class WorkerPoolsServiceCollectionExtensions
         services.TryAddSingleton<IConversationSessionStore>(sp => new JsonFileConversationSessionStore(
             Path.Combine(sp.GetRequiredService<ProfileCatalog>().DataDirectory, "conversation-sessions.json")));
         services.TryAddSingleton<PooledTurnRunner>();
+        services.TryAddSingleton<ITurnRunner>(sp => sp.GetRequiredService<PooledTurnRunner>());
         services.AddHostedService<PoolHostedService>();
 
         var maintenance = configuration.GetSection(MaintenanceOptions.SectionName).Get<MaintenanceOptions>() ?? new MaintenanceOptions();

@@ -13,7 +13,7 @@ namespace Workers.Running;
 /// session with the transcript (<see cref="ResumePolicy"/>); a process that fails before the turn's first event is replaced
 /// and the turn retried (<see cref="RetryBeforeOutput"/>).</summary>
 public sealed class PooledTurnRunner(ProfileCatalog profiles, PoolRegistry pools, SessionRegistry sessions, TimeProvider timeProvider,
-    WorkerMetrics? metrics = null)
+    WorkerMetrics? metrics = null) : ITurnRunner
 {
     private readonly TurnAttempt _attempt = new(timeProvider);
 

@@ -13,14 +13,6 @@ public sealed partial class Dispatcher
         [LoggerMessage(EventId = EventIds.Turns + 2, Level = LogLevel.Error, Message = "Claiming a turn failed")]
         public static partial void ClaimFailed(ILogger logger, Exception exception);
 
-        [LoggerMessage(EventId = EventIds.Turns + 3, Level = LogLevel.Error, Message = "Running turn {TurnId} failed")]
-        public static partial void RunFailed(ILogger logger, string turnId, Exception exception);
-
-        [LoggerMessage(EventId = EventIds.Turns + 4, Level = LogLevel.Warning,
-            Message = "Lost the lease on turn {TurnId}; another worker owns it now, this run writes nothing more")]
-        public static partial void LeaseLost(ILogger logger, string turnId);
-
-        [LoggerMessage(EventId = EventIds.Turns + 5, Level = LogLevel.Warning, Message = "Heartbeat of turn {TurnId} failed")]
-        public static partial void HeartbeatFailed(ILogger logger, string turnId, Exception exception);
+        // Turns + 3 to + 5 are the messages of one turn's run, in TurnRun.Log.cs.
     }
 }

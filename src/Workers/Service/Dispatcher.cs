@@ -1,53 +1,49 @@
 using System.Collections.Concurrent;
-using System.Text.Json;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Workers.Serialization;
 using Workers.Metrics;
 using Workers.Pooling;
 using Workers.Profiles;
 using Workers.Running;
 using Workers.Store;
-using Workers.Turns;
 
 namespace Workers.Service;
 
 /// <summary>Claims turns from the store as pool capacity allows (never a turn it cannot start), conversations bound
-/// here first, runs each through the pool under a heartbeat-renewed lease, writes its events in batches and its end.</summary>
+/// here first, and runs each as a <see cref="TurnRun"/> (under a heartbeat-renewed lease, its events written in batches
+/// and its end under the lease). Takes back its earlier leases at start; drains running turns at stop.</summary>
+/// <remarks>The claim loop only: what to claim, when (wake-ups, capacity), which turns run here (cancel lookup, drain).
+/// The work of one claimed turn is <see cref="TurnRun"/>'s, so each can be read, and tested, on its own.</remarks>
 public sealed partial class Dispatcher : BackgroundService
 {
     /// <summary>Event numbers reserved per attempt: attempt n numbers its events from (n − 1) × this + 1.</summary>
     public const long AttemptSequenceBlock = 1_000_000;
 
-    private readonly ConcurrentDictionary<string, RunningTurn> _running = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, TurnRun> _running = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _signal = new(0, int.MaxValue);
     private readonly ITurnStore _store;
-    private readonly PooledTurnRunner _runner;
     private readonly PoolRegistry _pools;
     private readonly ProfileCatalog _profiles;
-    private readonly TurnEventHub _hub;
     private readonly ServiceOptions _options;
     private readonly DrainDeadline _drainDeadline;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
-    private readonly WorkerMetrics _metrics;
+    private readonly TurnRun.Services _turnServices;
 
-    public Dispatcher(ITurnStore store, PooledTurnRunner runner, PoolRegistry pools, ProfileCatalog profiles, TurnEventHub hub,
+    public Dispatcher(ITurnStore store, ITurnRunner runner, PoolRegistry pools, ProfileCatalog profiles, TurnEventHub hub,
         IOptions<ServiceOptions> options, DrainDeadline drainDeadline, TimeProvider timeProvider, ILogger<Dispatcher> logger,
         WorkerMetrics metrics)
     {
-        _metrics = metrics;
         _store = store;
-        _runner = runner;
         _pools = pools;
         _profiles = profiles;
-        _hub = hub;
         _options = options.Value;
         _drainDeadline = drainDeadline;
         _timeProvider = timeProvider;
         _logger = logger;
         InstanceId = _options.InstanceId ?? $"{Environment.MachineName}-{Guid.NewGuid().ToString("N")[..8]}";
+        _turnServices = new TurnRun.Services(store, runner, hub, profiles, _options, timeProvider, logger, metrics, InstanceId);
     }
 
     /// <summary>This worker's name in leases.</summary>
@@ -70,7 +66,7 @@ public sealed partial class Dispatcher : BackgroundService
             return false;
         }
 
-        run.Cancel.Cancel();
+        run.Cancel();
         return true;
     }
 
@@ -126,175 +122,21 @@ public sealed partial class Dispatcher : BackgroundService
 
     private void Start(ClaimedTurn claimed)
     {
-        var run = new RunningTurn(claimed.Turn.Profile);
+        var run = new TurnRun(claimed, _turnServices);
         _running[claimed.Turn.Id] = run;
-        run.Task = Task.Run(async () =>
+        run.Completion = Task.Run(async () =>
         {
             try
             {
-                await RunAsync(claimed, run);
-            }
-            catch (Exception ex)
-            {
-                Log.RunFailed(_logger, claimed.Turn.Id, ex);
+                await run.RunAsync();
             }
             finally
             {
                 _running.TryRemove(claimed.Turn.Id, out _);
-                run.Cancel.Dispose();
+                run.Dispose();
                 Notify();
             }
         });
-    }
-
-    private async Task RunAsync(ClaimedTurn claimed, RunningTurn run)
-    {
-        var turn = claimed.Turn;
-        var started = _timeProvider.GetUtcNow();
-        using var scope = _logger.BeginScope(new Dictionary<string, object> { ["TurnId"] = turn.Id, ["ConversationId"] = turn.ConversationId });
-        await using var sink = new StoreEventSink(_store, _hub, claimed.Lease, _timeProvider, _options.EventFlushInterval,
-            turn.LastEventSequence);
-        var firstSequence = turn.LastEventSequence;
-        if (turn.Attempts > 1)
-        {
-            // Live readers may have seen events of the lost attempt that never reached the store; a new attempt must not
-            // reuse their numbers, or a reader resuming from one of them would skip this attempt's first events.
-            // Each attempt's events therefore start in a fresh block of AttemptSequenceBlock numbers.
-            firstSequence = Math.Max(firstSequence, (turn.Attempts - 1) * AttemptSequenceBlock);
-            // The previous worker died mid-turn: the event stream shows where this attempt starts. Not an agent failure.
-            sink.OnEvent(new AttemptStarted(turn.Attempts, "The worker running the previous attempt was lost.") { Sequence = ++firstSequence });
-        }
-
-        var submission = TurnSubmission.FromStored(turn.Payload);
-        using var heartbeat = new CancellationTokenSource();
-        var heartbeats = HeartbeatAsync(claimed.Lease, run, heartbeat.Token);
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(run.Cancel.Token, sink.LeaseLost);
-        if (turn.CancelRequested)
-        {
-            await run.Cancel.CancelAsync();
-        }
-
-        TurnResult result;
-        try
-        {
-            if (submission.Deadline is { } deadline && deadline <= _timeProvider.GetUtcNow())
-            {
-                // Waited in the queue past the producer's deadline: do not spend a process on it.
-                result = FailedWithoutRunning(turn, sink, FailureReasons.DeadlineExceeded, $"The turn's deadline {deadline:O} passed while it was queued.");
-            }
-            else
-            {
-                result = await _runner.RunAsync(new TurnRequest
-                {
-                    Id = turn.Id,
-                    ConversationId = turn.ConversationId,
-                    Profile = turn.Profile,
-                    Prompt = submission.Prompt ?? "",
-                    WorkingDirectory = submission.Cwd,
-                    Transcript = submission.Transcript?.Select(t => new TranscriptMessage(t.Role ?? "user", t.Text ?? "")).ToList(),
-                    EnqueuedAt = turn.EnqueuedAt,
-                    Deadline = submission.Deadline,
-                    Continued = turn.Sequence > 1,
-                }, sink, stop.Token, firstSequence);
-            }
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            // A bug of ours must end this one turn with a reason, not leave it running until its lease expires.
-            Log.RunFailed(_logger, turn.Id, ex);
-            result = FailedWithoutRunning(turn, sink, FailureReasons.Unclassified, $"The worker failed running the turn: {ex.Message}");
-        }
-        finally
-        {
-            await heartbeat.CancelAsync();
-            await heartbeats;
-        }
-
-        if (run.LeaseLost || sink.LeaseLost.IsCancellationRequested)
-        {
-            // Someone else owns the turn now (this worker stalled past its lease): it must not write.
-            Log.LeaseLost(_logger, turn.Id);
-            return;
-        }
-
-        await sink.FinishAsync(CancellationToken.None);
-        if (run.Shutdown && result.Status == TurnStatus.Cancelled)
-        {
-            // Stopped by our own shutdown, not by the producer: the next run of the service takes the turn back.
-            await _store.ExpireLeasesAsync(InstanceId, _timeProvider.GetUtcNow(), CancellationToken.None);
-            return;
-        }
-
-        var terminal = sink.Terminal ?? throw new InvalidOperationException($"Turn {turn.Id} ended without a terminal event.");
-        var resultJson = JsonSerializer.Serialize(result, WorkersJson.Options);
-        var state = result.Status switch
-        {
-            TurnStatus.Succeeded => TurnState.Succeeded,
-            TurnStatus.Cancelled => TurnState.Cancelled,
-            _ => TurnState.Failed,
-        };
-        var now = _timeProvider.GetUtcNow();
-        try
-        {
-            await _store.CompleteAsync(claimed.Lease, new TurnCompletion(state, result.Reason, resultJson, terminal),
-                new RunRecord(turn.Id, turn.Attempts, InstanceId, started, now, state.ToString().ToLowerInvariant(), resultJson), now,
-                CancellationToken.None);
-            _metrics.RecordTurn(result);
-            // Live readers get the terminal event only now, so a reader that sees the end can read the final record.
-            _hub.Publish(turn.Id, terminal);
-        }
-        catch (LeaseLostException)
-        {
-            Log.LeaseLost(_logger, turn.Id);
-        }
-    }
-
-    private TurnResult FailedWithoutRunning(StoredTurn turn, StoreEventSink sink, string reason, string message)
-    {
-        sink.OnEvent(new TurnFailed(reason, message) { Sequence = sink.LastSequence + 1 });
-        return new TurnResult
-        {
-            TurnId = turn.Id,
-            Profile = turn.Profile,
-            Family = _profiles.TryGet(turn.Profile, out var profile) ? profile.Family : "",
-            Status = TurnStatus.Failed,
-            Reason = reason,
-            Message = message,
-            Turn = turn.Sequence > 1 ? "continued" : "first",
-            Attempts = turn.Attempts,
-            Timing = new TurnClock(_timeProvider, turn.EnqueuedAt).Compute(),
-        };
-    }
-
-    private async Task HeartbeatAsync(TurnLease lease, RunningTurn run, CancellationToken cancellationToken)
-    {
-        using var timer = new PeriodicTimer(_options.LeaseDuration / 3, _timeProvider);
-        try
-        {
-            while (await timer.WaitForNextTickAsync(cancellationToken))
-            {
-                if (!await _store.RenewAsync(lease, _timeProvider.GetUtcNow() + _options.LeaseDuration, cancellationToken))
-                {
-                    run.LeaseLost = true;
-                    await run.Cancel.CancelAsync();
-                    return;
-                }
-
-                // A cancel may have been asked of another replica's API.
-                if (await _store.GetTurnAsync(lease.TurnId, cancellationToken) is { CancelRequested: true })
-                {
-                    await run.Cancel.CancelAsync();
-                }
-            }
-        }
-        catch (OperationCanceledException)
-        {
-            // The turn ended.
-        }
-        catch (Exception ex)
-        {
-            Log.HeartbeatFailed(_logger, lease.TurnId, ex);
-        }
     }
 
     public override async Task StopAsync(CancellationToken cancellationToken)
@@ -302,12 +144,11 @@ public sealed partial class Dispatcher : BackgroundService
         // Stop claiming, let running turns finish up to the drain deadline, then stop them; their leases are released
         // so the next run of the service takes them back as a new attempt.
         await base.StopAsync(cancellationToken);
-        var drain = Task.WhenAll(_running.Values.Select(r => r.Task ?? Task.CompletedTask));
+        var drain = Task.WhenAll(_running.Values.Select(r => r.Completion ?? Task.CompletedTask));
         await Task.WhenAny(drain, Task.Delay(_drainDeadline.Value, _timeProvider, CancellationToken.None));
         foreach (var run in _running.Values)
         {
-            run.Shutdown = true;
-            await run.Cancel.CancelAsync();
+            await run.StopForShutdownAsync();
         }
 
         await Task.WhenAny(drain, Task.Delay(TimeSpan.FromSeconds(10), _timeProvider, CancellationToken.None));
@@ -317,18 +158,5 @@ public sealed partial class Dispatcher : BackgroundService
     {
         _signal.Dispose();
         base.Dispose();
-    }
-
-    private sealed class RunningTurn(string profile)
-    {
-        public string Profile { get; } = profile;
-
-        public CancellationTokenSource Cancel { get; } = new();
-
-        public Task? Task { get; set; }
-
-        public volatile bool LeaseLost;
-
-        public volatile bool Shutdown;
     }
 }

@@ -1,0 +1,22 @@
+using Microsoft.Extensions.Logging;
+using Workers.Logging;
+
+namespace Workers.Service;
+
+/// <summary>The log messages of one turn's run; their event ids stay in the dispatcher's range (the claim loop's
+/// messages are in <c>Dispatcher.Log.cs</c>), and they are logged under the dispatcher's category.</summary>
+internal sealed partial class TurnRun
+{
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = EventIds.Turns + 3, Level = LogLevel.Error, Message = "Running turn {TurnId} failed")]
+        public static partial void RunFailed(ILogger logger, string turnId, Exception exception);
+
+        [LoggerMessage(EventId = EventIds.Turns + 4, Level = LogLevel.Warning,
+            Message = "Lost the lease on turn {TurnId}; another worker owns it now, this run writes nothing more")]
+        public static partial void LeaseLost(ILogger logger, string turnId);
+
+        [LoggerMessage(EventId = EventIds.Turns + 5, Level = LogLevel.Warning, Message = "Heartbeat of turn {TurnId} failed")]
+        public static partial void HeartbeatFailed(ILogger logger, string turnId, Exception exception);
+    }
+}

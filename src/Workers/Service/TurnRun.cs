@@ -1,0 +1,236 @@
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Workers.Metrics;
+using Workers.Profiles;
+using Workers.Running;
+using Workers.Serialization;
+using Workers.Store;
+using Workers.Turns;
+
+namespace Workers.Service;
+
+/// <summary>One turn claimed by the <see cref="Dispatcher"/>, from its claim to its end: its events to live readers and
+/// the store, the attempt boundary, the heartbeat that renews its lease (and sees a cancel asked of another replica),
+/// the run through the <see cref="ITurnRunner"/>, and its end written under the lease, or the lease handed back when
+/// our own shutdown stopped it.</summary>
+/// <remarks>Its own type, apart from the claim loop, because everything here concerns one turn and its lease while the
+/// dispatcher decides only what to claim and when; one instance per claim also holds that claim's cancel and flags.</remarks>
+internal sealed partial class TurnRun : IDisposable
+{
+    private readonly CancellationTokenSource _cancel = new();
+    private readonly ClaimedTurn _claimed;
+    private readonly Services _services;
+    private readonly ILogger _logger;
+    private readonly TimeProvider _timeProvider;
+    private volatile bool _leaseLost;
+    private volatile bool _shutdown;
+
+    public TurnRun(ClaimedTurn claimed, Services services)
+    {
+        _claimed = claimed;
+        _services = services;
+        _logger = services.Logger;
+        _timeProvider = services.TimeProvider;
+    }
+
+    public string Profile => _claimed.Turn.Profile;
+
+    /// <summary>The run on the thread pool, once the dispatcher started it.</summary>
+    public Task? Completion { get; set; }
+
+    /// <summary>Stops the turn the family's way (the producer's cancel): it ends cancelled.</summary>
+    public void Cancel() => _cancel.Cancel();
+
+    /// <summary>Stops the turn because this service stops: its lease is handed back instead of ending it.</summary>
+    public Task StopForShutdownAsync()
+    {
+        _shutdown = true;
+        return _cancel.CancelAsync();
+    }
+
+    /// <summary>Runs the turn to its end; never throws (a failure is logged, the lease then expires).</summary>
+    public async Task RunAsync()
+    {
+        try
+        {
+            await RunUnderLeaseAsync();
+        }
+        catch (Exception ex)
+        {
+            Log.RunFailed(_logger, _claimed.Turn.Id, ex);
+        }
+    }
+
+    private async Task RunUnderLeaseAsync()
+    {
+        var turn = _claimed.Turn;
+        var started = _timeProvider.GetUtcNow();
+        using var scope = _logger.BeginScope(new Dictionary<string, object>
+        {
+            ["TurnId"] = turn.Id,
+            ["ConversationId"] = turn.ConversationId,
+        });
+        await using var sink = new StoreEventSink(_services.Store, _services.Hub, _claimed.Lease, _timeProvider,
+            _services.Options.EventFlushInterval, turn.LastEventSequence);
+        var firstSequence = turn.LastEventSequence;
+        if (turn.Attempts > 1)
+        {
+            // Live readers may have seen events of the lost attempt that never reached the store; a new attempt must not
+            // reuse their numbers, or a reader resuming from one of them would skip this attempt's first events.
+            // Each attempt's events therefore start in a fresh block of AttemptSequenceBlock numbers.
+            firstSequence = Math.Max(firstSequence, (turn.Attempts - 1) * Dispatcher.AttemptSequenceBlock);
+            // The previous worker died mid-turn: the event stream shows where this attempt starts. Not an agent failure.
+            sink.OnEvent(new AttemptStarted(turn.Attempts, "The worker running the previous attempt was lost.")
+            {
+                Sequence = ++firstSequence,
+            });
+        }
+
+        var submission = TurnSubmission.FromStored(turn.Payload);
+        using var heartbeat = new CancellationTokenSource();
+        var heartbeats = HeartbeatAsync(_claimed.Lease, heartbeat.Token);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(_cancel.Token, sink.LeaseLost);
+        if (turn.CancelRequested)
+        {
+            await _cancel.CancelAsync();
+        }
+
+        TurnResult result;
+        try
+        {
+            if (submission.Deadline is { } deadline && deadline <= _timeProvider.GetUtcNow())
+            {
+                // Waited in the queue past the producer's deadline: do not spend a process on it.
+                result = FailedWithoutRunning(turn, sink, FailureReasons.DeadlineExceeded,
+                    $"The turn's deadline {deadline:O} passed while it was queued.");
+            }
+            else
+            {
+                result = await _services.Runner.RunAsync(new TurnRequest
+                {
+                    Id = turn.Id,
+                    ConversationId = turn.ConversationId,
+                    Profile = turn.Profile,
+                    Prompt = submission.Prompt ?? "",
+                    WorkingDirectory = submission.Cwd,
+                    Transcript = submission.Transcript?.Select(t => new TranscriptMessage(t.Role ?? "user", t.Text ?? "")).ToList(),
+                    EnqueuedAt = turn.EnqueuedAt,
+                    Deadline = submission.Deadline,
+                    Continued = turn.Sequence > 1,
+                }, sink, stop.Token, firstSequence);
+            }
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // A bug of ours must end this one turn with a reason, not leave it running until its lease expires.
+            Log.RunFailed(_logger, turn.Id, ex);
+            result = FailedWithoutRunning(turn, sink, FailureReasons.Unclassified, $"The worker failed running the turn: {ex.Message}");
+        }
+        finally
+        {
+            await heartbeat.CancelAsync();
+            await heartbeats;
+        }
+
+        if (_leaseLost || sink.LeaseLost.IsCancellationRequested)
+        {
+            // Someone else owns the turn now (this worker stalled past its lease): it must not write.
+            Log.LeaseLost(_logger, turn.Id);
+            return;
+        }
+
+        await sink.FinishAsync(CancellationToken.None);
+        if (_shutdown && result.Status == TurnStatus.Cancelled)
+        {
+            // Stopped by our own shutdown, not by the producer: the next run of the service takes the turn back.
+            await _services.Store.ExpireLeasesAsync(_services.InstanceId, _timeProvider.GetUtcNow(), CancellationToken.None);
+            return;
+        }
+
+        await CompleteAsync(result, sink.Terminal ?? throw new InvalidOperationException($"Turn {turn.Id} ended without a terminal event."),
+            started);
+    }
+
+    /// <summary>Writes the turn's end under its lease, then publishes its terminal event.</summary>
+    private async Task CompleteAsync(TurnResult result, StoredEvent terminal, DateTimeOffset started)
+    {
+        var turn = _claimed.Turn;
+        var resultJson = JsonSerializer.Serialize(result, WorkersJson.Options);
+        var state = result.Status switch
+        {
+            TurnStatus.Succeeded => TurnState.Succeeded,
+            TurnStatus.Cancelled => TurnState.Cancelled,
+            _ => TurnState.Failed,
+        };
+        var now = _timeProvider.GetUtcNow();
+        try
+        {
+            var run = new RunRecord(turn.Id, turn.Attempts, _services.InstanceId, started, now, state.ToString().ToLowerInvariant(),
+                resultJson);
+            await _services.Store.CompleteAsync(_claimed.Lease, new TurnCompletion(state, result.Reason, resultJson, terminal), run, now,
+                CancellationToken.None);
+            _services.Metrics.RecordTurn(result);
+            // Live readers get the terminal event only now, so a reader that sees the end can read the final record.
+            _services.Hub.Publish(turn.Id, terminal);
+        }
+        catch (LeaseLostException)
+        {
+            Log.LeaseLost(_logger, turn.Id);
+        }
+    }
+
+    private TurnResult FailedWithoutRunning(StoredTurn turn, StoreEventSink sink, string reason, string message)
+    {
+        sink.OnEvent(new TurnFailed(reason, message) { Sequence = sink.LastSequence + 1 });
+        return new TurnResult
+        {
+            TurnId = turn.Id,
+            Profile = turn.Profile,
+            Family = _services.Profiles.TryGet(turn.Profile, out var profile) ? profile.Family : "",
+            Status = TurnStatus.Failed,
+            Reason = reason,
+            Message = message,
+            Turn = turn.Sequence > 1 ? "continued" : "first",
+            Attempts = turn.Attempts,
+            Timing = new TurnClock(_timeProvider, turn.EnqueuedAt).Compute(),
+        };
+    }
+
+    private async Task HeartbeatAsync(TurnLease lease, CancellationToken cancellationToken)
+    {
+        var leaseDuration = _services.Options.LeaseDuration;
+        using var timer = new PeriodicTimer(leaseDuration / 3, _timeProvider);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(cancellationToken))
+            {
+                if (!await _services.Store.RenewAsync(lease, _timeProvider.GetUtcNow() + leaseDuration, cancellationToken))
+                {
+                    _leaseLost = true;
+                    await _cancel.CancelAsync();
+                    return;
+                }
+
+                // A cancel may have been asked of another replica's API.
+                if (await _services.Store.GetTurnAsync(lease.TurnId, cancellationToken) is { CancelRequested: true })
+                {
+                    await _cancel.CancelAsync();
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The turn ended.
+        }
+        catch (Exception ex)
+        {
+            Log.HeartbeatFailed(_logger, lease.TurnId, ex);
+        }
+    }
+
+    public void Dispose() => _cancel.Dispose();
+
+    /// <summary>What every run shares: the dispatcher's parts and settings, and this worker's name in leases.</summary>
+    internal sealed record Services(ITurnStore Store, ITurnRunner Runner, TurnEventHub Hub, ProfileCatalog Profiles,
+        ServiceOptions Options, TimeProvider TimeProvider, ILogger Logger, WorkerMetrics Metrics, string InstanceId);
+}

@@ -1,0 +1,62 @@
+using Workers.Store;
+using Workers.Tests.Service.Scripted;
+using Workers.Turns;
+
+namespace Workers.Tests.Service;
+
+/// <summary>Stopping the <see cref="Workers.Service.Dispatcher"/>: running turns drain up to the drain deadline; past
+/// it they are cancelled and their leases handed back for the next run of the service.</summary>
+public sealed class DispatcherStopTests
+{
+    [Fact]
+    public async Task StopAsync_LetsARunningTurnFinish_WithinTheDrainDeadline()
+    {
+        await using var fixture = await DispatcherFixture.CreateAsync();
+        await fixture.EnqueueAsync("t1");
+        await fixture.StartAsync();
+        var turn = await fixture.Runner.NextAsync();
+
+        // The fake clock stands still: the drain deadline cannot pass, so the stop waits for the turn.
+        var stopping = fixture.Dispatcher.StopAsync(TestContext.Current.CancellationToken);
+        Assert.False(stopping.IsCompleted);
+        turn.Succeed();
+        await Bounded.WaitAsync(stopping);
+
+        Assert.Equal(TurnState.Succeeded, (await fixture.GetAsync("t1")).State);
+        Assert.False(turn.Token.IsCancellationRequested);
+    }
+
+    [Fact]
+    public async Task StopAsync_PastTheDrainDeadline_CancelsTheTurn_AndHandsBackItsLease()
+    {
+        // Arrange
+        await using var fixture = await DispatcherFixture.CreateAsync();
+        await fixture.EnqueueAsync("t1");
+        await fixture.StartAsync();
+        var turn = await fixture.Runner.NextAsync();
+        turn.Emit(new TextDelta("partial"));
+
+        // Act: the clock passes the drain deadline (again, until the stop waits on it: it starts waiting a moment later).
+        var stopping = fixture.Dispatcher.StopAsync(TestContext.Current.CancellationToken);
+        await Bounded.UntilAsync(() =>
+        {
+            if (!turn.Token.IsCancellationRequested)
+            {
+                fixture.Time.Advance(DispatcherFixture.DrainDeadline);
+            }
+
+            return turn.Token.IsCancellationRequested;
+        });
+        await Bounded.WaitAsync(stopping);
+
+        // Assert: still running but its lease expired, its events so far kept, no end written; claimable as attempt 2.
+        var stored = await fixture.GetAsync("t1");
+        Assert.Equal((TurnState.Running, 1), (stored.State, stored.Attempts));
+        Assert.True(stored.LeaseExpiresAt < fixture.Time.GetUtcNow());
+        Assert.Equal(["text_delta"], (await fixture.EventsAsync("t1")).Select(e => e.Type));
+        Assert.Empty(await fixture.Store.ListRunsAsync("t1", TestContext.Current.CancellationToken));
+        var again = await fixture.Store.ClaimAsync(new ClaimRequest("next-run", DispatcherFixture.LeaseDuration, null, [], 3),
+            fixture.Time.GetUtcNow(), TestContext.Current.CancellationToken);
+        Assert.Equal(("t1", 2), (again?.Turn.Id, again?.Turn.Attempts));
+    }
+}

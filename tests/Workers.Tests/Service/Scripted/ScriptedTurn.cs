@@ -1,0 +1,72 @@
+using Workers.Turns;
+
+namespace Workers.Tests.Service.Scripted;
+
+/// <summary>One call of <see cref="ScriptedTurnRunner"/>: it runs until the test ends it (<see cref="Succeed"/>,
+/// <see cref="Throw"/>) or its token is cancelled, when it ends cancelled the way the pooled runner does.</summary>
+internal sealed class ScriptedTurn
+{
+    private readonly TaskCompletionSource<Func<TurnResult>> _end = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _cancelled = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TimeProvider _timeProvider;
+    private long _sequence;
+
+    public ScriptedTurn(TurnRequest request, ITurnEventSink sink, long firstSequence, TimeProvider timeProvider, CancellationToken token)
+    {
+        Request = request;
+        Sink = sink;
+        Token = token;
+        FirstSequence = firstSequence;
+        _sequence = firstSequence;
+        _timeProvider = timeProvider;
+    }
+
+    public TurnRequest Request { get; }
+
+    public ITurnEventSink Sink { get; }
+
+    /// <summary>The token the dispatcher gave the runner.</summary>
+    public CancellationToken Token { get; }
+
+    public long FirstSequence { get; }
+
+    /// <summary>Completes when the runner saw its token cancelled.</summary>
+    public Task Cancelled => _cancelled.Task;
+
+    public bool IsEnded => _end.Task.IsCompleted;
+
+    /// <summary>Emits an event numbered after the ones before it, as a driver does.</summary>
+    public void Emit(TurnEvent turnEvent) => Sink.OnEvent(turnEvent with { Sequence = Interlocked.Increment(ref _sequence) });
+
+    public void Succeed(string text = "done") =>
+        _end.TrySetResult(() => End(new TurnCompleted(text, "end_turn"), TurnStatus.Succeeded, reason: null));
+
+    /// <summary>Makes the runner throw, as a bug of ours would.</summary>
+    public void Throw(Exception exception) => _end.TrySetException(exception);
+
+    public async Task<TurnResult> RunAsync()
+    {
+        await using var registration = Token.Register(() =>
+        {
+            _cancelled.TrySetResult();
+            _end.TrySetResult(() => End(new TurnCancelled("Cancelled by the producer."), TurnStatus.Cancelled, FailureReasons.Cancelled));
+        });
+        var end = await _end.Task;
+        return end();
+    }
+
+    private TurnResult End(TurnEvent terminal, TurnStatus status, string? reason)
+    {
+        Emit(terminal);
+        return new TurnResult
+        {
+            TurnId = Request.Id,
+            Profile = Request.Profile,
+            Family = "scripted",
+            Status = status,
+            Reason = reason,
+            Turn = Request.Continued == true ? "continued" : "first",
+            Timing = new TurnClock(_timeProvider, Request.EnqueuedAt).Compute(),
+        };
+    }
+}
