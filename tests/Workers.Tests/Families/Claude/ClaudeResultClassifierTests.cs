@@ -93,21 +93,22 @@ public sealed class ClaudeResultClassifierTests
         Assert.Null(verdict.Outcome.StopReason);
     }
 
+    // The text matches no failure wording: the reason can only come from the field.
     [Theory]
-    [InlineData(401, FailureReasons.Auth)]
-    [InlineData(403, FailureReasons.Auth)]
-    [InlineData(402, FailureReasons.Balance)]
-    [InlineData(429, FailureReasons.RateLimit)]
-    [InlineData(500, FailureReasons.ProviderError)]
-    [InlineData(529, FailureReasons.ProviderError)]
-    public void Classify_IsErrorWithApiErrorStatus_FailsWithTheReasonOfTheStatus(int status, string reason)
+    [InlineData(401)]
+    [InlineData(403)]
+    [InlineData(402)]
+    [InlineData(429)]
+    [InlineData(500)]
+    [InlineData(529)]
+    public void Classify_IsErrorWithApiErrorStatus_FailsWithTheReasonProviderErrorClassifierGivesTheStatus(int status)
     {
-        var verdict = ClaudeResultClassifier.Classify(Line(ApiError($"API Error: {status}", status.ToString())), Silent);
+        var verdict = ClaudeResultClassifier.Classify(Line(ApiError("the model wandered off", status.ToString())), Silent);
 
         Assert.Equal(TurnStatus.Failed, verdict.Outcome.Status);
-        Assert.Equal(reason, verdict.Outcome.Reason);
         Assert.Equal(ProviderErrorClassifier.FromHttpStatus(status), verdict.Outcome.Reason);
-        Assert.Equal($"The agent reported an error: API Error: {status}", verdict.Outcome.Message);
+        Assert.NotEqual(FailureReasons.Unclassified, verdict.Outcome.Reason);
+        Assert.Equal("The agent reported an error: the model wandered off", verdict.Outcome.Message);
         Assert.True(verdict.Outcome.BeforeOutput);
         Assert.Null(verdict.UnstreamedText);
     }
@@ -123,19 +124,19 @@ public sealed class ClaudeResultClassifierTests
     }
 
     [Theory]
-    [InlineData("authentication_failed", FailureReasons.Auth)]
-    [InlineData("billing_error", FailureReasons.Balance)]
-    [InlineData("rate_limit", FailureReasons.RateLimit)]
-    [InlineData("server_error", FailureReasons.ProviderError)]
-    [InlineData("invalid_request", FailureReasons.BadInput)]
-    [InlineData("unknown", FailureReasons.Unclassified)]
-    public void Classify_IsErrorWithAssistantErrorKind_FailsWithTheReasonOfTheKind(string kind, string reason)
+    [InlineData("authentication_failed")]
+    [InlineData("billing_error")]
+    [InlineData("rate_limit")]
+    [InlineData("server_error")]
+    [InlineData("invalid_request")]
+    [InlineData("unknown")]
+    public void Classify_IsErrorWithAssistantErrorKind_FailsWithTheReasonProviderErrorClassifierGivesTheKind(string kind)
     {
         // The text names another failure on purpose: the kind is a field, and fields win over text.
         var verdict = ClaudeResultClassifier.Classify(Line(ApiError("Overloaded", null)), Silent with { AssistantError = kind });
 
         Assert.Equal(TurnStatus.Failed, verdict.Outcome.Status);
-        Assert.Equal(reason, verdict.Outcome.Reason);
+        Assert.Equal(ProviderErrorClassifier.FromClaudeErrorKind(kind), verdict.Outcome.Reason);
         Assert.Equal("The agent reported an error: Overloaded", verdict.Outcome.Message);
     }
 
