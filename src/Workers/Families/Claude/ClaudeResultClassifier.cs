@@ -7,7 +7,7 @@ namespace Workers.Families.Claude;
 /// "Provider errors"). A pure function of the line and the turn's facts, so every branch is tested without a process.</summary>
 internal static class ClaudeResultClassifier
 {
-    public const string InterruptedMessage = "Interrupted at the producer's request.";
+    private const string InterruptedMessage = "Interrupted at the producer's request.";
 
     public static ClaudeResultVerdict Classify(JsonElement result, ClaudeTurnFacts facts)
     {
