@@ -22,6 +22,17 @@ public sealed class StdoutFilterTests
 
     private static AgentOutput Line(string text) => AgentOutput.Line(text, Encoding.UTF8.GetByteCount(text));
 
+    /// <summary>Takes <paramref name="line"/>, checks that nothing was handed on and no turn failed, and gives the
+    /// events the running turn got.</summary>
+    private async Task<IReadOnlyList<TurnEvent>> SkipAsync(string line)
+    {
+        await _filter.TakeAsync(Line(line));
+
+        Assert.Empty(_handler.Objects);
+        Assert.Empty(_handler.Failures);
+        return _handler.Turn.Events;
+    }
+
     private static string Nested(int depth) => new string('[', depth - 1).Insert(0, "{\"a\":") + "1" + new string(']', depth - 1) + "}";
 
     [Fact]
@@ -38,14 +49,7 @@ public sealed class StdoutFilterTests
     [InlineData("")]
     [InlineData("   ")]
     [InlineData("\t \r")]
-    public async Task BlankLine_IsSkippedWithoutNotice(string line)
-    {
-        await _filter.TakeAsync(Line(line));
-
-        Assert.Empty(_handler.Objects);
-        Assert.Empty(_handler.Failures);
-        Assert.Empty(_handler.Turn.Events);
-    }
+    public async Task BlankLine_IsSkippedWithoutNotice(string line) => Assert.Empty(await SkipAsync(line));
 
     [Theory]
     [InlineData("[{\"a\":1}]")]
@@ -58,11 +62,7 @@ public sealed class StdoutFilterTests
     [InlineData("not json at all")]
     public async Task LineThatIsNotOneJsonObject_IsSkippedWithAnUnparsableLineNotice(string line)
     {
-        await _filter.TakeAsync(Line(line));
-
-        Assert.Empty(_handler.Objects);
-        Assert.Empty(_handler.Failures);
-        var notice = Assert.IsType<AgentNotice>(Assert.Single(_handler.Turn.Events));
+        var notice = Assert.IsType<AgentNotice>(Assert.Single(await SkipAsync(line)));
         Assert.Equal("unparsable_line", notice.Code);
         Assert.Equal($"Skipped a line that is not a JSON object: {line}", notice.Message);
     }
@@ -72,9 +72,7 @@ public sealed class StdoutFilterTests
     {
         var line = "x" + new string('y', 200);
 
-        await _filter.TakeAsync(Line(line));
-
-        var notice = Assert.IsType<AgentNotice>(Assert.Single(_handler.Turn.Events));
+        var notice = Assert.IsType<AgentNotice>(Assert.Single(await SkipAsync(line)));
         Assert.Equal($"Skipped a line that is not a JSON object: {line[..120]}…", notice.Message);
     }
 
@@ -83,10 +81,7 @@ public sealed class StdoutFilterTests
     {
         _handler.ActiveTurn = null;
 
-        await _filter.TakeAsync(Line("[1,2]"));
-
-        Assert.Empty(_handler.Objects);
-        Assert.Empty(_handler.Failures);
+        Assert.Empty(await SkipAsync("[1,2]"));
     }
 
     [Fact]
