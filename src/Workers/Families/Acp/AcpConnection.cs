@@ -97,7 +97,7 @@ public sealed partial class AcpConnection : AgentConnection
         }
     }
 
-    public override Task<TurnOutcome> RunTurnAsync(TurnContext turn, CancellationToken cancellationToken)
+    public override async Task<TurnOutcome> RunTurnAsync(TurnContext turn, CancellationToken cancellationToken)
     {
         if (SessionId is not { } sessionId)
         {
@@ -106,7 +106,7 @@ public sealed partial class AcpConnection : AgentConnection
 
         CountTurn();
         ForgetToolCalls();
-        return _prompt.RunAsync(sessionId, turn, cancellationToken);
+        return await _prompt.RunAsync(sessionId, turn, cancellationToken);
     }
 
     public override Task CancelTurnAsync(CancellationToken cancellationToken) => _prompt.CancelAsync(SessionId, cancellationToken);
