@@ -7,7 +7,4 @@ public abstract partial class StdioConnection
 {
     [LoggerMessage(EventId = EventIds.Families + 1, Level = LogLevel.Debug, Message = "Writing to agent process {ProcessId} failed: {Error}")]
     private static partial void LogWriteFailed(ILogger logger, int processId, string error);
-
-    [LoggerMessage(EventId = EventIds.Families + 2, Level = LogLevel.Warning, Message = "Decoding output of agent process {ProcessId} failed")]
-    private static partial void LogDecodeFailed(ILogger logger, int processId, Exception exception);
 }

@@ -41,7 +41,7 @@ public sealed partial class AcpConnection
 
     internal void OnSessionUpdate(JsonElement parameters)
     {
-        var turn = CurrentTurn();
+        var turn = ActiveTurn;
         var update = parameters.Obj("update");
         // Updates before the prompt (a load's replay, announcements) belong to no turn.
         if (turn is null || update is null || parameters.Str("sessionId") != SessionId)
@@ -76,21 +76,21 @@ public sealed partial class AcpConnection
 
     internal JsonElement OnRequestPermission(JsonElement parameters)
     {
-        var turn = CurrentTurn();
+        var turn = ActiveTurn;
         var toolCall = parameters.Obj("toolCall");
         var toolCallId = toolCall?.Str("toolCallId");
         var known = toolCall is { } call ? Remember(call) : null;
         var title = known?.Title;
         var kind = known?.Kind;
         turn?.Emit(new PermissionRequested(toolCallId, kind ?? known?.ToolName, title));
-        if (_cancelRequested)
+        if (_prompt.CancelRequested)
         {
             // ACP: pending permission requests of a cancelled turn are answered `cancelled`.
             turn?.Emit(new PermissionAnswered(toolCallId, "cancelled", null));
             return Answer(new JsonObject { ["outcome"] = new JsonObject { ["outcome"] = "cancelled" } });
         }
 
-        var decision = (turn?.Permissions ?? _profile.Options.Permissions).Decide(kind, title, known?.ToolName);
+        var decision = (turn?.Permissions ?? Profile.Options.Permissions).Decide(kind, title, known?.ToolName);
         var options = parameters.Array("options").ToList();
         var preferred = decision == PermissionDecision.Allow ? new[] { "allow_once", "allow_always" } : ["reject_once", "reject_always"];
         var option = preferred.Select(k => options.FirstOrDefault(o => o.Str("kind") == k)).FirstOrDefault(o => o.ValueKind == JsonValueKind.Object);
@@ -141,7 +141,7 @@ public sealed partial class AcpConnection
 
     private void RequireClientFileSystem()
     {
-        if (!_profile.Options.ClientFileSystem)
+        if (!Profile.Options.ClientFileSystem)
         {
             throw new LocalRpcException("fs/* is not offered to this agent (ClientFileSystem is off).") { ErrorCode = -32601 };
         }

@@ -1,0 +1,104 @@
+using System.Text;
+using System.Text.Json;
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using Workers.Logging;
+using Workers.Processes;
+using Workers.Turns;
+
+namespace Workers.Families;
+
+/// <summary>What of an agent's stdout reaches its family's protocol, one record at a time in stdout order. One type for
+/// the stdio families' read loop and the ACP filter alike, because each rule is a promise that holds whatever the family:
+/// a line over <c>MaxLineBytes</c> breaks the protocol (the turn fails as <c>protocol_error</c>, the process gets no
+/// further turn); blank lines are skipped; a line that is not one JSON object is skipped with an <c>unparsable_line</c>
+/// notice (the ACP SDKs and the Claude SDK skip what they cannot parse, and StreamJsonRpc would drop its connection);
+/// and a handler that throws fails the turn as broken instead of ending the read, which would leave the turn hanging.</summary>
+internal sealed partial class StdoutFilter(IStdoutHandler handler, int maxLineBytes, ILogger logger, int processId)
+{
+    /// <summary>The deepest nesting a line may have to be passed on: the default of <see cref="JsonDocument"/>, which is
+    /// what the stdio families decode with and what StreamJsonRpc parses ACP messages with.</summary>
+    public const int MaxDepth = 64;
+
+    private const int PreviewLength = 120;
+
+    private static readonly JsonDocumentOptions ParseOptions = new() { MaxDepth = MaxDepth };
+
+    /// <summary>Takes every record until the output ends.</summary>
+    public async Task ReadAllAsync(ChannelReader<AgentOutput> output)
+    {
+        await foreach (var record in output.ReadAllAsync())
+        {
+            await TakeAsync(record);
+        }
+    }
+
+    /// <summary>Takes one record; the handler is done with it when this completes.</summary>
+    public async ValueTask TakeAsync(AgentOutput output)
+    {
+        try
+        {
+            switch (output.Kind)
+            {
+                case AgentOutputKind.Chunk:
+                    handler.OnChunk(output.Text);
+                    break;
+                case AgentOutputKind.OversizedLine:
+                    handler.FailTurnAsBroken($"The agent wrote a {output.Bytes}-byte line; the limit is {maxLineBytes} (MaxLineBytes).");
+                    break;
+                default:
+                    if (!string.IsNullOrWhiteSpace(output.Text))
+                    {
+                        await TakeLineAsync(output.Text);
+                    }
+
+                    break;
+            }
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // A decoding bug must fail the turn, not kill the read and hang it.
+            LogDecodeFailed(logger, processId, ex);
+            handler.FailTurnAsBroken($"Could not decode agent output: {ex.Message}");
+        }
+    }
+
+    private async ValueTask TakeLineAsync(string line)
+    {
+        var utf8 = Encoding.UTF8.GetBytes(line);
+        using var document = ParseObject(utf8);
+        if (document is null)
+        {
+            var preview = line.Length > PreviewLength ? line[..PreviewLength] + "…" : line;
+            handler.ActiveTurn?.Emit(new AgentNotice("unparsable_line", $"Skipped a line that is not a JSON object: {preview}"));
+            return;
+        }
+
+        await handler.OnObjectAsync(document.RootElement, utf8);
+    }
+
+    /// <summary>The line as a document when it is exactly one JSON object (no trailing value), else null.</summary>
+    private static JsonDocument? ParseObject(byte[] utf8)
+    {
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(utf8, ParseOptions);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+
+        if (document.RootElement.ValueKind == JsonValueKind.Object)
+        {
+            return document;
+        }
+
+        document.Dispose();
+        return null;
+    }
+
+    [LoggerMessage(EventId = EventIds.Families + 2, Level = LogLevel.Warning, Message = "Decoding output of agent process {ProcessId} failed")]
+    private static partial void LogDecodeFailed(ILogger logger, int processId, Exception exception);
+}
