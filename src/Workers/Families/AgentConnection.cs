@@ -75,7 +75,16 @@ public abstract class AgentConnection : IAgentConnection, IStdoutHandler
 
     public abstract Task PreopenSessionAsync(string workingDirectory, CancellationToken cancellationToken);
 
-    public abstract Task<SessionOpened> OpenSessionAsync(SessionRequest request, TurnContext turn, CancellationToken cancellationToken);
+    public abstract SessionOffer SessionOffer { get; }
+
+    public abstract Task<SessionOpened> OpenSessionAsync(SessionStep step, SessionRequest request, TurnContext turn,
+        CancellationToken cancellationToken);
+
+    /// <summary>The error for a step the process's <see cref="SessionOffer"/> did not allow: the session rung and the
+    /// family disagree, a bug of ours rather than the agent's.</summary>
+    protected InvalidOperationException StepNotOffered(SessionStep step, SessionRequest request) =>
+        new($"Agent process {Process.ProcessId} cannot {step} for session {request.ResumeSessionId ?? "(new)"} in {request.WorkingDirectory}; "
+            + $"it offers {SessionOffer}.");
 
     public abstract Task<TurnOutcome> RunTurnAsync(TurnContext turn, CancellationToken cancellationToken);
 

@@ -36,9 +36,15 @@ public interface IAgentConnection : IAsyncDisposable
     /// of a new conversation pays no <c>session_init</c>; called only where <see cref="FamilyTraits.PreopensSessions"/>.</summary>
     Task PreopenSessionAsync(string workingDirectory, CancellationToken cancellationToken);
 
-    /// <summary>Opens, resumes or reuses the session the turn needs.</summary>
+    /// <summary>What the process can give a turn as its session now: the input of the session rung
+    /// (<c>Pooling/Ladder/SessionRung.cs</c>). Read once the process is ready (ACP knows its resume methods only then).</summary>
+    SessionOffer SessionOffer { get; }
+
+    /// <summary>Gives the turn its session by the step the session rung chose from <see cref="SessionOffer"/>: reuse the
+    /// live one, take the one held for the turn, resume, or open a new one.</summary>
     /// <exception cref="StaleSessionException">The agent rejected the session id.</exception>
-    Task<SessionOpened> OpenSessionAsync(SessionRequest request, TurnContext turn, CancellationToken cancellationToken);
+    /// <exception cref="InvalidOperationException">The step is not one the offer allowed.</exception>
+    Task<SessionOpened> OpenSessionAsync(SessionStep step, SessionRequest request, TurnContext turn, CancellationToken cancellationToken);
 
     /// <summary>Sends the prompt and decodes the agent's output into <paramref name="turn"/> until the turn ends.
     /// Process exits, protocol errors and agent-reported errors end in a failed <see cref="TurnOutcome"/>.</summary>

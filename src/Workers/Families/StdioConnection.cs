@@ -39,6 +39,28 @@ public abstract partial class StdioConnection : AgentConnection
     /// <summary>These families hold one session fixed at launch: there is nothing to open ahead of a turn.</summary>
     public sealed override Task PreopenSessionAsync(string workingDirectory, CancellationToken cancellationToken) => Task.CompletedTask;
 
+    /// <summary>How the process came by the session fixed at launch: <see cref="StartKinds.Resumed"/>,
+    /// <see cref="StartKinds.Prewarmed"/> (launched ahead of demand with its session id) or <see cref="StartKinds.New"/>.</summary>
+    protected abstract string LaunchSessionKind { get; }
+
+    /// <summary>False for CLIs without sessions: the transcript carries the conversation.</summary>
+    protected virtual bool HasSessions => true;
+
+    /// <summary>The session fixed at launch waits for the first turn; after it, that session is live. Nothing else can be
+    /// opened or resumed on the process.</summary>
+    public sealed override SessionOffer SessionOffer => TurnsServed == 0
+        ? new SessionOffer(null, null, new HeldSession(SessionId, SessionWorkingDirectory ?? "", LaunchSessionKind), CanResume: false,
+            CanOpen: false, HasSessions)
+        : new SessionOffer(SessionId, SessionWorkingDirectory, null, CanResume: false, CanOpen: false, HasSessions);
+
+    public sealed override Task<SessionOpened> OpenSessionAsync(SessionStep step, SessionRequest request, TurnContext turn,
+        CancellationToken cancellationToken) => step switch
+    {
+        SessionStep.TakeWaiting when TurnsServed == 0 => Task.FromResult(new SessionOpened(SessionId, LaunchSessionKind)),
+        SessionStep.ReuseLive when TurnsServed > 0 => Task.FromResult(new SessionOpened(SessionId, StartKinds.Live)),
+        _ => throw StepNotOffered(step, request),
+    };
+
     public sealed override async Task<TurnOutcome> RunTurnAsync(TurnContext turn, CancellationToken cancellationToken)
     {
         var state = new TurnState(turn);

@@ -1,4 +1,5 @@
 using Workers.Families;
+using Workers.Pooling;
 using Workers.Profiles;
 using Workers.Turns;
 
@@ -82,7 +83,7 @@ public sealed class TurnAttempt(TimeProvider timeProvider)
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, firstToken.Token);
         try
         {
-            return await connection.OpenSessionAsync(request, turn, linked.Token);
+            return await SessionRung.OpenAsync(connection, request, turn, linked.Token);
         }
         catch (OperationCanceledException) when (firstToken.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {

@@ -1,4 +1,5 @@
 using Workers.Families;
+using Workers.Pooling;
 using Workers.IntegrationTests.Support;
 using Workers.Turns;
 using static Workers.IntegrationTests.Support.SimFamily;
@@ -89,12 +90,13 @@ public sealed class FamilyTurnTests
         await using var connection = sim.Launch(family);
         await connection.WaitReadyAsync(TestContext.Current.CancellationToken);
         var first = sim.NewTurn(family, "one", new EventCollector());
-        var opened = await connection.OpenSessionAsync(new SessionRequest(null, first.WorkingDirectory), first, TestContext.Current.CancellationToken);
+        var opened = await SessionRung.OpenAsync(connection, new SessionRequest(null, first.WorkingDirectory), first, TestContext.Current.CancellationToken);
         Assert.Equal(TurnStatus.Succeeded, (await connection.RunTurnAsync(first, TestContext.Current.CancellationToken)).Status);
 
         var second = sim.NewTurn(family, "two", new EventCollector());
         second.Clock.MarkCliReady(connection.ReadyTimestamp);
-        var reopened = await connection.OpenSessionAsync(new SessionRequest(connection.SessionId, second.WorkingDirectory), second, TestContext.Current.CancellationToken);
+        var reopened = await SessionRung.OpenAsync(connection, new SessionRequest(connection.SessionId, second.WorkingDirectory), second,
+            TestContext.Current.CancellationToken);
         var outcome = await connection.RunTurnAsync(second, TestContext.Current.CancellationToken);
 
         Assert.Equal(StartKinds.New, opened.Kind);

@@ -61,24 +61,25 @@ public sealed partial class AcpConnection : AgentConnection
         await _sessions.PreopenAsync(workingDirectory, cancellationToken);
     }
 
-    /// <summary>The session choice, in this order: the one the process holds (live), the conversation's resumed, the
-    /// pre-opened one for a conversation without a session (prewarmed), else a new one.</summary>
-    public override async Task<SessionOpened> OpenSessionAsync(SessionRequest request, TurnContext turn, CancellationToken cancellationToken)
+    /// <summary>A live process can resume (as <c>Resume</c> and the agent's capabilities allow) and open sessions; the
+    /// pre-opened one waits for a turn without a session; the last turn's session stays live until another replaces it.</summary>
+    public override SessionOffer SessionOffer => new(SessionId, SessionWorkingDirectory, _sessions.Preopened, _sessions.CanResume, CanOpen: true);
+
+    /// <summary>Carries out the session rung's step; every step ends in <c>session_ready</c> (the answer, or at once).</summary>
+    public override async Task<SessionOpened> OpenSessionAsync(SessionStep step, SessionRequest request, TurnContext turn,
+        CancellationToken cancellationToken)
     {
         await WaitReadyAsync(cancellationToken);
-        var (resumeId, directory) = (request.ResumeSessionId, request.WorkingDirectory);
-        if (resumeId is not null && resumeId == SessionId && directory == SessionWorkingDirectory)
+        var directory = request.WorkingDirectory;
+        var opened = step switch
         {
-            turn.Clock.MarkSessionReady();
-            return new SessionOpened(SessionId, StartKinds.Live);
-        }
-
-        var opened = resumeId is not null && await _sessions.TryResumeAsync(resumeId, directory, cancellationToken)
-            ? new SessionOpened(resumeId, StartKinds.Resumed)
-            : resumeId is null && _sessions.TakePreopened(directory) is { } preopened
-                ? new SessionOpened(preopened, StartKinds.Prewarmed)
-                : new SessionOpened(await _sessions.OpenNewAsync(directory, cancellationToken), StartKinds.New,
-                    resumeId is null ? null : FallbackReasons.ResumeUnsupported);
+            SessionStep.ReuseLive when SessionId is { } live => new SessionOpened(live, StartKinds.Live),
+            SessionStep.TakeWaiting when _sessions.TakePreopened(directory) is { } preopened => new SessionOpened(preopened, StartKinds.Prewarmed),
+            SessionStep.Resume when request.ResumeSessionId is { } resumeId && await _sessions.TryResumeAsync(resumeId, directory, cancellationToken)
+                => new SessionOpened(resumeId, StartKinds.Resumed),
+            SessionStep.OpenNew => new SessionOpened(await _sessions.OpenNewAsync(directory, cancellationToken), StartKinds.New),
+            _ => throw StepNotOffered(step, request),
+        };
         turn.Clock.MarkSessionReady();
         Hold(opened.SessionId!, directory);
         return opened;

@@ -9,7 +9,7 @@ namespace Workers.Families.Acp;
 /// advertises), open a new session, pre-open one and take it, resume one (<c>session/resume</c> or <c>session/load</c>, as
 /// <c>Resume</c> and the capabilities allow; a rejection recognised as stale), close one. Apart from the prompt
 /// (<see cref="AcpPromptTurn"/>) because a session outlives its turns and is settled before one runs; which primitive
-/// serves a turn is decided in one place, <see cref="AcpConnection.OpenSessionAsync"/>.</summary>
+/// serves a turn is the session rung's choice (<c>Pooling/Ladder/SessionRung.cs</c>).</summary>
 internal sealed class AcpSessions(AcpRpcChannel channel, AgentProfile options, Action markBroken)
 {
     private const int ProtocolVersion = 1;
@@ -63,6 +63,12 @@ internal sealed class AcpSessions(AcpRpcChannel channel, AgentProfile options, A
     /// <summary>Opens a session ahead of demand, for the next turn without a session that asks for this directory.</summary>
     public async Task PreopenAsync(string workingDirectory, CancellationToken cancellationToken) =>
         _preopened = new PreopenedSession(await OpenNewAsync(workingDirectory, cancellationToken), workingDirectory);
+
+    /// <summary>The pre-opened session waiting for a turn, if any.</summary>
+    public HeldSession? Preopened => _preopened is { } preopened ? new HeldSession(preopened.SessionId, preopened.WorkingDirectory, StartKinds.Prewarmed) : null;
+
+    /// <summary>True when <c>Resume</c> and the agent's capabilities allow a method that resumes a session on this process.</summary>
+    public bool CanResume => Capabilities is { } capabilities && ResumeMethod(options.Resume, capabilities) is not null;
 
     /// <summary>The pre-opened session, if it was opened for <paramref name="workingDirectory"/>; it is handed out once.</summary>
     public string? TakePreopened(string workingDirectory)

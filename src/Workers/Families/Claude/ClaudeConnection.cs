@@ -44,31 +44,9 @@ public sealed partial class ClaudeConnection : StdioConnection, IClaudeTurnOwner
         ReadyTimestamp ??= TimeProvider.GetTimestamp();
     }
 
-    public override Task<SessionOpened> OpenSessionAsync(SessionRequest request, TurnContext turn, CancellationToken cancellationToken)
-    {
-        if (TurnsServed == 0)
-        {
-            if (request.ResumeSessionId is not null && request.ResumeSessionId != _launch.ResumeSessionId)
-            {
-                throw new InvalidOperationException(
-                    $"Claude process {Process.ProcessId} was launched for session {SessionId}, not {request.ResumeSessionId}.");
-            }
-
-            // A process launched ahead of demand with its session id (the pool's refill) held that session before the turn.
-            var kind = _launch.ResumeSessionId is not null ? Families.StartKinds.Resumed
-                : _launch.PresetSessionId is not null ? Families.StartKinds.Prewarmed
-                : Families.StartKinds.New;
-            return Task.FromResult(new SessionOpened(SessionId, kind));
-        }
-
-        if (request.ResumeSessionId != SessionId || request.WorkingDirectory != SessionWorkingDirectory)
-        {
-            throw new InvalidOperationException(
-                $"Claude process {Process.ProcessId} holds session {SessionId}, not {request.ResumeSessionId}.");
-        }
-
-        return Task.FromResult(new SessionOpened(SessionId, Families.StartKinds.Live));
-    }
+    protected override string LaunchSessionKind => _launch.ResumeSessionId is not null ? StartKinds.Resumed
+        : _launch.PresetSessionId is not null ? StartKinds.Prewarmed
+        : StartKinds.New;
 
     protected override async Task SendPromptAsync(TurnContext turn, CancellationToken cancellationToken)
     {

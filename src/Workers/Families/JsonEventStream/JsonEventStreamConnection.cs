@@ -28,16 +28,8 @@ public sealed class JsonEventStreamConnection : StdioConnection
 
     public override Task WaitReadyAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    public override Task<SessionOpened> OpenSessionAsync(SessionRequest request, TurnContext turn, CancellationToken cancellationToken)
-    {
-        if (TurnsServed > 0 || request.ResumeSessionId != _launch.ResumeSessionId)
-        {
-            throw new InvalidOperationException(
-                $"Process {Process.ProcessId} was launched for {(_launch.ResumeSessionId is null ? "a new thread" : $"thread {_launch.ResumeSessionId}")}.");
-        }
-
-        return Task.FromResult(new SessionOpened(SessionId, _launch.ResumeSessionId is null ? StartKinds.New : StartKinds.Resumed));
-    }
+    /// <summary>A new thread's id shows only once the turn runs (<c>thread.started</c>); a resumed one is the launch's.</summary>
+    protected override string LaunchSessionKind => _launch.ResumeSessionId is null ? StartKinds.New : StartKinds.Resumed;
 
     protected override async Task SendPromptAsync(TurnContext turn, CancellationToken cancellationToken)
     {

@@ -20,9 +20,9 @@ public sealed class PlainConnection : StdioConnection
 
     public override Task WaitReadyAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    public override Task<SessionOpened> OpenSessionAsync(SessionRequest request, TurnContext turn, CancellationToken cancellationToken) =>
-        Task.FromResult(new SessionOpened(null, StartKinds.New,
-            request.ResumeSessionId is null ? null : FallbackReasons.NoSessions));
+    protected override string LaunchSessionKind => StartKinds.New;
+
+    protected override bool HasSessions => false;
 
     protected override async Task SendPromptAsync(TurnContext turn, CancellationToken cancellationToken)
     {

@@ -48,6 +48,16 @@ public static class SessionRung
             + $"{(request.ResumeSessionId is null ? "a new session" : $"session {request.ResumeSessionId}")} in {request.WorkingDirectory}.");
     }
 
+    /// <summary>Gives the turn its session: chooses from what the process offers, and has the process carry it out.</summary>
+    /// <exception cref="StaleSessionException">The agent rejected the session the turn resumes.</exception>
+    public static async Task<SessionOpened> OpenAsync(IAgentConnection connection, SessionRequest request, TurnContext turn,
+        CancellationToken cancellationToken)
+    {
+        var choice = Choose(request, connection.SessionOffer);
+        var opened = await connection.OpenSessionAsync(choice.Step, request, turn, cancellationToken);
+        return choice.FallbackReason is null ? opened : opened with { FallbackReason = choice.FallbackReason };
+    }
+
     private static string Describe(SessionOffer offer) =>
         offer.Waiting is { } waiting ? $"{waiting.Kind} session {waiting.SessionId ?? "(id not yet known)"} in {waiting.WorkingDirectory}"
         : offer.LiveSessionId is { } live ? $"live session {live} in {offer.LiveWorkingDirectory}"

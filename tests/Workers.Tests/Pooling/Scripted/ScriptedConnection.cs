@@ -58,27 +58,18 @@ internal sealed class ScriptedConnection(ScriptedProcess process, LaunchRequest 
         return Task.CompletedTask;
     }
 
-    public Task<SessionOpened> OpenSessionAsync(SessionRequest request, TurnContext turn, CancellationToken cancellationToken)
-    {
-        SessionOpened opened;
-        if (request.ResumeSessionId is { } wanted && wanted == SessionId && request.WorkingDirectory == SessionWorkingDirectory)
-        {
-            opened = new SessionOpened(SessionId, StartKinds.Live);
-        }
-        else if (request.ResumeSessionId is { } resume)
-        {
-            opened = new SessionOpened(resume, StartKinds.Resumed);
-        }
-        else if (_preopened is { } preopened)
-        {
-            _preopened = null;
-            opened = new SessionOpened(preopened, StartKinds.Prewarmed);
-        }
-        else
-        {
-            opened = new SessionOpened($"session-{ScriptedProcess.ProcessId}-{TurnsServed}", StartKinds.New);
-        }
+    public SessionOffer SessionOffer => new(SessionId, SessionWorkingDirectory,
+        _preopened is { } preopened ? new HeldSession(preopened, Launch.WorkingDirectory, StartKinds.Prewarmed) : null, CanResume: true, CanOpen: true);
 
+    public Task<SessionOpened> OpenSessionAsync(SessionStep step, SessionRequest request, TurnContext turn, CancellationToken cancellationToken)
+    {
+        var opened = step switch
+        {
+            SessionStep.ReuseLive => new SessionOpened(SessionId, StartKinds.Live),
+            SessionStep.Resume => new SessionOpened(request.ResumeSessionId, StartKinds.Resumed),
+            SessionStep.TakeWaiting => new SessionOpened(Interlocked.Exchange(ref _preopened, null), StartKinds.Prewarmed),
+            _ => new SessionOpened($"session-{ScriptedProcess.ProcessId}-{TurnsServed}", StartKinds.New),
+        };
         SessionId = opened.SessionId;
         SessionWorkingDirectory = request.WorkingDirectory;
         turn.Clock.MarkSessionReady();
