@@ -12,10 +12,7 @@ public sealed class DispatcherClaimTests
     public async Task QueuedTurn_IsClaimedAndRun_AndItsEventsAndEndAreStored()
     {
         await using var fixture = await DispatcherFixture.CreateAsync();
-        await fixture.EnqueueAsync("t1");
-
-        await fixture.StartAsync();
-        var turn = await fixture.Runner.NextAsync();
+        var turn = await fixture.StartWithQueuedAsync("t1");
         var running = await fixture.GetAsync("t1");
         turn.Emit(new TextDelta("hello"));
         turn.Succeed("hello");
@@ -35,10 +32,7 @@ public sealed class DispatcherClaimTests
     public async Task ProfileAtMaxProcesses_GetsNoFurtherClaim_WhileAnotherProfileDoes()
     {
         await using var fixture = await DispatcherFixture.CreateAsync(maxProcesses: 1);
-        await fixture.EnqueueAsync("alpha-1");
-        await fixture.EnqueueAsync("alpha-2");
-        await fixture.StartAsync();
-        var first = await fixture.Runner.NextAsync();
+        var first = await fixture.StartWithQueuedAsync("alpha-1", "alpha-2");
 
         // Enqueued after alpha-2: claimed before it only if alpha has no room (the store hands out the oldest first).
         await fixture.EnqueueAsync("beta-1", profile: "beta");
@@ -54,10 +48,7 @@ public sealed class DispatcherClaimTests
     {
         // Enqueued before the start, so the loop has no wake-up pending: only the end of alpha-1 can wake it.
         await using var fixture = await DispatcherFixture.CreateAsync(maxProcesses: 1);
-        await fixture.EnqueueAsync("alpha-1");
-        await fixture.EnqueueAsync("alpha-2");
-        await fixture.StartAsync();
-        var first = await fixture.Runner.NextAsync();
+        var first = await fixture.StartWithQueuedAsync("alpha-1", "alpha-2");
 
         first.Succeed();
         var second = await fixture.Runner.NextAsync();
@@ -87,10 +78,9 @@ public sealed class DispatcherClaimTests
     public async Task RunnerThrows_TheTurnFailsUnclassified()
     {
         await using var fixture = await DispatcherFixture.CreateAsync();
-        await fixture.EnqueueAsync("buggy");
-        await fixture.StartAsync();
+        var turn = await fixture.StartWithQueuedAsync("buggy");
 
-        (await fixture.Runner.NextAsync()).Throw(new InvalidOperationException("scripted bug"));
+        turn.Throw(new InvalidOperationException("scripted bug"));
         var ended = await fixture.WaitForEndAsync("buggy");
 
         Assert.Equal((TurnState.Failed, FailureReasons.Unclassified), (ended.State, ended.Reason));

@@ -15,10 +15,8 @@ public sealed class DispatcherLeaseTests
     public async Task Heartbeat_EveryThirdOfTheLease_RenewsItInTheStore()
     {
         await using var fixture = await DispatcherFixture.CreateAsync();
-        await fixture.EnqueueAsync("t1");
         var claimedAt = fixture.Time.GetUtcNow();
-        await fixture.StartAsync();
-        var turn = await fixture.Runner.NextAsync();
+        var turn = await fixture.StartWithQueuedAsync("t1");
         Assert.Equal(claimedAt + DispatcherFixture.LeaseDuration, (await fixture.GetAsync("t1")).LeaseExpiresAt);
 
         for (var beat = 1; beat <= 2; beat++)
@@ -38,9 +36,7 @@ public sealed class DispatcherLeaseTests
     {
         // Arrange: the run has an event pending when its lease expires and another worker claims the turn.
         await using var fixture = await DispatcherFixture.CreateAsync();
-        await fixture.EnqueueAsync("t1");
-        await fixture.StartAsync();
-        var turn = await fixture.Runner.NextAsync();
+        var turn = await fixture.StartWithQueuedAsync("t1");
         turn.Emit(new TextDelta("never stored"));
         var later = fixture.Time.GetUtcNow() + DispatcherFixture.LeaseDuration + TimeSpan.FromMilliseconds(1);
         var other = await fixture.Store.ClaimAsync(new ClaimRequest("other-worker", DispatcherFixture.LeaseDuration, null, [], 3), later,
@@ -63,9 +59,7 @@ public sealed class DispatcherLeaseTests
     public async Task TryCancel_CancelsTheRunsToken_AndTheTurnEndsCancelled()
     {
         await using var fixture = await DispatcherFixture.CreateAsync();
-        await fixture.EnqueueAsync("t1");
-        await fixture.StartAsync();
-        var turn = await fixture.Runner.NextAsync();
+        var turn = await fixture.StartWithQueuedAsync("t1");
 
         Assert.True(fixture.Dispatcher.TryCancel("t1"));
         await Bounded.WaitAsync(turn.Cancelled);
@@ -80,9 +74,7 @@ public sealed class DispatcherLeaseTests
     public async Task CancelFlaggedInTheStore_IsPickedUpAtTheNextHeartbeat()
     {
         await using var fixture = await DispatcherFixture.CreateAsync();
-        await fixture.EnqueueAsync("t1");
-        await fixture.StartAsync();
-        var turn = await fixture.Runner.NextAsync();
+        var turn = await fixture.StartWithQueuedAsync("t1");
 
         // As another replica's API does: only the store hears of it.
         var terminal = StoreEventSink.ToStored(new TurnCancelled("Cancelled elsewhere.") { Sequence = 1 }, fixture.Time.GetUtcNow());

@@ -12,9 +12,7 @@ public sealed class DispatcherStopTests
     public async Task StopAsync_LetsARunningTurnFinish_WithinTheDrainDeadline()
     {
         await using var fixture = await DispatcherFixture.CreateAsync();
-        await fixture.EnqueueAsync("t1");
-        await fixture.StartAsync();
-        var turn = await fixture.Runner.NextAsync();
+        var turn = await fixture.StartWithQueuedAsync("t1");
 
         // The fake clock stands still: the drain deadline cannot pass, so the stop waits for the turn.
         var stopping = fixture.Dispatcher.StopAsync(TestContext.Current.CancellationToken);
@@ -31,9 +29,7 @@ public sealed class DispatcherStopTests
     {
         // Arrange
         await using var fixture = await DispatcherFixture.CreateAsync();
-        await fixture.EnqueueAsync("t1");
-        await fixture.StartAsync();
-        var turn = await fixture.Runner.NextAsync();
+        var turn = await fixture.StartWithQueuedAsync("t1");
         turn.Emit(new TextDelta("partial"));
 
         // Act: the clock passes the drain deadline (again, until the stop waits on it: it starts waiting a moment later).

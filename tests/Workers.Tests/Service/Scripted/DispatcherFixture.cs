@@ -95,6 +95,19 @@ internal sealed class DispatcherFixture : IAsyncDisposable
         return turn;
     }
 
+    /// <summary>Enqueues turns of <c>alpha</c> before the start (so no wake-up is pending), starts the dispatcher and
+    /// returns the first turn the runner got.</summary>
+    public async Task<ScriptedTurn> StartWithQueuedAsync(params string[] ids)
+    {
+        foreach (var id in ids)
+        {
+            await EnqueueAsync(id);
+        }
+
+        await StartAsync();
+        return await Runner.NextAsync();
+    }
+
     public async Task<StoredTurn> GetAsync(string id) => (await Store.GetTurnAsync(id, TestContext.Current.CancellationToken))!;
 
     public Task<IReadOnlyList<StoredEvent>> EventsAsync(string id) =>

@@ -4,31 +4,19 @@ namespace Workers.Tests.Service.Scripted;
 
 /// <summary>One call of <see cref="ScriptedTurnRunner"/>: it runs until the test ends it (<see cref="Succeed"/>,
 /// <see cref="Throw"/>) or its token is cancelled, when it ends cancelled the way the pooled runner does.</summary>
-internal sealed class ScriptedTurn
+internal sealed class ScriptedTurn(TurnRequest request, ITurnEventSink sink, long firstSequence, TimeProvider timeProvider,
+    CancellationToken token)
 {
     private readonly TaskCompletionSource<Func<TurnResult>> _end = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _cancelled = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly TimeProvider _timeProvider;
-    private long _sequence;
+    private long _sequence = firstSequence;
 
-    public ScriptedTurn(TurnRequest request, ITurnEventSink sink, long firstSequence, TimeProvider timeProvider, CancellationToken token)
-    {
-        Request = request;
-        Sink = sink;
-        Token = token;
-        FirstSequence = firstSequence;
-        _sequence = firstSequence;
-        _timeProvider = timeProvider;
-    }
-
-    public TurnRequest Request { get; }
-
-    public ITurnEventSink Sink { get; }
+    public TurnRequest Request => request;
 
     /// <summary>The token the dispatcher gave the runner.</summary>
-    public CancellationToken Token { get; }
+    public CancellationToken Token => token;
 
-    public long FirstSequence { get; }
+    public long FirstSequence { get; } = firstSequence;
 
     /// <summary>Completes when the runner saw its token cancelled.</summary>
     public Task Cancelled => _cancelled.Task;
@@ -36,7 +24,7 @@ internal sealed class ScriptedTurn
     public bool IsEnded => _end.Task.IsCompleted;
 
     /// <summary>Emits an event numbered after the ones before it, as a driver does.</summary>
-    public void Emit(TurnEvent turnEvent) => Sink.OnEvent(turnEvent with { Sequence = Interlocked.Increment(ref _sequence) });
+    public void Emit(TurnEvent turnEvent) => sink.OnEvent(turnEvent with { Sequence = Interlocked.Increment(ref _sequence) });
 
     public void Succeed(string text = "done") =>
         _end.TrySetResult(() => End(new TurnCompleted(text, "end_turn"), TurnStatus.Succeeded, reason: null));
@@ -66,7 +54,7 @@ internal sealed class ScriptedTurn
             Status = status,
             Reason = reason,
             Turn = Request.Continued == true ? "continued" : "first",
-            Timing = new TurnClock(_timeProvider, Request.EnqueuedAt).Compute(),
+            Timing = new TurnClock(timeProvider, request.EnqueuedAt).Compute(),
         };
     }
 }
