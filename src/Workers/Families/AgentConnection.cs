@@ -11,7 +11,7 @@ namespace Workers.Families;
 /// flag; stdout read through one <see cref="StdoutFilter"/>; and the stop on dispose. Two kinds derive from it:
 /// <see cref="StdioConnection"/> for the families that decode their own line protocol, and the ACP connection, whose
 /// lines go on to JSON-RPC.</summary>
-public abstract class AgentConnection : IAgentConnection, IStdoutHandler
+internal abstract class AgentConnection : IAgentConnection, IStdoutHandler
 {
     private readonly StdoutFilter _stdout;
     private Task _readLoop = Task.CompletedTask;

@@ -3,7 +3,7 @@ using Workers.Logging;
 
 namespace Workers.Families;
 
-public abstract partial class StdioConnection
+internal abstract partial class StdioConnection
 {
     [LoggerMessage(EventId = EventIds.Families + 1, Level = LogLevel.Debug, Message = "Writing to agent process {ProcessId} failed: {Error}")]
     private static partial void LogWriteFailed(ILogger logger, int processId, string error);

@@ -10,7 +10,7 @@ namespace Workers.Families;
 /// json-event-stream, plain): the family writes the prompt and decodes each stdout record in order, and the end of the
 /// output ends a running turn with a named reason. (The bookkeeping and the read of stdout are
 /// <see cref="AgentConnection"/>'s, shared with ACP.)</summary>
-public abstract partial class StdioConnection : AgentConnection
+internal abstract partial class StdioConnection : AgentConnection
 {
     private readonly Lock _lock = new();
     private TurnState? _turn;

@@ -7,7 +7,7 @@ namespace Workers.Running;
 
 /// <summary>One attempt of a turn on one agent process, whatever rung it came from: readiness (bounded by
 /// <c>Timeouts:Ready</c>), the session (bounded by the first-token limit), the prompt (bounded by the executor).</summary>
-public sealed class TurnAttempt(TimeProvider timeProvider)
+internal sealed class TurnAttempt(TimeProvider timeProvider)
 {
     private readonly TurnExecutor _executor = new(timeProvider);
 

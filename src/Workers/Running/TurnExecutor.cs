@@ -7,7 +7,7 @@ namespace Workers.Running;
 /// <summary>Runs the prompt phase of a turn on a connection under the turn's limits: the first-token and turn
 /// timeouts (counted from <c>leased</c>), the producer's deadline and cancellation. A turn that is stopped gets the
 /// family's cancel, then, if it does not end in time, its process killed.</summary>
-public sealed class TurnExecutor(TimeProvider timeProvider)
+internal sealed class TurnExecutor(TimeProvider timeProvider)
 {
     /// <summary>The outcome and whether the process must be retired (it was cancelled, timed out or killed).</summary>
     public sealed record Execution(TurnOutcome Outcome, bool RetireProcess);

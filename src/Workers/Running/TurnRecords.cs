@@ -4,7 +4,7 @@ using Workers.Turns;
 namespace Workers.Running;
 
 /// <summary>Ends a turn: its terminal event, then its record.</summary>
-public static class TurnRecords
+internal static class TurnRecords
 {
     public static string TurnLabel(TurnRequest request) => request.IsContinued ? "continued" : "first";
 

@@ -8,7 +8,7 @@ namespace Workers.Service;
 /// <summary>Where a running turn's events go: to live readers at once (<see cref="TurnEventHub"/>), and to the store
 /// in batches under the turn's lease. The terminal event is held back: the store writes it with the turn's end, and
 /// only then is it published.</summary>
-public sealed class StoreEventSink : ITurnEventSink, IAsyncDisposable
+internal sealed class StoreEventSink : ITurnEventSink, IAsyncDisposable
 {
     private const int MaxBatch = 256;
 

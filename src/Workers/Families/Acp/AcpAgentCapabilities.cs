@@ -3,7 +3,7 @@ using System.Text.Json;
 namespace Workers.Families.Acp;
 
 /// <summary>What an ACP agent advertised in its <c>initialize</c> answer that matters to the lease ladder.</summary>
-public sealed record AcpAgentCapabilities(bool LoadSession, bool ResumeSession, bool CloseSession, string? AgentName, string? AgentVersion)
+internal sealed record AcpAgentCapabilities(bool LoadSession, bool ResumeSession, bool CloseSession, string? AgentName, string? AgentVersion)
 {
     public static AcpAgentCapabilities Parse(JsonElement result)
     {

@@ -8,7 +8,7 @@ namespace Workers.Families.Acp;
 
 /// <summary>What the agent sends us: updates of the running prompt, and requests answered by policy at once so
 /// that no turn waits on a human who is not there.</summary>
-public sealed partial class AcpConnection
+internal sealed partial class AcpConnection
 {
     private const int InvalidParams = -32602;
 

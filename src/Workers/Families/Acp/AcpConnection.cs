@@ -11,7 +11,7 @@ namespace Workers.Families.Acp;
 /// turn is one <c>session/prompt</c> whose <c>session/update</c>s are its events (<see cref="AcpPromptTurn"/>). Stdout
 /// passes through the shared <see cref="StdoutFilter"/> and then here, before StreamJsonRpc sees it
 /// (<see cref="AcpRpcChannel"/>).</summary>
-public sealed partial class AcpConnection : AgentConnection
+internal sealed partial class AcpConnection : AgentConnection
 {
     private readonly Lock _lock = new();
     private readonly AcpRpcChannel _rpc;

@@ -3,7 +3,7 @@ using Workers.Logging;
 
 namespace Workers.Families.Claude;
 
-public sealed partial class ClaudeConnection
+internal sealed partial class ClaudeConnection
 {
     [LoggerMessage(EventId = EventIds.Families + 10, Level = LogLevel.Debug,
         Message = "Answering a control request of Claude process {ProcessId} failed")]

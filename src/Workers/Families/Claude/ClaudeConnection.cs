@@ -12,7 +12,7 @@ namespace Workers.Families.Claude;
 /// each turn is one <c>user</c> line and ends with a <c>result</c>. This type holds what belongs to the process
 /// (readiness, the launch's session, the prompt, cancel, the exit); the control protocol is
 /// <see cref="ClaudeControlProtocol"/>, and each turn's output is decoded by its own <see cref="ClaudeTurnDecoder"/>.</summary>
-public sealed partial class ClaudeConnection : StdioConnection, IClaudeTurnOwner
+internal sealed partial class ClaudeConnection : StdioConnection, IClaudeTurnOwner
 {
     // A field initializer, not the constructor body: the read loop starts in the base constructor.
     private readonly ClaudeControlProtocol _control = new();

@@ -6,7 +6,7 @@ namespace Workers.Families.Claude;
 
 /// <summary>The <c>claude-stream-json</c> family: <c>claude -p --input-format stream-json --output-format
 /// stream-json --verbose --include-partial-messages</c>, one long-lived process per session.</summary>
-public sealed class ClaudeDriver : IAgentDriver
+internal sealed class ClaudeDriver : IAgentDriver
 {
     public string Family => "claude-stream-json";
 

@@ -9,7 +9,7 @@ namespace Workers.Families.JsonEventStream;
 /// <summary>A <c>codex exec --json</c> process (<c>specs/families.md</c>). Nothing is printed before the prompt
 /// and its EOF, so readiness (<c>thread.started</c>) and session (<c>turn.started</c>) show during the turn. The
 /// turn ends at <c>turn.completed</c>/<c>turn.failed</c>; the process exit is awaited off the turn's path.</summary>
-public sealed class JsonEventStreamConnection : StdioConnection
+internal sealed class JsonEventStreamConnection : StdioConnection
 {
     private readonly LaunchRequest _launch;
     private string? _lastError;

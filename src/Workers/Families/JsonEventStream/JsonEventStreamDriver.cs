@@ -6,7 +6,7 @@ namespace Workers.Families.JsonEventStream;
 
 /// <summary>The <c>json-event-stream</c> family: <c>codex exec --json [resume &lt;thread_id&gt;] -</c>, one turn per
 /// process, the prompt read from stdin until EOF.</summary>
-public sealed class JsonEventStreamDriver : IAgentDriver
+internal sealed class JsonEventStreamDriver : IAgentDriver
 {
     public string Family => "json-event-stream";
 

@@ -7,7 +7,7 @@ using Workers.Turns;
 namespace Workers.Families.Plain;
 
 /// <summary>A plain text CLI: the prompt and EOF on stdin, every stdout chunk is model text, exit 0 is success.</summary>
-public sealed class PlainConnection : StdioConnection
+internal sealed class PlainConnection : StdioConnection
 {
     internal PlainConnection(AgentProcess process, ResolvedProfile profile, LaunchRequest launch, TimeProvider timeProvider, ILogger logger)
         : base(process, profile, timeProvider, logger)

@@ -6,7 +6,7 @@ namespace Workers.Families.Plain;
 
 /// <summary>The <c>plain</c> family: any text CLI; prompt on stdin, text on stdout, exit 0. No session, no
 /// readiness marker: only the first token is observable.</summary>
-public sealed class PlainDriver : IAgentDriver
+internal sealed class PlainDriver : IAgentDriver
 {
     public string Family => "plain";
 
