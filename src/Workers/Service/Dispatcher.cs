@@ -87,7 +87,8 @@ public sealed partial class Dispatcher : BackgroundService
             {
                 var eligible = EligibleProfiles();
                 var claimed = eligible.Count == 0 ? null : await _store.ClaimAsync(new ClaimRequest(InstanceId, _options.LeaseDuration, eligible,
-                    _pools.All.SelectMany(p => p.BoundConversations()).ToList(), _options.MaxWorkerAttempts), _timeProvider.GetUtcNow(), stoppingToken);
+                    _pools.All.SelectMany(p => p.BoundConversations()).ToList(), _options.MaxWorkerAttempts, [.. _running.Keys]),
+                    _timeProvider.GetUtcNow(), stoppingToken);
                 if (claimed is null)
                 {
                     await _signal.WaitAsync(_options.PollInterval, stoppingToken);
@@ -123,7 +124,14 @@ public sealed partial class Dispatcher : BackgroundService
     private void Start(ClaimedTurn claimed)
     {
         var run = new TurnRun(claimed, _turnServices);
-        _running[claimed.Turn.Id] = run;
+        if (!_running.TryAdd(claimed.Turn.Id, run))
+        {
+            // The claim excludes the turns running here, so this is a store that ignored RunningHere: never run a prompt
+            // twice. The new lease expires and the turn is taken again once the run here has ended.
+            Log.ClaimedWhileRunning(_logger, claimed.Turn.Id, claimed.Turn.Attempts);
+            return;
+        }
+
         run.Completion = Task.Run(async () =>
         {
             try
@@ -132,26 +140,36 @@ public sealed partial class Dispatcher : BackgroundService
             }
             finally
             {
-                _running.TryRemove(claimed.Turn.Id, out _);
-                run.Dispose();
+                // By key and run: an entry of another run of the same turn is not this run's to remove.
+                _running.TryRemove(new KeyValuePair<string, TurnRun>(claimed.Turn.Id, run));
                 Notify();
             }
         });
     }
 
+    /// <summary>Stops claiming, lets running turns finish up to the drain deadline, then stops them; their leases are handed
+    /// back so the next run of the service takes them as a new attempt. When the host's own shutdown timeout fires
+    /// (<paramref name="cancellationToken"/>) the drain ends at once: the turns are stopped and handed back then.</summary>
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
-        // Stop claiming, let running turns finish up to the drain deadline, then stop them; their leases are released
-        // so the next run of the service takes them back as a new attempt.
         await base.StopAsync(cancellationToken);
         var drain = Task.WhenAll(_running.Values.Select(r => r.Completion ?? Task.CompletedTask));
-        await Task.WhenAny(drain, Task.Delay(_drainDeadline.Value, _timeProvider, CancellationToken.None));
+        await WaitAsync(drain, _drainDeadline.Value, cancellationToken);
         foreach (var run in _running.Values)
         {
             await run.StopForShutdownAsync();
         }
 
-        await Task.WhenAny(drain, Task.Delay(TimeSpan.FromSeconds(10), _timeProvider, CancellationToken.None));
+        await WaitAsync(drain, TimeSpan.FromSeconds(10), CancellationToken.None);
+    }
+
+    /// <summary>Waits for <paramref name="task"/> at most <paramref name="limit"/>, or until <paramref name="cancellationToken"/>
+    /// fires; never throws for either.</summary>
+    private async Task WaitAsync(Task task, TimeSpan limit, CancellationToken cancellationToken)
+    {
+        using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        await Task.WhenAny(task, Task.Delay(limit, _timeProvider, wait.Token));
+        await wait.CancelAsync();
     }
 
     public override void Dispose()

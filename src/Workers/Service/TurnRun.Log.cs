@@ -16,7 +16,15 @@ internal sealed partial class TurnRun
             Message = "Lost the lease on turn {TurnId}; another worker owns it now, this run writes nothing more")]
         public static partial void LeaseLost(ILogger logger, string turnId);
 
-        [LoggerMessage(EventId = EventIds.Turns + 5, Level = LogLevel.Warning, Message = "Heartbeat of turn {TurnId} failed")]
-        public static partial void HeartbeatFailed(ILogger logger, string turnId, Exception exception);
+        [LoggerMessage(EventId = EventIds.Turns + 5, Level = LogLevel.Warning,
+            Message = "Renewing the lease of turn {TurnId} failed; retrying in {RetryMs} ms, the lease holds for {RemainingMs} ms more")]
+        public static partial void HeartbeatFailed(ILogger logger, string turnId, double retryMs, double remainingMs, Exception exception);
+
+        [LoggerMessage(EventId = EventIds.Turns + 7, Level = LogLevel.Error,
+            Message = "The lease of turn {TurnId} expired before a renewal got through; the run stops and writes nothing more")]
+        public static partial void LeaseExpiredUnrenewed(ILogger logger, string turnId);
+
+        [LoggerMessage(EventId = EventIds.Turns + 8, Level = LogLevel.Warning, Message = "Reading whether turn {TurnId} was cancelled failed")]
+        public static partial void CancelCheckFailed(ILogger logger, string turnId, Exception exception);
     }
 }

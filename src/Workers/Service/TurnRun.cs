@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Workers.Metrics;
@@ -15,8 +16,15 @@ namespace Workers.Service;
 /// our own shutdown stopped it.</summary>
 /// <remarks>Its own type, apart from the claim loop, because everything here concerns one turn and its lease while the
 /// dispatcher decides only what to claim and when; one instance per claim also holds that claim's cancel and flags.</remarks>
-internal sealed partial class TurnRun : IDisposable
+[SuppressMessage("Reliability", "CA1001", Justification = "The cancel source is never disposed on purpose: see _cancel.")]
+internal sealed partial class TurnRun
 {
+    /// <summary>The first retry of a failed renewal; each next one waits twice as long, never past half of what is left of
+    /// the lease, so a store that answers again within the lease keeps it.</summary>
+    internal static readonly TimeSpan FirstRenewalRetry = TimeSpan.FromMilliseconds(500);
+
+    // Never disposed: a producer's cancel (Dispatcher.TryCancel) or the shutdown may reach a run that has just ended, and
+    // must stay harmless then. A source without a timer holds nothing that needs disposing.
     private readonly CancellationTokenSource _cancel = new();
     private readonly ClaimedTurn _claimed;
     private readonly Services _services;
@@ -24,6 +32,7 @@ internal sealed partial class TurnRun : IDisposable
     private readonly TimeProvider _timeProvider;
     private volatile bool _leaseLost;
     private volatile bool _shutdown;
+    private DateTimeOffset _leaseHeldUntil;
 
     public TurnRun(ClaimedTurn claimed, Services services)
     {
@@ -31,6 +40,7 @@ internal sealed partial class TurnRun : IDisposable
         _services = services;
         _logger = services.Logger;
         _timeProvider = services.TimeProvider;
+        _leaseHeldUntil = claimed.Turn.LeaseExpiresAt ?? _timeProvider.GetUtcNow() + services.Options.LeaseDuration;
     }
 
     public string Profile => _claimed.Turn.Profile;
@@ -196,39 +206,84 @@ internal sealed partial class TurnRun : IDisposable
         };
     }
 
+    /// <summary>Renews the lease every third of it, and sees a cancel asked of another replica. A renewal the store fails
+    /// (busy, or down for a moment) is retried sooner, with backoff, while the lease still holds; the run is stopped only
+    /// when the lease is really lost: the store says another worker holds it, or it expired before a renewal got
+    /// through. (One failure used to end the heartbeat for good, and a turn still running here then lost its lease.)</summary>
     private async Task HeartbeatAsync(TurnLease lease, CancellationToken cancellationToken)
     {
-        var leaseDuration = _services.Options.LeaseDuration;
-        using var timer = new PeriodicTimer(leaseDuration / 3, _timeProvider);
+        using var timer = new PeriodicTimer(_services.Options.LeaseDuration / 3, _timeProvider);
         try
         {
             while (await timer.WaitForNextTickAsync(cancellationToken))
             {
-                if (!await _services.Store.RenewAsync(lease, _timeProvider.GetUtcNow() + leaseDuration, cancellationToken))
+                if (!await RenewAsync(lease, cancellationToken))
                 {
                     _leaseLost = true;
                     await _cancel.CancelAsync();
                     return;
                 }
 
-                // A cancel may have been asked of another replica's API.
-                if (await _services.Store.GetTurnAsync(lease.TurnId, cancellationToken) is { CancelRequested: true })
-                {
-                    await _cancel.CancelAsync();
-                }
+                await CheckCancelRequestedAsync(lease, cancellationToken);
             }
         }
         catch (OperationCanceledException)
         {
             // The turn ended.
         }
-        catch (Exception ex)
+    }
+
+    /// <summary>True once the lease is renewed; false when it is lost (held by another, or expired unrenewed).</summary>
+    private async Task<bool> RenewAsync(TurnLease lease, CancellationToken cancellationToken)
+    {
+        var leaseDuration = _services.Options.LeaseDuration;
+        var retry = FirstRenewalRetry;
+        while (true)
         {
-            Log.HeartbeatFailed(_logger, lease.TurnId, ex);
+            var now = _timeProvider.GetUtcNow();
+            if (now >= _leaseHeldUntil)
+            {
+                Log.LeaseExpiredUnrenewed(_logger, lease.TurnId);
+                return false;
+            }
+
+            try
+            {
+                if (!await _services.Store.RenewAsync(lease, now + leaseDuration, cancellationToken))
+                {
+                    return false;
+                }
+
+                _leaseHeldUntil = now + leaseDuration;
+                return true;
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                var remaining = _leaseHeldUntil - now;
+                var wait = TimeSpan.FromTicks(Math.Max(Math.Min(retry.Ticks, remaining.Ticks / 2), TimeSpan.FromMilliseconds(10).Ticks));
+                Log.HeartbeatFailed(_logger, lease.TurnId, wait.TotalMilliseconds, remaining.TotalMilliseconds, ex);
+                await Task.Delay(wait, _timeProvider, cancellationToken);
+                retry *= 2;
+            }
         }
     }
 
-    public void Dispose() => _cancel.Dispose();
+    /// <summary>A cancel may have been asked of another replica's API: only the store hears of it. A read that fails is
+    /// tried again at the next beat.</summary>
+    private async Task CheckCancelRequestedAsync(TurnLease lease, CancellationToken cancellationToken)
+    {
+        try
+        {
+            if (await _services.Store.GetTurnAsync(lease.TurnId, cancellationToken) is { CancelRequested: true })
+            {
+                await _cancel.CancelAsync();
+            }
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            Log.CancelCheckFailed(_logger, lease.TurnId, ex);
+        }
+    }
 
     /// <summary>What every run shares: the dispatcher's parts and settings, and this worker's name in leases.</summary>
     internal sealed record Services(ITurnStore Store, ITurnRunner Runner, TurnEventHub Hub, ProfileCatalog Profiles,

@@ -13,8 +13,10 @@ public sealed record ClaimedTurn(StoredTurn Turn, TurnLease Lease);
 /// <param name="Profiles">Profiles the worker has capacity for; null means any.</param>
 /// <param name="PreferredConversations">Conversations whose bound process lives on this worker: taken first.</param>
 /// <param name="MaxAttempts">Claims a turn may have; a turn over it fails <c>worker_lost</c> instead of being claimed again.</param>
+/// <param name="RunningHere">Turns the worker is still running: never claimed again by it, even when their lease expired
+/// (a heartbeat that could not renew in time) — the worker would run the same prompt twice.</param>
 public sealed record ClaimRequest(string Owner, TimeSpan LeaseDuration, IReadOnlyCollection<string>? Profiles,
-    IReadOnlyCollection<string> PreferredConversations, int MaxAttempts);
+    IReadOnlyCollection<string> PreferredConversations, int MaxAttempts, IReadOnlyCollection<string>? RunningHere = null);
 
 /// <summary>The end of a turn.</summary>
 /// <param name="State">Succeeded, failed or cancelled.</param>

@@ -253,6 +253,21 @@ public abstract class TurnStoreContractTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Claim_ExpiredLeaseOfATurnStillRunningHere_IsNotClaimedAgainByThatWorker()
+    {
+        await EnqueueAsync("a1", "a");
+        await EnqueueAsync("b1", "b", T0.AddSeconds(1));
+        await ClaimAsync(T0, "w1");
+        var expired = T0 + Lease + TimeSpan.FromMilliseconds(1);
+
+        var same = await Store.ClaimAsync(Request("w1") with { RunningHere = ["a1"] }, expired, Ct);
+        var other = await ClaimAsync(expired, "w2");
+
+        Assert.Equal("b1", same?.Turn.Id);
+        Assert.Equal(("a1", 2, "w2"), (other?.Turn.Id, other?.Turn.Attempts, other?.Turn.LeaseOwner));
+    }
+
+    [Fact]
     public async Task LostLease_AppendAndComplete_ThrowLeaseLostAndWriteNothing()
     {
         await EnqueueAsync("a1", "a");

@@ -8,7 +8,7 @@ namespace Workers.Store.Sqlite;
 public sealed partial class SqliteTurnStore
 {
     /// <summary>The first claimable turn (specs/store.md, "Claim"): queued, or running under an expired lease; the
-    /// earliest unfinished turn of its conversation; of a profile the worker takes. The worker's bound conversations
+    /// earliest unfinished turn of its conversation; of a profile the worker takes; not one the worker still runs. The worker's bound conversations
     /// first, then oldest first.</summary>
     private const string NextClaimable = $"""
         SELECT t.id, t.state, t.attempts, t.lease_owner, t.last_event_sequence
@@ -16,6 +16,7 @@ public sealed partial class SqliteTurnStore
         WHERE t.state IN ('{Queued}', '{Running}')
           AND (t.state = '{Queued}' OR t.lease_expires_at < @now)
           AND (@profiles IS NULL OR t.profile IN (SELECT value FROM json_each(@profiles)))
+          AND t.id NOT IN (SELECT value FROM json_each(@runningHere))
           AND NOT EXISTS (
                 SELECT 1 FROM turns AS e
                 WHERE e.conversation_id = t.conversation_id
@@ -33,6 +34,7 @@ public sealed partial class SqliteTurnStore
         ArgumentOutOfRangeException.ThrowIfLessThan(request.MaxAttempts, 1);
         var profiles = request.Profiles is null ? null : JsonSerializer.Serialize(request.Profiles);
         var preferred = JsonSerializer.Serialize(request.PreferredConversations ?? []);
+        var runningHere = JsonSerializer.Serialize(request.RunningHere ?? []);
 
         return WriteAsync(async (connection, transaction) =>
         {
@@ -45,6 +47,7 @@ public sealed partial class SqliteTurnStore
                     Bind(pick, "@now", ToUnixMs(now));
                     Bind(pick, "@profiles", profiles);
                     Bind(pick, "@preferred", preferred);
+                    Bind(pick, "@runningHere", runningHere);
                     await using var reader = await pick.ExecuteReaderAsync(cancellationToken);
                     candidate = await reader.ReadAsync(cancellationToken)
                         ? new Candidate(reader.GetString(0), reader.GetString(1) == Running, reader.GetInt32(2),

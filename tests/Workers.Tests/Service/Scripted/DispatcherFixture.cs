@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
-using Microsoft.Extensions.Time.Testing;
 using Workers.Metrics;
 using Workers.Pooling;
 using Workers.Profiles;
@@ -11,8 +10,8 @@ using Workers.Tests.Pooling.Scripted;
 
 namespace Workers.Tests.Service.Scripted;
 
-/// <summary>A <see cref="Dispatcher"/> over the real SQLite store in a throwaway directory, a scripted runner and a fake
-/// clock. Two profiles, <c>alpha</c> and <c>beta</c>, with real pools over scripted connections that are never started:
+/// <summary>A <see cref="Dispatcher"/> over the real SQLite store in a throwaway directory (behind a switch for store
+/// faults), a scripted runner and a fake clock. Two profiles, <c>alpha</c> and <c>beta</c>, with real pools over scripted connections that are never started:
 /// the dispatcher reads only their capacity and bindings.</summary>
 internal sealed class DispatcherFixture : IAsyncDisposable
 {
@@ -39,6 +38,7 @@ internal sealed class DispatcherFixture : IAsyncDisposable
 
         var profiles = new ProfileCatalog(options);
         Store = new SqliteTurnStore(Path.Combine(dataDirectory, "workers.db"));
+        Faults = new FaultyTurnStore(Store);
         Pools = new PoolRegistry(profiles, new ScriptedLauncher(Time, ScriptedLauncher.ManySessions), Time, NullLoggerFactory.Instance);
         Runner = new ScriptedTurnRunner(Time);
         var service = new ServiceOptions
@@ -49,13 +49,18 @@ internal sealed class DispatcherFixture : IAsyncDisposable
             PollInterval = TimeSpan.FromHours(1),
         };
         var metrics = new WorkerMetrics(Prometheus.Metrics.WithCustomRegistry(Prometheus.Metrics.NewCustomRegistry()));
-        Dispatcher = new Dispatcher(Store, Runner, Pools, profiles, Hub, Options.Create(service), new DrainDeadline(DrainDeadline), Time,
+        Dispatcher = new Dispatcher(Faults, Runner, Pools, profiles, Hub, Options.Create(service), new DrainDeadline(DrainDeadline), Time,
             NullLogger<Dispatcher>.Instance, metrics);
+        Services = new TurnRun.Services(Store, Runner, Hub, profiles, service, Time, NullLogger<Dispatcher>.Instance, metrics, service.InstanceId);
     }
 
-    public FakeTimeProvider Time { get; } = new();
+    public TimerCountingTimeProvider Time { get; } = new();
 
+    /// <summary>The real store, as the test reads it.</summary>
     public SqliteTurnStore Store { get; }
+
+    /// <summary>The store as the dispatcher sees it: the real one, with faults the test switches on.</summary>
+    public FaultyTurnStore Faults { get; }
 
     public PoolRegistry Pools { get; }
 
@@ -64,6 +69,9 @@ internal sealed class DispatcherFixture : IAsyncDisposable
     public ScriptedTurnRunner Runner { get; }
 
     public Dispatcher Dispatcher { get; }
+
+    /// <summary>What the dispatcher hands each run, for a test that drives a <see cref="TurnRun"/> itself.</summary>
+    public TurnRun.Services Services { get; }
 
     public static async Task<DispatcherFixture> CreateAsync(int maxProcesses = 4)
     {

@@ -3,9 +3,10 @@ using Workers.Turns;
 namespace Workers.Tests.Service.Scripted;
 
 /// <summary>One call of <see cref="ScriptedTurnRunner"/>: it runs until the test ends it (<see cref="Succeed"/>,
-/// <see cref="Throw"/>) or its token is cancelled, when it ends cancelled the way the pooled runner does.</summary>
+/// <see cref="Throw"/>) or its token is cancelled, when it ends cancelled the way the pooled runner does — unless it plays
+/// an agent slow to stop (<paramref name="endsWhenCancelled"/> false), which runs on until the test ends it.</summary>
 internal sealed class ScriptedTurn(TurnRequest request, ITurnEventSink sink, long firstSequence, TimeProvider timeProvider,
-    CancellationToken token)
+    CancellationToken token, bool endsWhenCancelled = true)
 {
     private readonly TaskCompletionSource<Func<TurnResult>> _end = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _cancelled = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -37,7 +38,10 @@ internal sealed class ScriptedTurn(TurnRequest request, ITurnEventSink sink, lon
         await using var registration = Token.Register(() =>
         {
             _cancelled.TrySetResult();
-            _end.TrySetResult(() => End(new TurnCancelled("Cancelled by the producer."), TurnStatus.Cancelled, FailureReasons.Cancelled));
+            if (endsWhenCancelled)
+            {
+                _end.TrySetResult(() => End(new TurnCancelled("Cancelled by the producer."), TurnStatus.Cancelled, FailureReasons.Cancelled));
+            }
         });
         var end = await _end.Task;
         return end();

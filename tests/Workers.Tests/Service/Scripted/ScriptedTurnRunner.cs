@@ -12,6 +12,9 @@ internal sealed class ScriptedTurnRunner(TimeProvider timeProvider) : ITurnRunne
     private readonly Lock _lock = new();
     private readonly List<ScriptedTurn> _all = [];
 
+    /// <summary>Plays agents slow to stop: turns started from now on run on when cancelled, until the test ends them.</summary>
+    public bool TurnsEndWhenCancelled { get; set; } = true;
+
     public int Calls
     {
         get
@@ -25,7 +28,7 @@ internal sealed class ScriptedTurnRunner(TimeProvider timeProvider) : ITurnRunne
 
     public Task<TurnResult> RunAsync(TurnRequest request, ITurnEventSink sink, CancellationToken cancellationToken, long firstSequence = 0)
     {
-        var turn = new ScriptedTurn(request, sink, firstSequence, timeProvider, cancellationToken);
+        var turn = new ScriptedTurn(request, sink, firstSequence, timeProvider, cancellationToken, TurnsEndWhenCancelled);
         lock (_lock)
         {
             _all.Add(turn);

@@ -1,0 +1,79 @@
+using Workers.Sessions;
+using Workers.Store;
+
+namespace Workers.Tests.Service.Scripted;
+
+/// <summary>The real store behind a switch the test throws: lease renewals fail (as a busy or unreachable store's do) for
+/// the next N calls, or until healed. Everything else goes through to the real store.</summary>
+internal sealed class FaultyTurnStore(ITurnStore inner) : ITurnStore
+{
+    private readonly SemaphoreSlim _renewalFailed = new(0);
+    private int _renewalsToFail;
+
+    /// <summary>The next <paramref name="count"/> renewals fail; <see cref="int.MaxValue"/> plays a store that stays down.</summary>
+    public void FailRenewals(int count) => Volatile.Write(ref _renewalsToFail, count);
+
+    /// <summary>Completes when the next renewal failure (not yet waited for) has happened.</summary>
+    public Task RenewalFailedAsync() => _renewalFailed.WaitAsync(Bounded.Unexpected, TestContext.Current.CancellationToken)
+        .ContinueWith(t => Assert.True(t.Result, "No renewal failed."), TaskScheduler.Default);
+
+    public Task<bool> RenewAsync(TurnLease lease, DateTimeOffset expiresAt, CancellationToken cancellationToken)
+    {
+        if (Interlocked.Decrement(ref _renewalsToFail) >= 0)
+        {
+            _renewalFailed.Release();
+            return Task.FromException<bool>(new IOException("The store did not answer (scripted)."));
+        }
+
+        Interlocked.Exchange(ref _renewalsToFail, 0);
+        return inner.RenewAsync(lease, expiresAt, cancellationToken);
+    }
+
+    public Task InitializeAsync(CancellationToken cancellationToken) => inner.InitializeAsync(cancellationToken);
+
+    public Task<(EnqueueOutcome Outcome, StoredTurn Turn)> EnqueueAsync(NewTurn turn, CancellationToken cancellationToken) =>
+        inner.EnqueueAsync(turn, cancellationToken);
+
+    public Task<StoredTurn?> GetTurnAsync(string turnId, CancellationToken cancellationToken) => inner.GetTurnAsync(turnId, cancellationToken);
+
+    public Task<IReadOnlyList<StoredTurn>> ListConversationAsync(string conversationId, CancellationToken cancellationToken) =>
+        inner.ListConversationAsync(conversationId, cancellationToken);
+
+    public Task<ClaimedTurn?> ClaimAsync(ClaimRequest request, DateTimeOffset now, CancellationToken cancellationToken) =>
+        inner.ClaimAsync(request, now, cancellationToken);
+
+    public Task AppendEventsAsync(TurnLease lease, IReadOnlyList<StoredEvent> events, CancellationToken cancellationToken) =>
+        inner.AppendEventsAsync(lease, events, cancellationToken);
+
+    public Task CompleteAsync(TurnLease lease, TurnCompletion completion, RunRecord run, DateTimeOffset now, CancellationToken cancellationToken) =>
+        inner.CompleteAsync(lease, completion, run, now, cancellationToken);
+
+    public Task<IReadOnlyList<StoredEvent>> ReadEventsAsync(string turnId, long afterSequence, int max, CancellationToken cancellationToken) =>
+        inner.ReadEventsAsync(turnId, afterSequence, max, cancellationToken);
+
+    public Task<CancelOutcome> RequestCancelAsync(string turnId, StoredEvent terminalEvent, string result, DateTimeOffset now,
+        CancellationToken cancellationToken) => inner.RequestCancelAsync(turnId, terminalEvent, result, now, cancellationToken);
+
+    public Task<int> ExpireLeasesAsync(string? owner, DateTimeOffset now, CancellationToken cancellationToken) =>
+        inner.ExpireLeasesAsync(owner, now, cancellationToken);
+
+    public Task<IReadOnlyList<RunRecord>> ListRunsAsync(string turnId, CancellationToken cancellationToken) =>
+        inner.ListRunsAsync(turnId, cancellationToken);
+
+    public Task<QueueStats> GetQueueStatsAsync(CancellationToken cancellationToken) => inner.GetQueueStatsAsync(cancellationToken);
+
+    public Task<IReadOnlyList<string>> ListResultsAsync(string? profile, DateTimeOffset since, CancellationToken cancellationToken) =>
+        inner.ListResultsAsync(profile, since, cancellationToken);
+
+    public Task<int> ApplyRetentionAsync(DateTimeOffset cutoff, CancellationToken cancellationToken) =>
+        inner.ApplyRetentionAsync(cutoff, cancellationToken);
+
+    public Task<bool> PingAsync(CancellationToken cancellationToken) => inner.PingAsync(cancellationToken);
+
+    public Task<ConversationSession?> GetAsync(string conversationId, CancellationToken cancellationToken) =>
+        inner.GetAsync(conversationId, cancellationToken);
+
+    public Task SaveAsync(ConversationSession session, CancellationToken cancellationToken) => inner.SaveAsync(session, cancellationToken);
+
+    public Task ForgetAsync(string conversationId, CancellationToken cancellationToken) => inner.ForgetAsync(conversationId, cancellationToken);
+}
