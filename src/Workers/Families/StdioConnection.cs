@@ -15,10 +15,11 @@ internal abstract partial class StdioConnection : AgentConnection
     private readonly Lock _lock = new();
     private TurnState? _turn;
 
+    /// <summary>The family's constructor calls <see cref="AgentConnection.StartReadingOutput"/> last, once its own fields
+    /// are set: a process that dies at once has its end handled by a whole connection.</summary>
     protected StdioConnection(AgentProcess process, ResolvedProfile profile, TimeProvider timeProvider, ILogger logger)
         : base(process, profile, timeProvider, logger)
     {
-        StartReadingOutput();
     }
 
     /// <summary>True when the output has ended (the process is gone or closed stdout).</summary>
@@ -39,9 +40,15 @@ internal abstract partial class StdioConnection : AgentConnection
     /// <summary>These families hold one session fixed at launch: there is nothing to open ahead of a turn.</summary>
     public sealed override Task PreopenSessionAsync(string workingDirectory, CancellationToken cancellationToken) => Task.CompletedTask;
 
-    /// <summary>How the process came by the session fixed at launch: <see cref="StartKinds.Resumed"/>,
-    /// <see cref="StartKinds.Prewarmed"/> (launched ahead of demand with its session id) or <see cref="StartKinds.New"/>.</summary>
-    protected abstract string LaunchSessionKind { get; }
+    /// <summary>The session fixed at launch, as launched: its id (preset or resumed; null where the agent names it only once
+    /// the turn runs, or has no sessions), directory and kind. The first turn takes it.</summary>
+    protected abstract HeldSession LaunchSession { get; }
+
+    /// <summary>The session the launch resumed, when the agent's stderr says it does not know it: a stale resume.</summary>
+    protected string? StaleLaunchResume() =>
+        LaunchSession is { Kind: StartKinds.Resumed, SessionId: { } resumed } && StaleSessionPatterns.IsStale(Process.Stderr.Read())
+            ? resumed
+            : null;
 
     /// <summary>False for CLIs without sessions: the transcript carries the conversation.</summary>
     protected virtual bool HasSessions => true;
@@ -49,14 +56,13 @@ internal abstract partial class StdioConnection : AgentConnection
     /// <summary>The session fixed at launch waits for the first turn; after it, that session is live. Nothing else can be
     /// opened or resumed on the process.</summary>
     public sealed override SessionOffer SessionOffer => TurnsServed == 0
-        ? new SessionOffer(null, null, new HeldSession(SessionId, SessionWorkingDirectory ?? "", LaunchSessionKind), CanResume: false,
-            CanOpen: false, HasSessions)
+        ? new SessionOffer(null, null, LaunchSession, CanResume: false, CanOpen: false, HasSessions)
         : new SessionOffer(SessionId, SessionWorkingDirectory, null, CanResume: false, CanOpen: false, HasSessions);
 
     public sealed override Task<SessionOpened> OpenSessionAsync(SessionStep step, SessionRequest request, TurnContext turn,
         CancellationToken cancellationToken) => step switch
     {
-        SessionStep.TakeWaiting when TurnsServed == 0 => Task.FromResult(new SessionOpened(SessionId, LaunchSessionKind)),
+        SessionStep.TakeWaiting when TurnsServed == 0 => Task.FromResult(new SessionOpened(SessionId, LaunchSession.Kind)),
         SessionStep.ReuseLive when TurnsServed > 0 => Task.FromResult(new SessionOpened(SessionId, StartKinds.Live)),
         _ => throw StepNotOffered(step, request),
     };
@@ -121,7 +127,10 @@ internal abstract partial class StdioConnection : AgentConnection
 
     /// <summary>The output ended while a turn ran: the family may recognise a stale session from stderr, or an
     /// exit that still completes a one-shot turn.</summary>
-    protected virtual TurnOutcome OutcomeOnExit(TurnContext turn, AgentExit? exit) => ExitOutcome(turn, exit);
+    protected virtual TurnOutcome OutcomeOnExit(TurnContext turn, AgentExit? exit) =>
+        StaleLaunchResume() is { } resumed
+            ? TurnOutcome.Failed(FailureReasons.StaleResume, $"The agent does not know session {resumed}. {StderrSummary()}", beforeOutput: true)
+            : ExitOutcome(turn, exit);
 
     /// <summary>Ends the running turn with <paramref name="outcome"/>; later outcomes of the same turn are ignored.</summary>
     protected void CompleteTurn(TurnOutcome outcome)

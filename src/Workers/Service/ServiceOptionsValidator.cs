@@ -5,4 +5,4 @@ namespace Workers.Service;
 /// <summary>The ranges declared on <see cref="ServiceOptions"/>, checked by the options source generator at start-up
 /// (a <c>LeaseDuration</c> of 0 would otherwise make every claim throw once the service runs).</summary>
 [OptionsValidator]
-public sealed partial class ServiceOptionsValidator : IValidateOptions<ServiceOptions>;
+internal sealed partial class ServiceOptionsValidator : IValidateOptions<ServiceOptions>;

@@ -28,8 +28,6 @@ internal sealed partial class AcpConnection : AgentConnection
         StartReadingOutput();
     }
 
-    public AcpAgentCapabilities? Capabilities => _sessions.Capabilities;
-
     public override bool CanServeAnotherTurn => !IsBroken && !Process.HasExited && _rpc.IsOpen;
 
     protected override TurnContext? ActiveTurn => _prompt.Current;
@@ -63,23 +61,41 @@ internal sealed partial class AcpConnection : AgentConnection
 
     /// <summary>A live process can resume (as <c>Resume</c> and the agent's capabilities allow) and open sessions; the
     /// pre-opened one waits for a turn without a session; the last turn's session stays live until another replaces it.</summary>
-    public override SessionOffer SessionOffer => new(SessionId, SessionWorkingDirectory, _sessions.Preopened, _sessions.CanResume, CanOpen: true);
+    /// <exception cref="InvalidOperationException">The process is not ready yet: what it can resume is known only from its
+    /// <c>initialize</c> answer, and a guess would turn a resume into a new session without a word.</exception>
+    public override SessionOffer SessionOffer => _sessions.Capabilities is null
+        ? throw new InvalidOperationException($"Agent process {Process.ProcessId} is asked for a session before it is ready.")
+        : new SessionOffer(SessionId, SessionWorkingDirectory, _sessions.Preopened, _sessions.CanResume, CanOpen: true);
 
     /// <summary>Carries out the session rung's step; every step ends in <c>session_ready</c> (the answer, or at once).</summary>
     public override async Task<SessionOpened> OpenSessionAsync(SessionStep step, SessionRequest request, TurnContext turn,
         CancellationToken cancellationToken)
     {
-        await WaitReadyAsync(cancellationToken);
         var directory = request.WorkingDirectory;
-        var opened = step switch
+        SessionOpened opened;
+        switch (step)
         {
-            SessionStep.ReuseLive when SessionId is { } live => new SessionOpened(live, StartKinds.Live),
-            SessionStep.TakeWaiting when _sessions.TakePreopened(directory) is { } preopened => new SessionOpened(preopened, StartKinds.Prewarmed),
-            SessionStep.Resume when request.ResumeSessionId is { } resumeId && await _sessions.TryResumeAsync(resumeId, directory, cancellationToken)
-                => new SessionOpened(resumeId, StartKinds.Resumed),
-            SessionStep.OpenNew => new SessionOpened(await _sessions.OpenNewAsync(directory, cancellationToken), StartKinds.New),
-            _ => throw StepNotOffered(step, request),
-        };
+            case SessionStep.ReuseLive when SessionId is { } live:
+                opened = new SessionOpened(live, StartKinds.Live);
+                break;
+            case SessionStep.TakeWaiting:
+                opened = new SessionOpened(_sessions.TakePreopened(directory) ?? throw StepNotOffered(step, request), StartKinds.Prewarmed);
+                break;
+            case SessionStep.Resume when request.ResumeSessionId is { } resumeId:
+                if (!await _sessions.TryResumeAsync(resumeId, directory, cancellationToken))
+                {
+                    throw StepNotOffered(step, request);
+                }
+
+                opened = new SessionOpened(resumeId, StartKinds.Resumed);
+                break;
+            case SessionStep.OpenNew:
+                opened = new SessionOpened(await _sessions.OpenNewAsync(directory, cancellationToken), StartKinds.New);
+                break;
+            default:
+                throw StepNotOffered(step, request);
+        }
+
         turn.Clock.MarkSessionReady();
         Hold(opened.SessionId!, directory);
         return opened;

@@ -10,7 +10,7 @@ namespace Workers.Families.Acp;
 /// <c>Resume</c> and the capabilities allow; a rejection recognised as stale), close one. Apart from the prompt
 /// (<see cref="AcpPromptTurn"/>) because a session outlives its turns and is settled before one runs; which primitive
 /// serves a turn is the session rung's choice (<c>Pooling/Ladder/SessionRung.cs</c>).</summary>
-internal sealed class AcpSessions(AcpRpcChannel channel, AgentProfile options, Action markBroken)
+internal sealed class AcpSessions(AcpRpcChannel channel, AgentProfile profile, Action markBroken)
 {
     private const int ProtocolVersion = 1;
 
@@ -25,7 +25,7 @@ internal sealed class AcpSessions(AcpRpcChannel channel, AgentProfile options, A
         protocolVersion = ProtocolVersion,
         clientCapabilities = new
         {
-            fs = new { readTextFile = options.ClientFileSystem, writeTextFile = options.ClientFileSystem },
+            fs = new { readTextFile = profile.ClientFileSystem, writeTextFile = profile.ClientFileSystem },
             terminal = false,
         },
         clientInfo = new { name = "workers", title = "Workers", version = typeof(AcpSessions).Assembly.GetName().Version?.ToString() ?? "1" },
@@ -68,7 +68,7 @@ internal sealed class AcpSessions(AcpRpcChannel channel, AgentProfile options, A
     public HeldSession? Preopened => _preopened is { } preopened ? new HeldSession(preopened.SessionId, preopened.WorkingDirectory, StartKinds.Prewarmed) : null;
 
     /// <summary>True when <c>Resume</c> and the agent's capabilities allow a method that resumes a session on this process.</summary>
-    public bool CanResume => Capabilities is { } capabilities && ResumeMethod(options.Resume, capabilities) is not null;
+    public bool CanResume => Capabilities is { } capabilities && ResumeMethod(profile.Resume, capabilities) is not null;
 
     /// <summary>The pre-opened session, if it was opened for <paramref name="workingDirectory"/>; it is handed out once.</summary>
     public string? TakePreopened(string workingDirectory)
@@ -87,7 +87,7 @@ internal sealed class AcpSessions(AcpRpcChannel channel, AgentProfile options, A
     /// <exception cref="StaleSessionException">The agent does not know the session.</exception>
     public async Task<bool> TryResumeAsync(string sessionId, string workingDirectory, CancellationToken cancellationToken)
     {
-        if (ResumeMethod(options.Resume, Capabilities!) is not { } method)
+        if (ResumeMethod(profile.Resume, Capabilities!) is not { } method)
         {
             return false;
         }

@@ -14,9 +14,9 @@ namespace Workers.Families.Claude;
 /// <see cref="ClaudeControlProtocol"/>, and each turn's output is decoded by its own <see cref="ClaudeTurnDecoder"/>.</summary>
 internal sealed partial class ClaudeConnection : StdioConnection, IClaudeTurnOwner
 {
-    // A field initializer, not the constructor body: the read loop starts in the base constructor.
     private readonly ClaudeControlProtocol _control = new();
     private readonly LaunchRequest _launch;
+    private readonly string _launchSessionId;
 
     // The decoder of the latest turn: replaced when a turn's prompt is written, read by the read loop.
     private volatile ClaudeTurnDecoder? _decoder;
@@ -26,8 +26,10 @@ internal sealed partial class ClaudeConnection : StdioConnection, IClaudeTurnOwn
         : base(process, profile, timeProvider, logger)
     {
         _launch = launch;
+        _launchSessionId = sessionId;
         SessionId = sessionId;
         SessionWorkingDirectory = launch.WorkingDirectory;
+        StartReadingOutput();
     }
 
     public override bool CanServeAnotherTurn => !OutputEnded && !IsBroken && !Process.HasExited;
@@ -44,9 +46,10 @@ internal sealed partial class ClaudeConnection : StdioConnection, IClaudeTurnOwn
         ReadyTimestamp ??= TimeProvider.GetTimestamp();
     }
 
-    protected override string LaunchSessionKind => _launch.ResumeSessionId is not null ? StartKinds.Resumed
+    protected override HeldSession LaunchSession => new(_launchSessionId, _launch.WorkingDirectory,
+        _launch.ResumeSessionId is not null ? StartKinds.Resumed
         : _launch.PresetSessionId is not null ? StartKinds.Prewarmed
-        : StartKinds.New;
+        : StartKinds.New);
 
     protected override async Task SendPromptAsync(TurnContext turn, CancellationToken cancellationToken)
     {
@@ -148,15 +151,9 @@ internal sealed partial class ClaudeConnection : StdioConnection, IClaudeTurnOwn
 
     protected override void OnProcessEnded(AgentExit? exit) => _control.FailPending(() => ExitedBeforeReady(exit));
 
-    protected override TurnOutcome OutcomeOnExit(TurnContext turn, AgentExit? exit) =>
-        _launch.ResumeSessionId is not null && StaleSessionPatterns.IsStale(Process.Stderr.Read())
-            ? TurnOutcome.Failed(FailureReasons.StaleResume,
-                $"The agent does not know session {_launch.ResumeSessionId}. {StderrSummary()}", beforeOutput: true)
-            : base.OutcomeOnExit(turn, exit);
-
     private TurnFailedException ExitedBeforeReady(AgentExit? exit)
     {
-        if (_launch.ResumeSessionId is { } resumed && StaleSessionPatterns.IsStale(Process.Stderr.Read()))
+        if (StaleLaunchResume() is { } resumed)
         {
             return new StaleSessionException(resumed, $"The agent does not know session {resumed}. {StderrSummary()}");
         }

@@ -21,6 +21,7 @@ internal sealed class JsonEventStreamConnection : StdioConnection
         _launch = launch;
         SessionId = launch.ResumeSessionId;
         SessionWorkingDirectory = launch.WorkingDirectory;
+        StartReadingOutput();
     }
 
     /// <summary>A fresh process can run its one turn (a pooled one waits, spawned, for its prompt); afterwards never again.</summary>
@@ -29,7 +30,8 @@ internal sealed class JsonEventStreamConnection : StdioConnection
     public override Task WaitReadyAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     /// <summary>A new thread's id shows only once the turn runs (<c>thread.started</c>); a resumed one is the launch's.</summary>
-    protected override string LaunchSessionKind => _launch.ResumeSessionId is null ? StartKinds.New : StartKinds.Resumed;
+    protected override HeldSession LaunchSession =>
+        new(_launch.ResumeSessionId, _launch.WorkingDirectory, _launch.ResumeSessionId is null ? StartKinds.New : StartKinds.Resumed);
 
     protected override async Task SendPromptAsync(TurnContext turn, CancellationToken cancellationToken)
     {
@@ -118,9 +120,4 @@ internal sealed class JsonEventStreamConnection : StdioConnection
                 break;
         }
     }
-
-    protected override TurnOutcome OutcomeOnExit(TurnContext turn, AgentExit? exit) =>
-        _launch.ResumeSessionId is { } resumed && StaleSessionPatterns.IsStale(Process.Stderr.Read())
-            ? TurnOutcome.Failed(FailureReasons.StaleResume, $"The agent does not know thread {resumed}. {StderrSummary()}", beforeOutput: true)
-            : base.OutcomeOnExit(turn, exit);
 }

@@ -13,6 +13,8 @@ internal sealed class PlainConnection : StdioConnection
         : base(process, profile, timeProvider, logger)
     {
         SessionWorkingDirectory = launch.WorkingDirectory;
+        LaunchSession = new HeldSession(null, launch.WorkingDirectory, StartKinds.New);
+        StartReadingOutput();
     }
 
     /// <summary>A fresh process can run its one turn (a pooled one waits, spawned, for its prompt); afterwards never again.</summary>
@@ -20,7 +22,7 @@ internal sealed class PlainConnection : StdioConnection
 
     public override Task WaitReadyAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    protected override string LaunchSessionKind => StartKinds.New;
+    protected override HeldSession LaunchSession { get; }
 
     protected override bool HasSessions => false;
 

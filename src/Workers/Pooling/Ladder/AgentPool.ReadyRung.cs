@@ -1,6 +1,6 @@
 namespace Workers.Pooling;
 
-/// <summary>Rung 2: a ready process from the channel. An entry may be stale (the process was retired meanwhile) or
+/// <summary>Rung 2, its first choice: a ready process from the channel. An entry may be stale (the process was retired meanwhile) or
 /// unusable (exited, SIGSTOPped, past its lifetime): it is skipped, and the unusable one retired, so a turn is never
 /// handed a process that cannot answer.</summary>
 public sealed partial class AgentPool

@@ -5,7 +5,7 @@ namespace Workers.Pooling;
 
 /// <summary>The one rule both runners follow for a conversation's known agent session (<c>specs/pool.md</c>): whether a
 /// process may be asked to resume it, and what a stale resume does to the turn.</summary>
-public static class ResumePolicy
+internal static class ResumePolicy
 {
     /// <summary>The session a process may be asked to resume. None when the profile never resumes: a live session may
     /// still be reused, but a new process opens a new session fed the transcript; <paramref name="fallback"/> says so.</summary>

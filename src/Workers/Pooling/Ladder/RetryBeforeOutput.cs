@@ -5,7 +5,7 @@ namespace Workers.Pooling;
 /// <summary>The last rung: an agent process that fails before the turn's first event (it exited, broke the protocol, or
 /// never became ready) is replaced and the turn retried on another process, up to <c>Pool:MaxAttempts</c>. After output
 /// a failure ends the turn with its reason: the producer has seen part of an answer, and a rerun could repeat tool calls.</summary>
-public static class RetryBeforeOutput
+internal static class RetryBeforeOutput
 {
     private static readonly HashSet<string> RetryableReasons =
         [FailureReasons.ProcessExitBeforeOutput, FailureReasons.ProtocolError, FailureReasons.StartTimeout];

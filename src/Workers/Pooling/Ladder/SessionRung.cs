@@ -7,7 +7,7 @@ namespace Workers.Pooling;
 /// of the conversation's last turn; a session the process already holds for this turn (pre-opened, or fixed at launch);
 /// the conversation's session resumed on the live process; a new session. The family only carries out the step chosen
 /// here (<see cref="IAgentConnection.OpenSessionAsync"/>), so every family follows the same order.</summary>
-public static class SessionRung
+internal static class SessionRung
 {
     /// <summary>The step the process carries out, and why the turn got less than it asked for, if it did.</summary>
     public sealed record Choice(SessionStep Step, string? FallbackReason = null);
