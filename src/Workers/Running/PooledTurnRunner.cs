@@ -76,7 +76,20 @@ public sealed class PooledTurnRunner(ProfileCatalog profiles, PoolRegistry pools
             clock.MarkSpawned(lease.Process.SpawnedTimestamp);
             fallback ??= lease.FallbackReason;
             var sessionResume = lease.FromBinding ? lease.Process.Connection.SessionId : resumeId;
-            var result = await _attempt.RunAsync(lease.Process.Connection, profile, turn, request, sessionResume, lease.ProcessKind, cancellationToken);
+            TurnAttempt.Result result;
+            try
+            {
+                result = await _attempt.RunAsync(lease.Process.Connection, profile, turn, request, sessionResume, lease.ProcessKind,
+                    cancellationToken);
+            }
+            catch
+            {
+                // Whatever went wrong (a bug of ours, a limit the runtime refused), the process goes back to the pool's
+                // bookkeeping: retired, since its state is unknown. A lease kept here would hold its slot for good.
+                pool.Release(lease, null, profile.Digest, retire: true);
+                throw;
+            }
+
             var sessionId = result.Session?.SessionId;
             var bind = result.Outcome.Status == TurnStatus.Succeeded && conversation is not null && sessionId is not null;
             pool.Release(lease, bind ? conversation : null, profile.Digest, result.RetireProcess);

@@ -48,14 +48,8 @@ internal sealed class AcpPromptTurn(AcpRpcChannel channel, Func<TurnContext, Tas
                 sessionId,
                 prompt = new[] { new { type = "text", text = turn.Prompt } },
             });
-            var first = await Task.WhenAny(prompt, abort.Task).WaitAsync(cancellationToken);
-            if (first == abort.Task)
-            {
-                _ = prompt.ContinueWith(static t => t.Exception, TaskScheduler.Default);
-                return await abort.Task;
-            }
-
-            return OutcomeOf(turn, await prompt);
+            await Task.WhenAny(prompt, abort.Task).WaitAsync(cancellationToken);
+            return await SettleAsync(turn, prompt, abort.Task);
         }
         catch (RemoteInvocationException ex)
         {
@@ -74,6 +68,21 @@ internal sealed class AcpPromptTurn(AcpRpcChannel channel, Func<TurnContext, Tas
                 _abort = null;
             }
         }
+    }
+
+    /// <summary>The turn's outcome once the prompt was answered or the turn aborted (<paramref name="abort"/>). The abort
+    /// wins whenever it is complete: the filter sets it while taking a line, before any later line (the prompt's answer)
+    /// reaches JSON-RPC, so a complete abort always came first — whichever task <c>WhenAny</c> happens to report.</summary>
+    internal static async Task<TurnOutcome> SettleAsync(TurnContext turn, Task<JsonElement> prompt, Task<TurnOutcome> abort)
+    {
+        await Task.WhenAny(prompt, abort);
+        if (abort.IsCompleted)
+        {
+            _ = prompt.ContinueWith(static t => t.Exception, TaskScheduler.Default);
+            return await abort;
+        }
+
+        return OutcomeOf(turn, await prompt);
     }
 
     /// <summary>Ends the running turn, if any, with the outcome made for it, whether or not the prompt was answered.</summary>

@@ -78,4 +78,17 @@ public sealed class AcpPromptTurnTests
         Assert.Equal((TurnStatus.Failed, reason, true), (outcome.Status, outcome.Reason, outcome.BeforeOutput));
         Assert.StartsWith($"The agent answered the prompt with error {code}: {message}", outcome.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task AbortBeforeTheAnswer_WinsOverTheAnswerThatFollowsIt()
+    {
+        // An oversized line aborts the turn; the prompt's answer on the next line completes the prompt too. The filter takes
+        // lines in order, so whenever both are complete the abort came first: the turn must end with it.
+        var aborted = TurnOutcome.Failed(FailureReasons.ProtocolError, "The agent wrote a 9000000-byte line.", beforeOutput: true);
+        var answer = JsonDocument.Parse("""{"stopReason":"end_turn"}""").RootElement;
+
+        var outcome = await AcpPromptTurn.SettleAsync(_turn.Context, Task.FromResult(answer), Task.FromResult(aborted));
+
+        Assert.Equal((TurnStatus.Failed, FailureReasons.ProtocolError), (outcome.Status, outcome.Reason));
+    }
 }

@@ -76,8 +76,16 @@ internal sealed class ScriptedConnection(ScriptedProcess process, LaunchRequest 
         return Task.FromResult(opened);
     }
 
+    /// <summary>Set by a test to play a connection whose turn throws (a bug of ours, or a limit the runtime refuses).</summary>
+    public Exception? TurnThrows { get; set; }
+
     public Task<TurnOutcome> RunTurnAsync(TurnContext turn, CancellationToken cancellationToken)
     {
+        if (TurnThrows is { } exception)
+        {
+            return Task.FromException<TurnOutcome>(exception);
+        }
+
         Interlocked.Increment(ref _turnsServed);
         return Task.FromResult(TurnOutcome.Succeeded("end_turn", null));
     }
