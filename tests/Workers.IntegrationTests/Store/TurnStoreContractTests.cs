@@ -268,6 +268,24 @@ public abstract class TurnStoreContractTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task TimedWrites_FollowCommitOrder_AClaimIsNeverStampedBeforeTheEndItWaitedBehind()
+    {
+        // Two workers read their clocks, then wait for the store: the end (read at T0+10 s) commits first, the claim of the
+        // conversation's next turn (read earlier, at T0+5 s) after it.
+        await EnqueueAsync("a1", "a");
+        await EnqueueAsync("a2", "a");
+        var first = (await ClaimAsync(T0))!;
+        await CompleteAsync(first, T0.AddSeconds(10));
+
+        var second = await ClaimAsync(T0.AddSeconds(5), "w2");
+
+        var ended = (await Store.GetTurnAsync("a1", Ct))!;
+        Assert.Equal("a2", second?.Turn.Id);
+        Assert.True(second!.Turn.ClaimedAt >= ended.FinishedAt, $"claimed at {second.Turn.ClaimedAt:O}, after an end at {ended.FinishedAt:O}");
+        Assert.Equal(second.Turn.ClaimedAt + Lease, second.Turn.LeaseExpiresAt);
+    }
+
+    [Fact]
     public async Task LostLease_AppendAndComplete_ThrowLeaseLostAndWriteNothing()
     {
         await EnqueueAsync("a1", "a");

@@ -36,7 +36,7 @@ public sealed partial class SqliteTurnStore
         var preferred = JsonSerializer.Serialize(request.PreferredConversations ?? []);
         var runningHere = JsonSerializer.Serialize(request.RunningHere ?? []);
 
-        return WriteAsync(async (connection, transaction) =>
+        return WriteAtAsync(now, async (connection, transaction, at) =>
         {
             // Each pass either claims a turn or ends one (worker_lost), so the loop is bounded by the queue.
             while (true)
@@ -44,7 +44,7 @@ public sealed partial class SqliteTurnStore
                 Candidate? candidate;
                 await using (var pick = Command(connection, transaction, NextClaimable))
                 {
-                    Bind(pick, "@now", ToUnixMs(now));
+                    Bind(pick, "@now", ToUnixMs(at));
                     Bind(pick, "@profiles", profiles);
                     Bind(pick, "@preferred", preferred);
                     Bind(pick, "@runningHere", runningHere);
@@ -62,7 +62,7 @@ public sealed partial class SqliteTurnStore
 
                 if (candidate.WasRunning && candidate.Attempts + 1 > request.MaxAttempts)
                 {
-                    await FailWorkerLostAsync(connection, transaction, candidate, request.MaxAttempts, now, cancellationToken);
+                    await FailWorkerLostAsync(connection, transaction, candidate, request.MaxAttempts, at, cancellationToken);
                     continue;
                 }
 
@@ -74,8 +74,8 @@ public sealed partial class SqliteTurnStore
                     RETURNING {TurnColumns};
                     """);
                 Bind(claim, "@owner", request.Owner);
-                Bind(claim, "@expiresAt", ToUnixMs(now + request.LeaseDuration));
-                Bind(claim, "@now", ToUnixMs(now));
+                Bind(claim, "@expiresAt", ToUnixMs(at + request.LeaseDuration));
+                Bind(claim, "@now", ToUnixMs(at));
                 Bind(claim, "@id", candidate.Id);
                 var turn = (await ReadTurnAsync(claim, cancellationToken))!;
                 return new ClaimedTurn(turn, new TurnLease(turn.Id, request.Owner, turn.Fencing));

@@ -46,11 +46,11 @@ public sealed partial class SqliteTurnStore
             throw new ArgumentException($"The run record is for turn {run.TurnId}, the lease for turn {lease.TurnId}.", nameof(run));
         }
 
-        return WriteAsync(async (connection, transaction) =>
+        return WriteAtAsync(now, async (connection, transaction, at) =>
         {
             await CheckLeaseAsync(connection, transaction, lease, cancellationToken);
             await FinishAsync(connection, transaction, lease.TurnId, completion.State, completion.Reason, completion.Result,
-                completion.TerminalEvent, now, cancellationToken);
+                completion.TerminalEvent, at, cancellationToken);
 
             await using var insert = Command(connection, transaction, """
                 INSERT INTO runs (turn_id, attempt, owner, started_at, finished_at, outcome, json)
@@ -60,7 +60,7 @@ public sealed partial class SqliteTurnStore
             Bind(insert, "@attempt", run.Attempt);
             Bind(insert, "@owner", run.Owner);
             Bind(insert, "@startedAt", ToUnixMs(run.StartedAt));
-            Bind(insert, "@finishedAt", ToUnixMs(run.FinishedAt));
+            Bind(insert, "@finishedAt", ToUnixMs(run.FinishedAt > at ? run.FinishedAt : at));
             Bind(insert, "@outcome", run.Outcome);
             Bind(insert, "@json", run.Json);
             return await insert.ExecuteNonQueryAsync(cancellationToken);
@@ -94,7 +94,7 @@ public sealed partial class SqliteTurnStore
         CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(terminalEvent);
-        return WriteAsync(async (connection, transaction) =>
+        return WriteAtAsync(now, async (connection, transaction, at) =>
         {
             string state;
             long lastEventSequence;
@@ -115,7 +115,7 @@ public sealed partial class SqliteTurnStore
             {
                 case Queued:
                     await FinishAsync(connection, transaction, turnId, TurnState.Cancelled, FailureReasons.Cancelled, result,
-                        terminalEvent with { Sequence = lastEventSequence + 1 }, now, cancellationToken);
+                        terminalEvent with { Sequence = lastEventSequence + 1 }, at, cancellationToken);
                     return CancelOutcome.CancelledQueued;
                 case Running:
                     await using (var flag = Command(connection, transaction, "UPDATE turns SET cancel_requested = 1 WHERE id = @id;"))

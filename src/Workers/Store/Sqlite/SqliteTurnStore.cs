@@ -22,6 +22,9 @@ public sealed partial class SqliteTurnStore : ITurnStore, IAsyncDisposable
 
     // Never disposed: an operation still in flight at disposal must be able to release it.
     private readonly SemaphoreSlim _writeGate = new(1, 1);
+
+    // The time of the last timed write (claim, end, cancel) taken through the gate; read and written only under it.
+    private DateTimeOffset _lastWriteTime = DateTimeOffset.MinValue;
     private int _disposed;
 
     /// <param name="path">The database file; its directory is created when missing.</param>
@@ -113,6 +116,19 @@ public sealed partial class SqliteTurnStore : ITurnStore, IAsyncDisposable
             _writeGate.Release();
         }
     }
+
+    /// <summary>A write whose times follow commit order: <paramref name="now"/> (read by the caller before it waited for the
+    /// gate) is raised to the time of the timed write committed before it. A claim that waited behind a turn's end is then
+    /// never stamped earlier than that end, and the stored claims and ends of a conversation never seem to overlap.</summary>
+    private Task<T> WriteAtAsync<T>(DateTimeOffset now, Func<SqliteConnection, SqliteTransaction, DateTimeOffset, Task<T>> work,
+        CancellationToken cancellationToken) =>
+        WriteAsync(async (connection, transaction) =>
+        {
+            var at = now > _lastWriteTime ? now : _lastWriteTime;
+            var result = await work(connection, transaction, at);
+            _lastWriteTime = at;
+            return result;
+        }, cancellationToken);
 
     private static SqliteCommand Command(SqliteConnection connection, SqliteTransaction? transaction, string sql)
     {
