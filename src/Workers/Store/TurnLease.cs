@@ -25,8 +25,28 @@ public sealed record ClaimRequest(string Owner, TimeSpan LeaseDuration, IReadOnl
 /// <param name="TerminalEvent">The turn's terminal event, appended in the same transaction.</param>
 public sealed record TurnCompletion(TurnState State, string? Reason, string Result, StoredEvent TerminalEvent);
 
-/// <summary>A run of a turn (one attempt on one worker), kept for operators.</summary>
-public sealed record RunRecord(string TurnId, int Attempt, string Owner, DateTimeOffset StartedAt, DateTimeOffset FinishedAt, string Outcome, string Json);
+/// <summary>A run of a turn (one attempt on one worker), kept for operators and for the chaos invariants: written at claim
+/// (<see cref="RunOutcomes.Running"/>), completed at the turn's end, or marked <see cref="RunOutcomes.Lost"/> when another
+/// claim finds its lease expired.</summary>
+/// <param name="TurnId">The turn.</param>
+/// <param name="Attempt">The attempt's number (the turn's <c>attempts</c> after its claim).</param>
+/// <param name="Owner">The worker that claimed it.</param>
+/// <param name="StartedAt">When the attempt was claimed.</param>
+/// <param name="FinishedAt">When it ended; for a lost attempt, when its lease ran out; null while it runs.</param>
+/// <param name="Outcome"><c>running</c>, <c>lost</c>, or the turn's end state (<c>succeeded</c>, <c>failed</c>, <c>cancelled</c>).</param>
+/// <param name="Json">The turn record the attempt ended with; null unless it ended.</param>
+public sealed record RunRecord(string TurnId, int Attempt, string Owner, DateTimeOffset StartedAt, DateTimeOffset? FinishedAt, string Outcome,
+    string? Json);
+
+/// <summary>The outcomes of a run that did not end the turn.</summary>
+public static class RunOutcomes
+{
+    /// <summary>The attempt is running (or its worker is gone and no claim has noticed yet).</summary>
+    public const string Running = "running";
+
+    /// <summary>Its lease expired and another claim took the turn (or failed it <c>worker_lost</c>).</summary>
+    public const string Lost = "lost";
+}
 
 /// <summary>What enqueueing did.</summary>
 public enum EnqueueOutcome

@@ -44,6 +44,35 @@ public sealed class SqliteTurnStoreTests : TurnStoreContractTests
     }
 
     [Fact]
+    public async Task Initialize_VersionOneFile_MigratesRunsKeepingTheirRows()
+    {
+        // Arrange: a version-1 file, whose runs table required an end and a record, with one finished run.
+        await EnqueueAsync("a1", "a");
+        await EnqueueAsync("b1", "b", T0.AddSeconds(1));
+        await PragmaAsync("""
+            user_version = 1;
+            DROP TABLE runs;
+            CREATE TABLE runs (turn_id TEXT NOT NULL REFERENCES turns (id), attempt INTEGER NOT NULL, owner TEXT NOT NULL,
+                started_at INTEGER NOT NULL, finished_at INTEGER NOT NULL, outcome TEXT NOT NULL, json TEXT NOT NULL,
+                PRIMARY KEY (turn_id, attempt));
+            INSERT INTO runs VALUES ('b1', 1, 'w0', 1000, 2000, 'failed', '{}')
+            """);
+        await using var store = new SqliteTurnStore(DatabasePath);
+
+        // Act
+        await store.InitializeAsync(Ct);
+        var claimed = await store.ClaimAsync(new ClaimRequest("w1", TimeSpan.FromMinutes(1), null, [], 3), T0, Ct);
+
+        // Assert: the old row is kept, and the claim could write its open row (no end yet).
+        Assert.Equal(SqliteTurnStore.SchemaVersion, Convert.ToInt32(await PragmaAsync("user_version"), CultureInfo.InvariantCulture));
+        Assert.Equal("a1", claimed?.Turn.Id);
+        var old = Assert.Single(await store.ListRunsAsync("b1", Ct));
+        Assert.Equal(("w0", "failed", (DateTimeOffset?)DateTimeOffset.FromUnixTimeMilliseconds(2000), "{}"), (old.Owner, old.Outcome, old.FinishedAt, old.Json));
+        var open = Assert.Single(await store.ListRunsAsync("a1", Ct));
+        Assert.Equal((RunOutcomes.Running, (DateTimeOffset?)null, (string?)null), (open.Outcome, open.FinishedAt, open.Json));
+    }
+
+    [Fact]
     public async Task Dispose_ThenUse_ThrowsObjectDisposed()
     {
         var store = new SqliteTurnStore(DatabasePath);

@@ -286,6 +286,33 @@ public abstract class TurnStoreContractTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Runs_EveryAttemptIsOnRecordFromItsClaim_ALostOneEndingWhenItsLeaseRanOut()
+    {
+        // Arrange: attempt 1 is lost (its lease runs out), attempt 2 ends the turn; a second turn's attempts are all lost.
+        await EnqueueAsync("a1", "a");
+        await EnqueueAsync("b1", "b", T0.AddSeconds(1));
+        await ClaimAsync(T0, "w1");
+        var started = (await Store.ListRunsAsync("a1", Ct)).Single();
+        var second = (await ClaimAsync(T0 + Lease + TimeSpan.FromSeconds(1), "w2"))!;
+        await CompleteAsync(second, T0.AddMinutes(1));
+        await ClaimAsync(T0.AddMinutes(2), "w1", maxAttempts: 1);
+
+        // Act: b1's only attempt is lost past MaxAttempts: the claim fails it worker_lost.
+        await ClaimAsync(T0.AddMinutes(2) + Lease + TimeSpan.FromSeconds(1), "w2", maxAttempts: 1);
+
+        // Assert
+        Assert.Equal(new RunRecord("a1", 1, "w1", T0, null, RunOutcomes.Running, null), started);
+        var a1 = await Store.ListRunsAsync("a1", Ct);
+        Assert.Equal((1, "w1", T0, T0 + Lease, RunOutcomes.Lost), (a1[0].Attempt, a1[0].Owner, a1[0].StartedAt, a1[0].FinishedAt, a1[0].Outcome));
+        Assert.Null(a1[0].Json);
+        Assert.Equal((2, "w2", T0 + Lease + TimeSpan.FromSeconds(1), T0.AddMinutes(1), "done"),
+            (a1[1].Attempt, a1[1].Owner, a1[1].StartedAt, a1[1].FinishedAt, a1[1].Outcome));
+        var b1 = Assert.Single(await Store.ListRunsAsync("b1", Ct));
+        Assert.Equal((RunOutcomes.Lost, T0.AddMinutes(2) + Lease), (b1.Outcome, b1.FinishedAt));
+        Assert.Equal(Turns.FailureReasons.WorkerLost, (await Store.GetTurnAsync("b1", Ct))!.Reason);
+    }
+
+    [Fact]
     public async Task LostLease_AppendAndComplete_ThrowLeaseLostAndWriteNothing()
     {
         await EnqueueAsync("a1", "a");
@@ -305,12 +332,12 @@ public abstract class TurnStoreContractTests : IAsyncLifetime
         Assert.Equal(1, turn.LastEventSequence);
         Assert.Null(turn.Result);
         Assert.Equal([1L], (await Store.ReadEventsAsync("a1", 0, 100, Ct)).Select(e => e.Sequence));
-        Assert.Empty(await Store.ListRunsAsync("a1", Ct));
+        Assert.Equal([(1, RunOutcomes.Lost), (2, RunOutcomes.Running)], (await Store.ListRunsAsync("a1", Ct)).Select(r => (r.Attempt, r.Outcome)));
 
         // The current owner carries on from the stored sequence.
         await Store.AppendEventsAsync(current.Lease, [Event(2, now)], Ct);
         await CompleteAsync(current with { Turn = turn with { LastEventSequence = 2 } }, now.AddSeconds(1));
-        Assert.Equal([2], (await Store.ListRunsAsync("a1", Ct)).Select(r => r.Attempt));
+        Assert.Equal([(1, RunOutcomes.Lost), (2, "done")], (await Store.ListRunsAsync("a1", Ct)).Select(r => (r.Attempt, r.Outcome)));
         Assert.Equal([1L, 2L, 3L], (await Store.ReadEventsAsync("a1", 0, 100, Ct)).Select(e => e.Sequence));
     }
 

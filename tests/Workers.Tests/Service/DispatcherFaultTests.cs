@@ -58,7 +58,8 @@ public sealed class DispatcherFaultTests
         var again = await fixture.Runner.NextAsync();
         Assert.True(turn.IsEnded);
         Assert.Equal(("t1", 2), (again.Request.Id, (await fixture.GetAsync("t1")).Attempts));
-        Assert.Empty(await fixture.Store.ListRunsAsync("t1", TestContext.Current.CancellationToken));
+        var runs = await fixture.Store.ListRunsAsync("t1", TestContext.Current.CancellationToken);
+        Assert.Equal([(1, RunOutcomes.Lost), (2, RunOutcomes.Running)], runs.Select(r => (r.Attempt, r.Outcome)));
         again.Succeed();
         Assert.Equal(TurnState.Succeeded, (await fixture.WaitForEndAsync("t1")).State);
     }

@@ -52,7 +52,9 @@ public sealed class DispatcherLeaseTests
         var stored = await fixture.GetAsync("t1");
         Assert.Equal((TurnState.Running, "other-worker", 2), (stored.State, stored.LeaseOwner, stored.Attempts));
         Assert.Empty(await fixture.EventsAsync("t1"));
-        Assert.Empty(await fixture.Store.ListRunsAsync("t1", TestContext.Current.CancellationToken));
+        var runs = await fixture.Store.ListRunsAsync("t1", TestContext.Current.CancellationToken);
+        Assert.Equal([(1, RunOutcomes.Lost), (2, RunOutcomes.Running)], runs.Select(r => (r.Attempt, r.Outcome)));
+        Assert.All(runs, r => Assert.Null(r.Json));
     }
 
     [Fact]

@@ -50,7 +50,8 @@ public sealed class DispatcherStopTests
         Assert.Equal((TurnState.Running, 1), (stored.State, stored.Attempts));
         Assert.True(stored.LeaseExpiresAt < fixture.Time.GetUtcNow());
         Assert.Equal(["text_delta"], (await fixture.EventsAsync("t1")).Select(e => e.Type));
-        Assert.Empty(await fixture.Store.ListRunsAsync("t1", TestContext.Current.CancellationToken));
+        var run = Assert.Single(await fixture.Store.ListRunsAsync("t1", TestContext.Current.CancellationToken));
+        Assert.Equal((1, RunOutcomes.Running, (DateTimeOffset?)null), (run.Attempt, run.Outcome, run.FinishedAt));
         var again = await fixture.Store.ClaimAsync(new ClaimRequest("next-run", DispatcherFixture.LeaseDuration, null, [], 3),
             fixture.Time.GetUtcNow(), TestContext.Current.CancellationToken);
         Assert.Equal(("t1", 2), (again?.Turn.Id, again?.Turn.Attempts));

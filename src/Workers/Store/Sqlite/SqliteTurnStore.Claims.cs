@@ -8,10 +8,10 @@ namespace Workers.Store.Sqlite;
 public sealed partial class SqliteTurnStore
 {
     /// <summary>The first claimable turn (specs/store.md, "Claim"): queued, or running under an expired lease; the
-    /// earliest unfinished turn of its conversation; of a profile the worker takes; not one the worker still runs. The worker's bound conversations
-    /// first, then oldest first.</summary>
+    /// earliest unfinished turn of its conversation; of a profile the worker takes; not one the worker still runs. The
+    /// worker's bound conversations first, then oldest first.</summary>
     private const string NextClaimable = $"""
-        SELECT t.id, t.state, t.attempts, t.lease_owner, t.last_event_sequence
+        SELECT t.id, t.state, t.attempts, t.lease_owner, t.last_event_sequence, t.lease_expires_at
         FROM turns AS t
         WHERE t.state IN ('{Queued}', '{Running}')
           AND (t.state = '{Queued}' OR t.lease_expires_at < @now)
@@ -51,13 +51,18 @@ public sealed partial class SqliteTurnStore
                     await using var reader = await pick.ExecuteReaderAsync(cancellationToken);
                     candidate = await reader.ReadAsync(cancellationToken)
                         ? new Candidate(reader.GetString(0), reader.GetString(1) == Running, reader.GetInt32(2),
-                            reader.IsDBNull(3) ? null : reader.GetString(3), reader.GetInt64(4))
+                            reader.IsDBNull(3) ? null : reader.GetString(3), reader.GetInt64(4), reader.IsDBNull(5) ? null : reader.GetInt64(5))
                         : null;
                 }
 
                 if (candidate is null)
                 {
                     return null;
+                }
+
+                if (candidate.WasRunning)
+                {
+                    await MarkRunLostAsync(connection, transaction, candidate, cancellationToken);
                 }
 
                 if (candidate.WasRunning && candidate.Attempts + 1 > request.MaxAttempts)
@@ -78,6 +83,7 @@ public sealed partial class SqliteTurnStore
                 Bind(claim, "@now", ToUnixMs(at));
                 Bind(claim, "@id", candidate.Id);
                 var turn = (await ReadTurnAsync(claim, cancellationToken))!;
+                await InsertRunAsync(connection, transaction, turn, request.Owner, at, cancellationToken);
                 return new ClaimedTurn(turn, new TurnLease(turn.Id, request.Owner, turn.Fencing));
             }
         }, cancellationToken);
@@ -143,5 +149,36 @@ public sealed partial class SqliteTurnStore
         Bind(command, "@fencing", lease.Fencing);
     }
 
-    private sealed record Candidate(string Id, bool WasRunning, int Attempts, string? LeaseOwner, long LastEventSequence);
+    /// <summary>Every attempt is on record from its claim (specs/store.md, "Runs"): a row that its end completes.</summary>
+    private static async Task InsertRunAsync(SqliteConnection connection, SqliteTransaction transaction, StoredTurn turn, string owner,
+        DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        await using var insert = Command(connection, transaction, $"""
+            INSERT INTO runs (turn_id, attempt, owner, started_at, finished_at, outcome, json)
+            VALUES (@id, @attempt, @owner, @startedAt, NULL, '{RunOutcomes.Running}', NULL)
+            ON CONFLICT (turn_id, attempt) DO UPDATE
+            SET owner = excluded.owner, started_at = excluded.started_at, finished_at = NULL, outcome = excluded.outcome, json = NULL;
+            """);
+        Bind(insert, "@id", turn.Id);
+        Bind(insert, "@attempt", turn.Attempts);
+        Bind(insert, "@owner", owner);
+        Bind(insert, "@startedAt", ToUnixMs(at));
+        await insert.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>The attempt whose lease expired ended, as far as anyone can know, when its lease ran out.</summary>
+    private static async Task MarkRunLostAsync(SqliteConnection connection, SqliteTransaction transaction, Candidate candidate,
+        CancellationToken cancellationToken)
+    {
+        await using var update = Command(connection, transaction, $"""
+            UPDATE runs SET outcome = '{RunOutcomes.Lost}', finished_at = @expiredAt
+            WHERE turn_id = @id AND attempt = @attempt AND finished_at IS NULL;
+            """);
+        Bind(update, "@expiredAt", candidate.LeaseExpiredAt);
+        Bind(update, "@id", candidate.Id);
+        Bind(update, "@attempt", candidate.Attempts);
+        await update.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private sealed record Candidate(string Id, bool WasRunning, int Attempts, string? LeaseOwner, long LastEventSequence, long? LeaseExpiredAt);
 }

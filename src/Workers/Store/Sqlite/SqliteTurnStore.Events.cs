@@ -52,15 +52,18 @@ public sealed partial class SqliteTurnStore
             await FinishAsync(connection, transaction, lease.TurnId, completion.State, completion.Reason, completion.Result,
                 completion.TerminalEvent, at, cancellationToken);
 
+            // The row the claim wrote is completed; its start stays the claim's time.
             await using var insert = Command(connection, transaction, """
                 INSERT INTO runs (turn_id, attempt, owner, started_at, finished_at, outcome, json)
-                VALUES (@id, @attempt, @owner, @startedAt, @finishedAt, @outcome, @json);
+                VALUES (@id, @attempt, @owner, @startedAt, @finishedAt, @outcome, @json)
+                ON CONFLICT (turn_id, attempt) DO UPDATE
+                SET owner = excluded.owner, finished_at = excluded.finished_at, outcome = excluded.outcome, json = excluded.json;
                 """);
             Bind(insert, "@id", run.TurnId);
             Bind(insert, "@attempt", run.Attempt);
             Bind(insert, "@owner", run.Owner);
             Bind(insert, "@startedAt", ToUnixMs(run.StartedAt));
-            Bind(insert, "@finishedAt", ToUnixMs(run.FinishedAt > at ? run.FinishedAt : at));
+            Bind(insert, "@finishedAt", ToUnixMs(run.FinishedAt is { } finished && finished > at ? finished : at));
             Bind(insert, "@outcome", run.Outcome);
             Bind(insert, "@json", run.Json);
             return await insert.ExecuteNonQueryAsync(cancellationToken);
@@ -145,7 +148,7 @@ public sealed partial class SqliteTurnStore
         while (await reader.ReadAsync(cancellationToken))
         {
             runs.Add(new RunRecord(reader.GetString(0), reader.GetInt32(1), reader.GetString(2), FromUnixMs(reader.GetInt64(3)),
-                FromUnixMs(reader.GetInt64(4)), reader.GetString(5), reader.GetString(6)));
+                reader.IsDBNull(4) ? null : FromUnixMs(reader.GetInt64(4)), reader.GetString(5), reader.IsDBNull(6) ? null : reader.GetString(6)));
         }
 
         return runs;

@@ -5,7 +5,7 @@ namespace Workers.Store.Sqlite;
 public sealed partial class SqliteTurnStore
 {
     /// <summary>The schema this build writes, kept in <c>PRAGMA user_version</c>.</summary>
-    public const int SchemaVersion = 1;
+    public const int SchemaVersion = 2;
 
     // Times are unix milliseconds (INTEGER); states are the lower-case names of TurnState.
     // enqueue_order is the insertion order: an explicit column because VACUUM may renumber an implicit rowid.
@@ -70,6 +70,26 @@ public sealed partial class SqliteTurnStore
         );
         """;
 
+    // Version 2: a run row is written at claim and completed at the end, so an attempt whose worker was lost stays on
+    // record; its end and record are unknown until then (nullable). SQLite cannot relax NOT NULL in place: the table is
+    // rebuilt, rows kept.
+    private const string MigrateToV2 = """
+        CREATE TABLE runs_v2 (
+            turn_id     TEXT    NOT NULL REFERENCES turns (id),
+            attempt     INTEGER NOT NULL,
+            owner       TEXT    NOT NULL,
+            started_at  INTEGER NOT NULL,
+            finished_at INTEGER,
+            outcome     TEXT    NOT NULL,
+            json        TEXT,
+            PRIMARY KEY (turn_id, attempt)
+        );
+        INSERT INTO runs_v2 (turn_id, attempt, owner, started_at, finished_at, outcome, json)
+            SELECT turn_id, attempt, owner, started_at, finished_at, outcome, json FROM runs;
+        DROP TABLE runs;
+        ALTER TABLE runs_v2 RENAME TO runs;
+        """;
+
     public async Task InitializeAsync(CancellationToken cancellationToken)
     {
         await _writeGate.WaitAsync(cancellationToken);
@@ -109,6 +129,12 @@ public sealed partial class SqliteTurnStore
             }
 
             // Later versions migrate here, one step per version, in this same transaction.
+            if (version < 2)
+            {
+                await using var migrate = Command(connection, transaction, MigrateToV2);
+                await migrate.ExecuteNonQueryAsync(cancellationToken);
+            }
+
             await using var write = Command(connection, transaction, $"PRAGMA user_version = {SchemaVersion};");
             await write.ExecuteNonQueryAsync(cancellationToken);
             return version;
