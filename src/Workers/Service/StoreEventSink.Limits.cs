@@ -2,7 +2,7 @@ namespace Workers.Service;
 
 internal sealed partial class StoreEventSink
 {
-    /// <summary>The sink's bounds (<c>specs/store.md</c> "Event writes").</summary>
+    /// <summary>The sink's bounds (<c>specs/store.md</c> "Event writes when the store fails").</summary>
     /// <param name="LeaseDuration">Writes failing this long, while the turn runs, fail it: past its lease another worker
     /// may claim it, and this run must not go on beside that one.</param>
     /// <param name="MaxBufferedEvents">Events held for the store at most; one more fails the turn instead of growing.</param>

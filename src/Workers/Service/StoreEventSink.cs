@@ -10,7 +10,7 @@ namespace Workers.Service;
 /// <summary>Where a running turn's events go: to live readers at once (<see cref="TurnEventHub"/>), and to the store
 /// in batches under the turn's lease, from a bounded buffer, retried with backoff while the store fails. The terminal
 /// event is held back: the store writes it with the turn's end, and only then is it published. See
-/// <c>specs/store.md</c> "Event writes" for the contract.</summary>
+/// <c>specs/store.md</c> "Event writes when the store fails" for the contract.</summary>
 /// <remarks>When the store cannot take the events — its writes fail for the whole lease, or the buffer is full — the
 /// sink fails the turn itself (<c>store_unavailable</c>): it fixes the terminal event after the last event it kept,
 /// refuses every event after it, and fires <see cref="StoreUnavailable"/> so the run stops. Nothing a live reader saw

@@ -43,7 +43,8 @@ internal sealed class FailingTurnStore(ITurnStore store, TimeProvider timeProvid
         return store.AppendEventsAsync(lease, events, cancellationToken);
     }
 
-    public Task CompleteAsync(TurnLease lease, TurnCompletion completion, RunRecord run, DateTimeOffset now, CancellationToken cancellationToken)
+    public Task CompleteAsync(TurnLease lease, TurnCompletion completion, RunRecord run, DateTimeOffset now,
+        CancellationToken cancellationToken)
     {
         ThrowIfFailing();
         return store.CompleteAsync(lease, completion, run, now, cancellationToken);
@@ -70,7 +71,8 @@ internal sealed class FailingTurnStore(ITurnStore store, TimeProvider timeProvid
     public Task<(EnqueueOutcome Outcome, StoredTurn Turn)> EnqueueAsync(NewTurn turn, CancellationToken cancellationToken) =>
         store.EnqueueAsync(turn, cancellationToken);
 
-    public Task<StoredTurn?> GetTurnAsync(string turnId, CancellationToken cancellationToken) => store.GetTurnAsync(turnId, cancellationToken);
+    public Task<StoredTurn?> GetTurnAsync(string turnId, CancellationToken cancellationToken) =>
+        store.GetTurnAsync(turnId, cancellationToken);
 
     public Task<IReadOnlyList<StoredTurn>> ListConversationAsync(string conversationId, CancellationToken cancellationToken) =>
         store.ListConversationAsync(conversationId, cancellationToken);
@@ -81,8 +83,8 @@ internal sealed class FailingTurnStore(ITurnStore store, TimeProvider timeProvid
     public Task<bool> RenewAsync(TurnLease lease, DateTimeOffset expiresAt, CancellationToken cancellationToken) =>
         store.RenewAsync(lease, expiresAt, cancellationToken);
 
-    public Task<IReadOnlyList<StoredEvent>> ReadEventsAsync(string turnId, long afterSequence, int max, CancellationToken cancellationToken) =>
-        store.ReadEventsAsync(turnId, afterSequence, max, cancellationToken);
+    public Task<IReadOnlyList<StoredEvent>> ReadEventsAsync(string turnId, long afterSequence, int max,
+        CancellationToken cancellationToken) => store.ReadEventsAsync(turnId, afterSequence, max, cancellationToken);
 
     public Task<CancelOutcome> RequestCancelAsync(string turnId, StoredEvent terminalEvent, string result, DateTimeOffset now,
         CancellationToken cancellationToken) => store.RequestCancelAsync(turnId, terminalEvent, result, now, cancellationToken);
@@ -108,5 +110,6 @@ internal sealed class FailingTurnStore(ITurnStore store, TimeProvider timeProvid
 
     public Task SaveAsync(ConversationSession session, CancellationToken cancellationToken) => store.SaveAsync(session, cancellationToken);
 
-    public Task ForgetAsync(string conversationId, CancellationToken cancellationToken) => store.ForgetAsync(conversationId, cancellationToken);
+    public Task ForgetAsync(string conversationId, CancellationToken cancellationToken) =>
+        store.ForgetAsync(conversationId, cancellationToken);
 }

@@ -19,8 +19,8 @@ public sealed partial class SqliteTurnStore
         int deleted;
         do
         {
-            deleted = await WriteAsync((connection, transaction) => DeleteExpiredBatchAsync(connection, transaction, cutoff, cancellationToken),
-                cancellationToken);
+            deleted = await WriteAsync(
+                (connection, transaction) => DeleteExpiredBatchAsync(connection, transaction, cutoff, cancellationToken), cancellationToken);
             total += deleted;
             if (AfterRetentionBatch is { } afterBatch)
             {
