@@ -100,19 +100,11 @@ internal sealed partial class StoreEventSink
                 return _outage.NextTry(delay, _limits.LeaseDuration, now);
             }
 
-            bool failedNow;
-            lock (_lock)
-            {
-                // Past the lease another worker may take the turn: this run must not go on beside it.
-                failedNow = FailTurn_NeedsLock(
-                    $"The store took none of the turn's events for {lasted.TotalSeconds:0.#} s (the lease is "
-                    + $"{_limits.LeaseDuration.TotalSeconds:0.#} s); the turn was stopped. Last error: {ex.Message}");
-            }
-
-            if (failedNow)
+            // Past the lease another worker may take the turn: this run must not go on beside it.
+            if (FailStoreUnavailable($"The store took none of the turn's events for {lasted.TotalSeconds:0.#} s (the lease is "
+                + $"{_limits.LeaseDuration.TotalSeconds:0.#} s); the turn was stopped. Last error: {ex.Message}"))
             {
                 Log.TurnStopped(_logger, _lease.TurnId, lasted, ex);
-                StopRun();
             }
 
             return delay;

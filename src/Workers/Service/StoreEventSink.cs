@@ -134,6 +134,25 @@ internal sealed partial class StoreEventSink : ITurnEventSink, IAsyncDisposable
         }
     }
 
+    /// <summary>Fails the turn with <c>store_unavailable</c> as the sink does itself: fixes its terminal event after the
+    /// last kept event, refuses the rest and fires <see cref="StoreUnavailable"/>. For the run's heartbeat, which sees a
+    /// store down past the lease while no event waits to be written. False when the turn's end was already known.</summary>
+    public bool FailStoreUnavailable(string message)
+    {
+        bool failedNow;
+        lock (_lock)
+        {
+            failedNow = FailTurn_NeedsLock(message);
+        }
+
+        if (failedNow)
+        {
+            StopRun();
+        }
+
+        return failedNow;
+    }
+
     /// <summary>Fails the turn with <c>store_unavailable</c> unless its end is already known; true when it did.</summary>
     private bool FailTurn_NeedsLock(string message)
     {

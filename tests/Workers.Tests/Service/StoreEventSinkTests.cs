@@ -145,4 +145,26 @@ public sealed class StoreEventSinkTests
         Assert.Empty(await fixture.StoredAsync());
         Assert.False(sink.StoreUnavailable.IsCancellationRequested);
     }
+
+    [Fact]
+    public async Task FailStoreUnavailable_FromTheHeartbeat_FailsTheTurnAsTheSinkDoes_OnceOnly()
+    {
+        await using var fixture = await SinkFixture.CreateAsync();
+        await using var sink = fixture.CreateSink();
+        sink.OnEvent(Text(1));
+
+        Assert.True(sink.FailStoreUnavailable("No renewal for the lease."));
+        Assert.False(sink.FailStoreUnavailable("Again."));
+        sink.OnEvent(Text(2));
+
+        Assert.True(sink.StoreUnavailable.IsCancellationRequested);
+        Assert.Equal([1L], fixture.ReceivedLive());
+        Assert.Equal((2L, "failed"), (sink.Terminal?.Sequence, sink.Terminal?.Type));
+        Assert.Equal("No renewal for the lease.", sink.ApplyFailure(CancelledResult()).Message);
+        await sink.FinishAsync(Ct);
+        await fixture.CompleteAsync(sink, sink.ApplyFailure(CancelledResult()));
+        Assert.Equal([1L, 2L], await fixture.StoredAsync());
+        var turn = await fixture.TurnAsync();
+        Assert.Equal((TurnState.Failed, FailureReasons.StoreUnavailable), (turn.State, turn.Reason));
+    }
 }
