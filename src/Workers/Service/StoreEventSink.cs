@@ -1,4 +1,6 @@
 using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Workers.Serialization;
 using Workers.Store;
 using Workers.Turns;
@@ -6,25 +8,46 @@ using Workers.Turns;
 namespace Workers.Service;
 
 /// <summary>Where a running turn's events go: to live readers at once (<see cref="TurnEventHub"/>), and to the store
-/// in batches under the turn's lease. The terminal event is held back: the store writes it with the turn's end, and
-/// only then is it published.</summary>
-internal sealed class StoreEventSink : ITurnEventSink, IAsyncDisposable
+/// in batches under the turn's lease, from a bounded buffer, retried with backoff while the store fails. The terminal
+/// event is held back: the store writes it with the turn's end, and only then is it published. See
+/// <c>specs/store.md</c> "Event writes when the store fails" for the contract.</summary>
+/// <remarks>When the store cannot take the events — its writes fail for the whole lease, or the buffer is full — the
+/// sink fails the turn itself (<c>store_unavailable</c>): it fixes the terminal event after the last event it kept,
+/// refuses every event after it, and fires <see cref="StoreUnavailable"/> so the run stops. Nothing a live reader saw
+/// is dropped: an event is published only once it is in the buffer, and the buffer is written before the end.</remarks>
+internal sealed partial class StoreEventSink : ITurnEventSink, IAsyncDisposable
 {
+    /// <summary>Events per write transaction.</summary>
     private const int MaxBatch = 256;
 
     private readonly Lock _lock = new();
+
+    /// <summary>Events not yet stored, oldest first; the head stays until its write succeeded. Guarded by
+    /// <see cref="_lock"/>, at most <see cref="Limits.MaxBufferedEvents"/>.</summary>
     private readonly List<StoredEvent> _pending = [];
     private readonly ITurnStore _store;
     private readonly TurnEventHub _hub;
     private readonly TurnLease _lease;
     private readonly TimeProvider _timeProvider;
     private readonly TimeSpan _flushInterval;
-    private readonly SemaphoreSlim _flushing = new(1, 1);
+    private readonly Limits _limits;
+    private readonly ILogger _logger;
+
+    /// <summary>Used by one writer at a time: the flush loop, then (once it stopped) the finish.</summary>
+    private readonly StoreOutage _outage;
     private readonly CancellationTokenSource _stop = new();
+    private readonly CancellationTokenSource _leaseLost = new();
+    private readonly CancellationTokenSource _storeUnavailable = new();
     private readonly Task _flushLoop;
 
+    /// <summary>Why the sink failed the turn; null while it has not. Guarded by <see cref="_lock"/>.</summary>
+    private string? _failure;
+
+    /// <summary>The store's last refusal, for the failure's message.</summary>
+    private volatile Exception? _lastError;
+
     public StoreEventSink(ITurnStore store, TurnEventHub hub, TurnLease lease, TimeProvider timeProvider, TimeSpan flushInterval,
-        long lastStoredSequence = 0)
+        long lastStoredSequence = 0, Limits? limits = null, ILogger? logger = null)
     {
         LastSequence = lastStoredSequence;
         _store = store;
@@ -32,40 +55,64 @@ internal sealed class StoreEventSink : ITurnEventSink, IAsyncDisposable
         _lease = lease;
         _timeProvider = timeProvider;
         _flushInterval = flushInterval;
+        _limits = limits ?? Limits.Default;
+        _logger = logger ?? NullLogger.Instance;
+        _outage = new StoreOutage(flushInterval);
         _flushLoop = FlushLoopAsync();
     }
 
     /// <summary>The highest event sequence seen so far.</summary>
     public long LastSequence { get; private set; }
 
-    /// <summary>The terminal event, once the runner emitted it.</summary>
+    /// <summary>The terminal event, once the runner emitted it, or the sink's own <c>store_unavailable</c> one.</summary>
     public StoredEvent? Terminal { get; private set; }
 
-    /// <summary>Fires when a write was refused because the lease is gone: the run must stop.</summary>
+    /// <summary>Fires when a write was refused because the lease is gone: the run must stop and write nothing more.</summary>
     public CancellationToken LeaseLost => _leaseLost.Token;
 
-    private readonly CancellationTokenSource _leaseLost = new();
+    /// <summary>Fires when the sink failed the turn because the store cannot take its events: the run must stop, and its
+    /// end (<see cref="ApplyFailure"/>, <see cref="Terminal"/>) is still written, through <see cref="FinishAsync"/> and
+    /// <see cref="RetryAsync"/>.</summary>
+    public CancellationToken StoreUnavailable => _storeUnavailable.Token;
 
     public void OnEvent(TurnEvent turnEvent)
     {
         var stored = ToStored(turnEvent, _timeProvider.GetUtcNow());
-        if (!stored.IsTerminal)
-        {
-            // The terminal event is published by the dispatcher once the turn's end is stored.
-            _hub.Publish(_lease.TurnId, stored);
-        }
-
+        bool failedNow;
         lock (_lock)
         {
-            LastSequence = Math.Max(LastSequence, stored.Sequence);
+            if (_failure is not null)
+            {
+                // The turn's end is fixed: nothing comes after its terminal event.
+                return;
+            }
+
             if (stored.IsTerminal)
             {
+                // The terminal event is published by the dispatcher once the turn's end is stored.
+                LastSequence = Math.Max(LastSequence, stored.Sequence);
                 Terminal = stored;
+                return;
             }
-            else
+
+            if (_pending.Count < _limits.MaxBufferedEvents)
             {
+                LastSequence = Math.Max(LastSequence, stored.Sequence);
                 _pending.Add(stored);
+                // Under the lock, so readers get events in the order they were kept.
+                _hub.Publish(_lease.TurnId, stored);
+                return;
             }
+
+            var message = $"{_limits.MaxBufferedEvents} events were waiting for the store to take them; the turn was stopped "
+                + "instead of holding more.";
+            failedNow = FailTurn_NeedsLock(_lastError is { } error ? $"{message} Last error: {error.Message}" : message);
+        }
+
+        if (failedNow)
+        {
+            Log.BufferFull(_logger, _lease.TurnId, _limits.MaxBufferedEvents);
+            StopRun();
         }
     }
 
@@ -75,90 +122,55 @@ internal sealed class StoreEventSink : ITurnEventSink, IAsyncDisposable
         return new StoredEvent(turnEvent.Sequence, json.GetProperty("type").GetString()!, json.GetRawText(), now);
     }
 
-    /// <summary>Writes what is pending now.</summary>
-    /// <exception cref="LeaseLostException">The lease is gone.</exception>
-    public async Task FlushAsync(CancellationToken cancellationToken)
+    /// <summary>The runner's result, or, when the sink failed the turn, that failure in its place (so the turn's record
+    /// agrees with <see cref="Terminal"/>).</summary>
+    public TurnResult ApplyFailure(TurnResult result)
     {
-        await _flushing.WaitAsync(cancellationToken);
-        try
+        lock (_lock)
         {
-            List<StoredEvent> batch;
-            lock (_lock)
-            {
-                if (_pending.Count == 0)
-                {
-                    return;
-                }
-
-                batch = [.. _pending.Take(MaxBatch)];
-                _pending.RemoveRange(0, batch.Count);
-            }
-
-            try
-            {
-                await _store.AppendEventsAsync(_lease, batch, cancellationToken);
-            }
-            catch (LeaseLostException)
-            {
-                await _leaseLost.CancelAsync();
-                throw;
-            }
-            catch
-            {
-                // Not written (store busy, or the flush was cancelled): keep the batch, in order, for the next flush.
-                lock (_lock)
-                {
-                    _pending.InsertRange(0, batch);
-                }
-
-                throw;
-            }
-        }
-        finally
-        {
-            _flushing.Release();
+            return _failure is null
+                ? result
+                : result with { Status = TurnStatus.Failed, Reason = FailureReasons.StoreUnavailable, Message = _failure };
         }
     }
 
-    private async Task FlushLoopAsync()
+    /// <summary>Fails the turn with <c>store_unavailable</c> as the sink does itself: fixes its terminal event after the
+    /// last kept event, refuses the rest and fires <see cref="StoreUnavailable"/>. For the run's heartbeat, which sees a
+    /// store down past the lease while no event waits to be written. False when the turn's end was already known.</summary>
+    public bool FailStoreUnavailable(string message)
     {
-        try
+        bool failedNow;
+        lock (_lock)
         {
-            using var timer = new PeriodicTimer(_flushInterval, _timeProvider);
-            while (await timer.WaitForNextTickAsync(_stop.Token))
-            {
-                // Only the wait is cancellable: a batch being written is written whole.
-                await FlushAsync(CancellationToken.None);
-            }
+            failedNow = FailTurn_NeedsLock(message);
         }
-        catch (Exception ex) when (ex is OperationCanceledException or LeaseLostException)
+
+        if (failedNow)
         {
-            // Stopped, or fenced off: the run is being stopped.
+            StopRun();
         }
-        catch (Exception)
-        {
-            // The store failed a write: the batch stays pending and FinishAsync retries it (or the turn's end fails).
-        }
+
+        return failedNow;
     }
 
-    /// <summary>Stops the periodic flush and writes the rest.</summary>
-    public async Task FinishAsync(CancellationToken cancellationToken)
+    /// <summary>Fails the turn with <c>store_unavailable</c> unless its end is already known; true when it did.</summary>
+    private bool FailTurn_NeedsLock(string message)
     {
-        await _stop.CancelAsync();
-        await _flushLoop;
-        while (true)
+        if (_failure is not null || Terminal is not null)
         {
-            lock (_lock)
-            {
-                if (_pending.Count == 0)
-                {
-                    return;
-                }
-            }
-
-            await FlushAsync(cancellationToken);
+            return false;
         }
+
+        _failure = message;
+        Terminal = ToStored(new TurnFailed(FailureReasons.StoreUnavailable, message) { Sequence = LastSequence + 1 },
+            _timeProvider.GetUtcNow());
+        LastSequence = Terminal.Sequence;
+        return true;
     }
+
+    /// <summary>Fires <see cref="StoreUnavailable"/>. The run's cancellation callbacks run on the thread pool, neither
+    /// on the agent's reader (<see cref="OnEvent"/>) nor in the flush loop, which an exception of theirs must not end.</summary>
+    private void StopRun() => _ = _storeUnavailable.CancelAsync();
 
     public async ValueTask DisposeAsync()
     {
@@ -166,6 +178,6 @@ internal sealed class StoreEventSink : ITurnEventSink, IAsyncDisposable
         await _flushLoop;
         _stop.Dispose();
         _leaseLost.Dispose();
-        _flushing.Dispose();
+        _storeUnavailable.Dispose();
     }
 }

@@ -8,7 +8,11 @@ namespace Workers.Service;
 /// reader sees a token when the agent writes it, not when the batch reaches the store.</summary>
 public sealed class TurnEventHub
 {
-    private readonly ConcurrentDictionary<string, List<Channel<StoredEvent>>> _subscribers = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Readers> _readers = new(StringComparer.Ordinal);
+
+    /// <summary>Test seam: runs in <see cref="Subscribe"/> between finding the turn's readers and joining them, the
+    /// moment a concurrent <c>Unsubscribe</c> of the last reader can retire them.</summary>
+    internal Action<string>? BeforeJoin { get; set; }
 
     /// <summary>Subscribes to a turn's live events; dispose to stop. Events published before the subscription are not
     /// delivered: read the store after subscribing and skip what you already have.</summary>
@@ -20,25 +24,33 @@ public sealed class TurnEventHub
             // A reader too slow to keep up loses live events and falls back on the store (it checks sequence gaps).
             FullMode = BoundedChannelFullMode.DropWrite,
         });
-        var list = _subscribers.GetOrAdd(turnId, _ => []);
-        lock (list)
+        while (true)
         {
-            list.Add(channel);
+            var readers = _readers.GetOrAdd(turnId, _ => new Readers());
+            BeforeJoin?.Invoke(turnId);
+            lock (readers)
+            {
+                // Retired: its last reader left and took it out of the dictionary after we found it; joining it would
+                // hear nothing, so look again (and add a new one).
+                if (!readers.Retired)
+                {
+                    readers.Channels.Add(channel);
+                    return new Subscription(this, turnId, channel);
+                }
+            }
         }
-
-        return new Subscription(this, turnId, channel);
     }
 
     public void Publish(string turnId, StoredEvent turnEvent)
     {
-        if (!_subscribers.TryGetValue(turnId, out var list))
+        if (!_readers.TryGetValue(turnId, out var readers))
         {
             return;
         }
 
-        lock (list)
+        lock (readers)
         {
-            foreach (var channel in list)
+            foreach (var channel in readers.Channels)
             {
                 channel.Writer.TryWrite(turnEvent);
             }
@@ -47,17 +59,29 @@ public sealed class TurnEventHub
 
     private void Unsubscribe(string turnId, Channel<StoredEvent> channel)
     {
-        if (_subscribers.TryGetValue(turnId, out var list))
+        if (!_readers.TryGetValue(turnId, out var readers))
         {
-            lock (list)
+            return;
+        }
+
+        lock (readers)
+        {
+            readers.Channels.Remove(channel);
+            if (readers.Channels.Count == 0 && !readers.Retired)
             {
-                list.Remove(channel);
-                if (list.Count == 0)
-                {
-                    _subscribers.TryRemove(new KeyValuePair<string, List<Channel<StoredEvent>>>(turnId, list));
-                }
+                readers.Retired = true;
+                _readers.TryRemove(new KeyValuePair<string, Readers>(turnId, readers));
             }
         }
+    }
+
+    /// <summary>One turn's readers; guarded by locking the instance. Once retired (empty and out of the dictionary) it
+    /// takes no new reader.</summary>
+    private sealed class Readers
+    {
+        public List<Channel<StoredEvent>> Channels { get; } = [];
+
+        public bool Retired { get; set; }
     }
 
     /// <summary>A reader's view of one turn's live events.</summary>

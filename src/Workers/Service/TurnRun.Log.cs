@@ -21,8 +21,8 @@ internal sealed partial class TurnRun
         public static partial void HeartbeatFailed(ILogger logger, string turnId, double retryMs, double remainingMs, Exception exception);
 
         [LoggerMessage(EventId = EventIds.Turns + 7, Level = LogLevel.Error,
-            Message = "The lease of turn {TurnId} expired before a renewal got through; the run stops and writes nothing more")]
-        public static partial void LeaseExpiredUnrenewed(ILogger logger, string turnId);
+            Message = "The lease of turn {TurnId} expired before a renewal got through; the run stops, and fails store_unavailable once the store answers unless another worker took the turn")]
+        public static partial void LeaseExpiredUnrenewed(ILogger logger, string turnId, Exception exception);
 
         [LoggerMessage(EventId = EventIds.Turns + 8, Level = LogLevel.Warning, Message = "Reading whether turn {TurnId} was cancelled failed")]
         public static partial void CancelCheckFailed(ILogger logger, string turnId, Exception exception);

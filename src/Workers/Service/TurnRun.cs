@@ -81,7 +81,7 @@ internal sealed partial class TurnRun
             ["ConversationId"] = turn.ConversationId,
         });
         await using var sink = new StoreEventSink(_services.Store, _services.Hub, _claimed.Lease, _timeProvider,
-            _services.Options.EventFlushInterval, turn.LastEventSequence);
+            _services.Options.EventFlushInterval, turn.LastEventSequence, StoreEventSink.Limits.For(_services.Options), _logger);
         var firstSequence = turn.LastEventSequence;
         if (turn.Attempts > 1)
         {
@@ -98,8 +98,8 @@ internal sealed partial class TurnRun
 
         var submission = TurnSubmission.FromStored(turn.Payload);
         using var heartbeat = new CancellationTokenSource();
-        var heartbeats = HeartbeatAsync(_claimed.Lease, heartbeat.Token);
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(_cancel.Token, sink.LeaseLost);
+        var heartbeats = HeartbeatAsync(_claimed.Lease, sink, heartbeat.Token);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(_cancel.Token, sink.LeaseLost, sink.StoreUnavailable);
         if (turn.CancelRequested)
         {
             await _cancel.CancelAsync();
@@ -149,7 +149,19 @@ internal sealed partial class TurnRun
             return;
         }
 
-        await sink.FinishAsync(CancellationToken.None);
+        // When the store could not take the turn's events (or renew its lease) the sink failed it store_unavailable:
+        // that failure, not the stopped run's, is the turn's end, written below once the store answers.
+        result = sink.ApplyFailure(result);
+        try
+        {
+            await sink.FinishAsync(CancellationToken.None);
+        }
+        catch (LeaseLostException)
+        {
+            Log.LeaseLost(_logger, turn.Id);
+            return;
+        }
+
         if (_shutdown && result.Status == TurnStatus.Cancelled)
         {
             // Stopped by our own shutdown, not by the producer: the next run of the service takes the turn back.
@@ -158,11 +170,12 @@ internal sealed partial class TurnRun
         }
 
         await CompleteAsync(result, sink.Terminal ?? throw new InvalidOperationException($"Turn {turn.Id} ended without a terminal event."),
-            started);
+            started, sink);
     }
 
-    /// <summary>Writes the turn's end under its lease, then publishes its terminal event.</summary>
-    private async Task CompleteAsync(TurnResult result, StoredEvent terminal, DateTimeOffset started)
+    /// <summary>Writes the turn's end under its lease (retried by the sink while the store fails), then publishes its
+    /// terminal event.</summary>
+    private async Task CompleteAsync(TurnResult result, StoredEvent terminal, DateTimeOffset started, StoreEventSink sink)
     {
         var turn = _claimed.Turn;
         var resultJson = JsonSerializer.Serialize(result, WorkersJson.Options);
@@ -172,13 +185,17 @@ internal sealed partial class TurnRun
             TurnStatus.Cancelled => TurnState.Cancelled,
             _ => TurnState.Failed,
         };
-        var now = _timeProvider.GetUtcNow();
         try
         {
-            var run = new RunRecord(turn.Id, turn.Attempts, _services.InstanceId, started, now, state.ToString().ToLowerInvariant(),
-                resultJson);
-            await _services.Store.CompleteAsync(_claimed.Lease, new TurnCompletion(state, result.Reason, resultJson, terminal), run, now,
-                CancellationToken.None);
+            await sink.RetryAsync(async cancellationToken =>
+            {
+                // Each try stamps its own time: a store that answered only after an outage records when the end got in.
+                var now = _timeProvider.GetUtcNow();
+                var run = new RunRecord(turn.Id, turn.Attempts, _services.InstanceId, started, now, state.ToString().ToLowerInvariant(),
+                    resultJson);
+                await _services.Store.CompleteAsync(_claimed.Lease, new TurnCompletion(state, result.Reason, resultJson, terminal), run,
+                    now, cancellationToken);
+            }, CancellationToken.None);
             _services.Metrics.RecordTurn(result);
             // Live readers get the terminal event only now, so a reader that sees the end can read the final record.
             _services.Hub.Publish(turn.Id, terminal);
@@ -208,20 +225,27 @@ internal sealed partial class TurnRun
 
     /// <summary>Renews the lease every third of it, and sees a cancel asked of another replica. A renewal the store fails
     /// (busy, or down for a moment) is retried sooner, with backoff, while the lease still holds; the run is stopped only
-    /// when the lease is really lost: the store says another worker holds it, or it expired before a renewal got
-    /// through. (One failure used to end the heartbeat for good, and a turn still running here then lost its lease.)</summary>
-    private async Task HeartbeatAsync(TurnLease lease, CancellationToken cancellationToken)
+    /// when the lease is really lost. When the store says another worker holds it, this run writes nothing more. When
+    /// it expired before a renewal got through (the store stayed down), another worker may take the turn at any moment:
+    /// the run stops, and its end is <c>store_unavailable</c>, written once the store answers unless someone took the
+    /// turn meanwhile. (One failure used to end the heartbeat for good, and a turn still running here lost its lease.)</summary>
+    private async Task HeartbeatAsync(TurnLease lease, StoreEventSink sink, CancellationToken cancellationToken)
     {
         using var timer = new PeriodicTimer(_services.Options.LeaseDuration / 3, _timeProvider);
         try
         {
             while (await timer.WaitForNextTickAsync(cancellationToken))
             {
-                if (!await RenewAsync(lease, cancellationToken))
+                switch (await RenewAsync(lease, cancellationToken))
                 {
-                    _leaseLost = true;
-                    await _cancel.CancelAsync();
-                    return;
+                    case Renewal.HeldByAnother:
+                        _leaseLost = true;
+                        await _cancel.CancelAsync();
+                        return;
+                    case Renewal.ExpiredUnrenewed:
+                        sink.FailStoreUnavailable($"The store renewed none of the turn's lease for its whole "
+                            + $"{_services.Options.LeaseDuration.TotalSeconds:0.#} s; the turn was stopped.");
+                        return;
                 }
 
                 await CheckCancelRequestedAsync(lease, cancellationToken);
@@ -233,33 +257,35 @@ internal sealed partial class TurnRun
         }
     }
 
-    /// <summary>True once the lease is renewed; false when it is lost (held by another, or expired unrenewed).</summary>
-    private async Task<bool> RenewAsync(TurnLease lease, CancellationToken cancellationToken)
+    /// <summary>Renews the lease, retrying a store that fails until the lease runs out. A beat that comes late (this
+    /// process stalled past its lease) still tries: expiry alone does not revoke a lease, so the store renews it unless
+    /// another claim took the turn; only a store that fails is a reason to give the lease up.</summary>
+    private async Task<Renewal> RenewAsync(TurnLease lease, CancellationToken cancellationToken)
     {
         var leaseDuration = _services.Options.LeaseDuration;
         var retry = FirstRenewalRetry;
         while (true)
         {
-            var now = _timeProvider.GetUtcNow();
-            if (now >= _leaseHeldUntil)
-            {
-                Log.LeaseExpiredUnrenewed(_logger, lease.TurnId);
-                return false;
-            }
-
             try
             {
+                var now = _timeProvider.GetUtcNow();
                 if (!await _services.Store.RenewAsync(lease, now + leaseDuration, cancellationToken))
                 {
-                    return false;
+                    return Renewal.HeldByAnother;
                 }
 
                 _leaseHeldUntil = now + leaseDuration;
-                return true;
+                return Renewal.Renewed;
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
-                var remaining = _leaseHeldUntil - now;
+                var remaining = _leaseHeldUntil - _timeProvider.GetUtcNow();
+                if (remaining <= TimeSpan.Zero)
+                {
+                    Log.LeaseExpiredUnrenewed(_logger, lease.TurnId, ex);
+                    return Renewal.ExpiredUnrenewed;
+                }
+
                 var wait = TimeSpan.FromTicks(Math.Max(Math.Min(retry.Ticks, remaining.Ticks / 2), TimeSpan.FromMilliseconds(10).Ticks));
                 Log.HeartbeatFailed(_logger, lease.TurnId, wait.TotalMilliseconds, remaining.TotalMilliseconds, ex);
                 await Task.Delay(wait, _timeProvider, cancellationToken);
@@ -283,6 +309,17 @@ internal sealed partial class TurnRun
         {
             Log.CancelCheckFailed(_logger, lease.TurnId, ex);
         }
+    }
+
+    private enum Renewal
+    {
+        Renewed,
+
+        /// <summary>The store says the lease is not ours: another claim took the turn, or it ended.</summary>
+        HeldByAnother,
+
+        /// <summary>No renewal got through before the lease ran out.</summary>
+        ExpiredUnrenewed,
     }
 
     /// <summary>What every run shares: the dispatcher's parts and settings, and this worker's name in leases.</summary>

@@ -26,6 +26,7 @@ public static class FailureReasons
     public const string TurnTimeout = "turn_timeout";
     public const string StaleResume = "stale_resume";
     public const string WorkerLost = "worker_lost";
+    public const string StoreUnavailable = "store_unavailable";
     public const string AgentError = "agent_error";
     public const string Unclassified = "unclassified";
 
@@ -43,7 +44,7 @@ public static class FailureReasons
     {
         Cancelled, BadInput, DeadlineExceeded, Auth, RateLimit, Balance, ProviderError, ApiRetriesExhausted, SpawnFailed, StartTimeout,
         LeaseTimeout, ProtocolError, ProcessExitBeforeOutput, ProcessExitMidStream, FirstTokenTimeout, TurnTimeout, StaleResume, WorkerLost,
-        AgentError, Unclassified,
+        StoreUnavailable, AgentError, Unclassified,
     };
 
     /// <summary>The reason as a metric label: a known reason, or <c>unclassified</c>.</summary>

@@ -1,5 +1,3 @@
-using Microsoft.Data.Sqlite;
-
 namespace Workers.Store.Sqlite;
 
 public sealed partial class SqliteTurnStore
@@ -116,48 +114,5 @@ public sealed partial class SqliteTurnStore
         }
 
         return new QueueStats(queued, running, oldest is { } ms ? FromUnixMs(ms) : null, byProfile);
-    }
-
-    public async Task<int> ApplyRetentionAsync(DateTimeOffset cutoff, CancellationToken cancellationToken)
-    {
-        var deleted = await WriteAsync(async (connection, transaction) =>
-        {
-            const string Expired = $"SELECT id FROM turns WHERE finished_at < @cutoff AND state IN {TerminalStates}";
-            await DeleteAsync(connection, transaction, $"DELETE FROM events WHERE turn_id IN ({Expired});", cutoff, cancellationToken);
-            await DeleteAsync(connection, transaction, $"DELETE FROM runs WHERE turn_id IN ({Expired});", cutoff, cancellationToken);
-            return await DeleteAsync(connection, transaction, $"DELETE FROM turns WHERE id IN ({Expired});", cutoff, cancellationToken);
-        }, cancellationToken);
-
-        if (deleted > 0)
-        {
-            await CheckpointAsync(cancellationToken);
-        }
-
-        return deleted;
-    }
-
-    private static async Task<int> DeleteAsync(SqliteConnection connection, SqliteTransaction transaction, string sql, DateTimeOffset cutoff,
-        CancellationToken cancellationToken)
-    {
-        await using var command = Command(connection, transaction, sql);
-        Bind(command, "@cutoff", ToUnixMs(cutoff));
-        return await command.ExecuteNonQueryAsync(cancellationToken);
-    }
-
-    /// <summary>Gives the space of deleted rows back by truncating the WAL; best effort, since it waits only the busy
-    /// timeout for readers to move on.</summary>
-    private async Task CheckpointAsync(CancellationToken cancellationToken)
-    {
-        await _writeGate.WaitAsync(cancellationToken);
-        try
-        {
-            await using var connection = await OpenAsync(cancellationToken);
-            await using var command = Command(connection, null, "PRAGMA wal_checkpoint(TRUNCATE);");
-            await command.ExecuteNonQueryAsync(cancellationToken);
-        }
-        finally
-        {
-            _writeGate.Release();
-        }
     }
 }

@@ -38,7 +38,7 @@ internal sealed class DispatcherFixture : IAsyncDisposable
 
         var profiles = new ProfileCatalog(options);
         Store = new SqliteTurnStore(Path.Combine(dataDirectory, "workers.db"));
-        Faults = new FaultyTurnStore(Store);
+        Faults = new FaultyTurnStore(Store, Time);
         Pools = new PoolRegistry(profiles, new ScriptedLauncher(Time, ScriptedLauncher.ManySessions), Time, NullLoggerFactory.Instance);
         Runner = new ScriptedTurnRunner(Time);
         var service = new ServiceOptions
@@ -54,7 +54,7 @@ internal sealed class DispatcherFixture : IAsyncDisposable
         Services = new TurnRun.Services(Store, Runner, Hub, profiles, service, Time, NullLogger<Dispatcher>.Instance, metrics, service.InstanceId);
     }
 
-    public TimerCountingTimeProvider Time { get; } = new();
+    public SteppedClock Time { get; } = new();
 
     /// <summary>The real store, as the test reads it.</summary>
     public SqliteTurnStore Store { get; }

@@ -1,14 +1,46 @@
+using Microsoft.Data.Sqlite;
 using Workers.Sessions;
 using Workers.Store;
 
 namespace Workers.Tests.Service.Scripted;
 
-/// <summary>The real store behind a switch the test throws: lease renewals fail (as a busy or unreachable store's do) for
-/// the next N calls, or until healed. Everything else goes through to the real store.</summary>
-internal sealed class FaultyTurnStore(ITurnStore inner) : ITurnStore
+/// <summary>The real store behind switches the test throws: lease renewals fail (as a busy or unreachable store's do), and
+/// turn writes under a lease (events, the turn's end) fail without reaching the store, as a store that is down does, for
+/// the next N calls or until healed. Everything else goes through to the real store.</summary>
+/// <param name="inner">The real store.</param>
+/// <param name="timeProvider">The test's clock, for <see cref="FailedAt"/>.</param>
+internal sealed class FaultyTurnStore(ITurnStore inner, TimeProvider? timeProvider = null) : ITurnStore
 {
+    /// <summary>SQLITE_IOERR, what a store whose disk went away answers.</summary>
+    private const int IoError = 10;
+
     private readonly SemaphoreSlim _renewalFailed = new(0);
+    private readonly Lock _writesLock = new();
+    private readonly List<DateTimeOffset> _failedAt = [];
     private int _renewalsToFail;
+    private int _writesToFail;
+
+    /// <summary>When each refused turn write was tried, on the test's clock.</summary>
+    public IReadOnlyList<DateTimeOffset> FailedAt
+    {
+        get
+        {
+            lock (_writesLock)
+            {
+                return [.. _failedAt];
+            }
+        }
+    }
+
+    /// <summary>The next <paramref name="count"/> turn writes throw (<see cref="int.MaxValue"/>: until told otherwise);
+    /// 0 heals the store.</summary>
+    public void FailNextWrites(int count)
+    {
+        lock (_writesLock)
+        {
+            _writesToFail = count;
+        }
+    }
 
     /// <summary>The next <paramref name="count"/> renewals fail; <see cref="int.MaxValue"/> plays a store that stays down.</summary>
     public void FailRenewals(int count) => Volatile.Write(ref _renewalsToFail, count);
@@ -42,11 +74,33 @@ internal sealed class FaultyTurnStore(ITurnStore inner) : ITurnStore
     public Task<ClaimedTurn?> ClaimAsync(ClaimRequest request, DateTimeOffset now, CancellationToken cancellationToken) =>
         inner.ClaimAsync(request, now, cancellationToken);
 
-    public Task AppendEventsAsync(TurnLease lease, IReadOnlyList<StoredEvent> events, CancellationToken cancellationToken) =>
-        inner.AppendEventsAsync(lease, events, cancellationToken);
+    public Task AppendEventsAsync(TurnLease lease, IReadOnlyList<StoredEvent> events, CancellationToken cancellationToken)
+    {
+        ThrowIfWritesFail();
+        return inner.AppendEventsAsync(lease, events, cancellationToken);
+    }
 
-    public Task CompleteAsync(TurnLease lease, TurnCompletion completion, RunRecord run, DateTimeOffset now, CancellationToken cancellationToken) =>
-        inner.CompleteAsync(lease, completion, run, now, cancellationToken);
+    public Task CompleteAsync(TurnLease lease, TurnCompletion completion, RunRecord run, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        ThrowIfWritesFail();
+        return inner.CompleteAsync(lease, completion, run, now, cancellationToken);
+    }
+
+    private void ThrowIfWritesFail()
+    {
+        lock (_writesLock)
+        {
+            if (_writesToFail == 0)
+            {
+                return;
+            }
+
+            _writesToFail = _writesToFail == int.MaxValue ? _writesToFail : _writesToFail - 1;
+            _failedAt.Add((timeProvider ?? TimeProvider.System).GetUtcNow());
+        }
+
+        throw new SqliteException("disk I/O error (scripted)", IoError);
+    }
 
     public Task<IReadOnlyList<StoredEvent>> ReadEventsAsync(string turnId, long afterSequence, int max, CancellationToken cancellationToken) =>
         inner.ReadEventsAsync(turnId, afterSequence, max, cancellationToken);

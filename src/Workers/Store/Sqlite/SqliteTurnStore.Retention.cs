@@ -1,0 +1,95 @@
+using System.Text.Json;
+using Microsoft.Data.Sqlite;
+
+namespace Workers.Store.Sqlite;
+
+public sealed partial class SqliteTurnStore
+{
+    /// <summary>Turns deleted per retention transaction.</summary>
+    internal int RetentionBatchSize { get; init; } = 200;
+
+    /// <summary>Test seam: runs after each retention transaction, with the write gate released.</summary>
+    internal Func<CancellationToken, Task>? AfterRetentionBatch { get; set; }
+
+    /// <remarks>In transactions of at most <see cref="RetentionBatchSize"/> turns: the write gate is released between
+    /// them, so claims and event writes wait for one batch, never for the whole history.</remarks>
+    public async Task<int> ApplyRetentionAsync(DateTimeOffset cutoff, CancellationToken cancellationToken)
+    {
+        var total = 0;
+        int deleted;
+        do
+        {
+            deleted = await WriteAsync(
+                (connection, transaction) => DeleteExpiredBatchAsync(connection, transaction, cutoff, cancellationToken), cancellationToken);
+            total += deleted;
+            if (AfterRetentionBatch is { } afterBatch)
+            {
+                await afterBatch(cancellationToken);
+            }
+        }
+        while (deleted == RetentionBatchSize);
+
+        if (total > 0)
+        {
+            await CheckpointAsync(cancellationToken);
+        }
+
+        return total;
+    }
+
+    /// <summary>Deletes up to <see cref="RetentionBatchSize"/> expired turns, oldest first, with their events and runs.</summary>
+    private async Task<int> DeleteExpiredBatchAsync(SqliteConnection connection, SqliteTransaction transaction, DateTimeOffset cutoff,
+        CancellationToken cancellationToken)
+    {
+        var ids = new List<string>();
+        await using (var select = Command(connection, transaction,
+            $"SELECT id FROM turns WHERE finished_at < @cutoff AND state IN {TerminalStates} ORDER BY finished_at LIMIT @batch;"))
+        {
+            Bind(select, "@cutoff", ToUnixMs(cutoff));
+            Bind(select, "@batch", RetentionBatchSize);
+            await using var reader = await select.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                ids.Add(reader.GetString(0));
+            }
+        }
+
+        if (ids.Count == 0)
+        {
+            return 0;
+        }
+
+        var idsJson = JsonSerializer.Serialize(ids);
+        await DeleteAsync(connection, transaction, "DELETE FROM events WHERE turn_id IN (SELECT value FROM json_each(@ids));", idsJson,
+            cancellationToken);
+        await DeleteAsync(connection, transaction, "DELETE FROM runs WHERE turn_id IN (SELECT value FROM json_each(@ids));", idsJson,
+            cancellationToken);
+        return await DeleteAsync(connection, transaction, "DELETE FROM turns WHERE id IN (SELECT value FROM json_each(@ids));", idsJson,
+            cancellationToken);
+    }
+
+    private static async Task<int> DeleteAsync(SqliteConnection connection, SqliteTransaction transaction, string sql, string idsJson,
+        CancellationToken cancellationToken)
+    {
+        await using var command = Command(connection, transaction, sql);
+        Bind(command, "@ids", idsJson);
+        return await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>Gives the space of deleted rows back by truncating the WAL; best effort, since it waits only the busy
+    /// timeout for readers to move on.</summary>
+    private async Task CheckpointAsync(CancellationToken cancellationToken)
+    {
+        await _writeGate.WaitAsync(cancellationToken);
+        try
+        {
+            await using var connection = await OpenAsync(cancellationToken);
+            await using var command = Command(connection, null, "PRAGMA wal_checkpoint(TRUNCATE);");
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+        finally
+        {
+            _writeGate.Release();
+        }
+    }
+}
