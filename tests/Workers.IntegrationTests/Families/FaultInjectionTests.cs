@@ -25,6 +25,9 @@ public sealed class FaultInjectionTests
             data.Add(family, "hang:session-init", FirstTokenTimeout);
             data.Add(family, "hang:before-first-token", FirstTokenTimeout);
             data.Add(family, "hang:mid-stream", family == Codex ? FirstTokenTimeout : TurnTimeout);
+            // A SIGSTOP the agent sends itself: the turn's watch kills it, so no limit is waited out.
+            data.Add(family, "stop:before-first-token", ProcessStopped);
+            data.Add(family, "stop:mid-stream", ProcessStopped);
             data.Add(family, "garbage", null);
             data.Add(family, "half-json", null);
             data.Add(family, "oversized:200000", family == Plain ? null : ProtocolError);
