@@ -173,7 +173,8 @@ public sealed partial class AgentPool : IAsyncDisposable
 
         if (retire)
         {
-            Retire(process, RetireReason.Crashed);
+            // The sweep's kill of a stopped process may be seen here first.
+            Retire(process, process.Connection.Process.WasStopped ? RetireReason.Killed : RetireReason.Crashed);
             Replenish();
         }
     }

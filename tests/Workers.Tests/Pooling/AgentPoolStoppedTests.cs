@@ -107,12 +107,7 @@ public sealed class AgentPoolStoppedTests
     [Fact]
     public async Task StartsKilledFromOutside_AreCountedApart_AndDoNotFeedTheStartBackoff()
     {
-        await using var fixture = new PoolFixture(ManySessions, o =>
-        {
-            o.MinReady = 1;
-            o.StartBackoff = TimeSpan.FromSeconds(1);
-            o.StartBackoffMax = TimeSpan.FromSeconds(60);
-        });
+        await using var fixture = new PoolFixture(ManySessions, o => (o.MinReady, o.StartBackoff) = (1, TimeSpan.FromSeconds(1)));
         var outcomes = new List<string>();
         fixture.Pool.ProcessStartCompleted += (_, outcome) =>
         {
