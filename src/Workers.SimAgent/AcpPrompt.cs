@@ -49,6 +49,7 @@ internal sealed class AcpPrompt(SimSettings settings, AcpConnection connection, 
         await SimDelay.MsAsync(plan.TurnOverheadMs, cancellationToken);
         await StageGate.PassAsync(plan.Faults, FaultStage.SessionInit);
         StderrFlood.Write(plan.Faults);
+        await GroupChild.RelayAsync(cancellationToken);
         await SimDelay.MsAsync(plan.FirstTokenDelayMs(prior), cancellationToken);
         if (plan.Faults.ModelError is { } error)
         {

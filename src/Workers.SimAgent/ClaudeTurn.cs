@@ -43,6 +43,7 @@ internal sealed partial class ClaudeTurn(ClaudeContext context, TurnPlan plan, b
             }
 
             StderrFlood.Write(plan.Faults);
+            await GroupChild.RelayAsync(cancellationToken);
             _apiStarted = Stopwatch.GetTimestamp();
             await SimDelay.MsAsync(plan.FirstTokenDelayMs(priorContext), cancellationToken);
             if (plan.Faults.ModelError is { } error)

@@ -37,6 +37,7 @@ internal static class CodexMode
 
         var priorContext = thread.ContextTokens;
         StderrFlood.Write(plan.Faults);
+        await GroupChild.RelayAsync(CancellationToken.None);
         await SimDelay.MsAsync(plan.FirstTokenDelayMs(priorContext), CancellationToken.None);
         if (plan.Faults.ModelError is { } error)
         {

@@ -5,6 +5,7 @@ internal enum FaultKind
 {
     Crash,
     Hang,
+    Stop,
     Garbage,
     HalfJson,
     Oversized,

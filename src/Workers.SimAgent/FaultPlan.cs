@@ -45,6 +45,8 @@ internal sealed class FaultPlan
 
     public bool HangsAt(FaultStage stage) => _faults.Any(f => f.Kind == FaultKind.Hang && f.Stage == stage);
 
+    public bool StopsAt(FaultStage stage) => _faults.Any(f => f.Kind == FaultKind.Stop && f.Stage == stage);
+
     public int? ExitCode => Find(FaultKind.Exit)?.Amount;
 
     public int? OversizedBytes => Find(FaultKind.Oversized)?.Amount;

@@ -1,6 +1,6 @@
 namespace Workers.SimAgent;
 
-/// <summary>Where in the life of a process or turn a crash or hang fault strikes.</summary>
+/// <summary>Where in the life of a process or turn a crash, hang or stop fault strikes.</summary>
 internal enum FaultStage
 {
     Startup,

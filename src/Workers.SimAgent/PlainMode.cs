@@ -13,6 +13,7 @@ internal static class PlainMode
 
         await StageGate.PassAsync(plan.Faults, FaultStage.SessionInit);
         StderrFlood.Write(plan.Faults);
+        await GroupChild.RelayAsync(CancellationToken.None);
         await SimDelay.MsAsync(plan.FirstTokenDelayMs(0), CancellationToken.None);
         if (plan.Faults.ModelError is { } error)
         {

@@ -23,4 +23,5 @@ if (!SimSettings.TryCreate(args[1..], Environment.GetEnvironmentVariable, out va
 }
 
 SignalPolicy.Apply(settings.Faults);
+GroupChild.StartIf(settings.SpawnChild);
 return await run(settings, cliArgs);

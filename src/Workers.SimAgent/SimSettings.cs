@@ -14,7 +14,7 @@ internal sealed class SimSettings
     private static readonly string[] KnobNames =
     [
         "startup-ms", "session-new-ms", "session-load-ms", "turn-overhead-ms", "first-token-ms", "context-ms-per-ktoken",
-        "tokens", "token-interval-ms", "session-dir", "load-session", "resume-session", "api-retry-delay-ms", "fault",
+        "tokens", "token-interval-ms", "session-dir", "load-session", "resume-session", "api-retry-delay-ms", "fault", "spawn-child",
     ];
 
     public double StartupMs { get; private set; }
@@ -38,6 +38,9 @@ internal sealed class SimSettings
     public bool LoadSession { get; private set; } = true;
 
     public bool ResumeSession { get; private set; } = true;
+
+    /// <summary>Start a child process in the simulator's own process group, as real CLIs (node plus a helper) do.</summary>
+    public bool SpawnChild { get; private set; }
 
     public double ApiRetryDelayMs { get; private set; } = 200;
 
@@ -161,6 +164,14 @@ internal sealed class SimSettings
                 if (KnobValue.TryParseBool(value, out var resume))
                 {
                     ResumeSession = resume;
+                    return true;
+                }
+
+                break;
+            case "spawn-child":
+                if (KnobValue.TryParseBool(value, out var spawnChild))
+                {
+                    SpawnChild = spawnChild;
                     return true;
                 }
 

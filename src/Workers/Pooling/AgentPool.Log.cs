@@ -21,5 +21,9 @@ public sealed partial class AgentPool
 
         [LoggerMessage(EventId = EventIds.Pooling + 4, Level = LogLevel.Warning, Message = "Pool {Pool}: stopping process {ProcessId} failed")]
         public static partial void StopFailed(ILogger logger, string pool, int processId, Exception exception);
+
+        [LoggerMessage(EventId = EventIds.Pooling + 5, Level = LogLevel.Warning,
+            Message = "Pool {Pool}: a starting process was killed from outside or found stopped; starting another at once: {Error}")]
+        public static partial void StartKilled(ILogger logger, string pool, string error);
     }
 }

@@ -137,5 +137,6 @@ public sealed partial class AgentPool
         await StopAsync(TimeSpan.Zero);
         Interlocked.Exchange(ref _disposed, 1);
         await _startBackoffTimer.DisposeAsync();
+        await _stoppedSweep.DisposeAsync();
     }
 }

@@ -1,9 +1,15 @@
+using Workers.Processes;
+
 namespace Workers.Pooling;
 
 /// <summary>Keeping the ready target: driven by leases and exits (every lease, release and exit calls
-/// <see cref="Replenish"/>), not by a timer. A failed start backs off exponentially; only the backoff uses a timer.</summary>
+/// <see cref="Replenish"/>), not by a timer. A failed start backs off exponentially; only the backoff uses a timer. A start
+/// killed from outside (or found stopped) is not the CLI's failure: it is counted apart and replaced at once.</summary>
 public sealed partial class AgentPool
 {
+    /// <summary>How long a failed start waits for the process's exit code: its output ends a moment before the exit is reaped.</summary>
+    private static readonly TimeSpan ExitAfterFailedStart = TimeSpan.FromSeconds(1);
+
     private readonly ITimer _startBackoffTimer;
     private int _consecutiveStartFailures;
     private long _nextStartAllowed;
@@ -90,25 +96,11 @@ public sealed partial class AgentPool
         }
         catch (Exception ex)
         {
-            var reason = ex is TimeoutException ? RetireReason.StartTimeout : RetireReason.StartFailed;
-            TimeSpan backoff;
-            lock (_lock)
-            {
-                _startingForPool--;
-                if (process is null)
-                {
-                    _reservedSlots--;
-                }
-
-                _consecutiveStartFailures++;
-                var exponent = Math.Min(_consecutiveStartFailures - 1, 16);
-                backoff = TimeSpan.FromTicks(Math.Min(Options.StartBackoff.Ticks << exponent, Options.StartBackoffMax.Ticks));
-                _nextStartAllowed = _timeProvider.GetTimestamp() + (long)(backoff.TotalSeconds * _timeProvider.TimestampFrequency);
-            }
-
-            Counters.StartFailed();
+            var reason = ex is TimeoutException ? RetireReason.StartTimeout
+                : await KilledWhileStartingAsync(process) ? RetireReason.StartKilled
+                : RetireReason.StartFailed;
+            var backoff = EndFailedStart(process, reason);
             ProcessStartCompleted?.Invoke(_timeProvider.GetElapsedTime(started), reason);
-            Log.StartFailed(_logger, Name, reason, backoff.TotalSeconds, ex.Message);
             if (process is not null)
             {
                 Retire(process, reason);
@@ -118,12 +110,76 @@ public sealed partial class AgentPool
                 _ready.Writer.TryWrite(null);
             }
 
-            // Not a tight respawn loop: the next start waits out the backoff.
-            _startBackoffTimer.Change(backoff, Timeout.InfiniteTimeSpan);
-            return;
+            if (backoff is { } wait)
+            {
+                Log.StartFailed(_logger, Name, reason, wait.TotalSeconds, ex.Message);
+                // Not a tight respawn loop: the next start waits out the backoff.
+                _startBackoffTimer.Change(wait, Timeout.InfiniteTimeSpan);
+                return;
+            }
+
+            Log.StartKilled(_logger, Name, ex.Message);
         }
 
         Replenish();
+    }
+
+    /// <summary>Gives back the start's slot and counts the failure; returns the backoff before the next start, or null for
+    /// a start that was killed (the backoff is for a CLI that cannot start, not for a kill from outside).</summary>
+    private TimeSpan? EndFailedStart(PooledProcess? process, string reason)
+    {
+        var killed = reason == RetireReason.StartKilled;
+        TimeSpan? backoff = null;
+        lock (_lock)
+        {
+            _startingForPool--;
+            if (process is null)
+            {
+                _reservedSlots--;
+            }
+
+            if (!killed)
+            {
+                _consecutiveStartFailures++;
+                var exponent = Math.Min(_consecutiveStartFailures - 1, 16);
+                var wait = TimeSpan.FromTicks(Math.Min(Options.StartBackoff.Ticks << exponent, Options.StartBackoffMax.Ticks));
+                _nextStartAllowed = _timeProvider.GetTimestamp() + (long)(wait.TotalSeconds * _timeProvider.TimestampFrequency);
+                backoff = wait;
+            }
+        }
+
+        if (killed)
+        {
+            Counters.StartKilled();
+        }
+        else
+        {
+            Counters.StartFailed();
+        }
+
+        return backoff;
+    }
+
+    /// <summary>True when the starting process was killed by a signal from outside (SIGKILL, SIGTERM: an operator, the OOM
+    /// killer, a chaos test) or found stopped and killed, rather than failing on its own.</summary>
+    private async Task<bool> KilledWhileStartingAsync(PooledProcess? process)
+    {
+        if (process is null)
+        {
+            return false;
+        }
+
+        var agent = process.Connection.Process;
+        try
+        {
+            var exit = await agent.Exited.WaitAsync(ExitAfterFailedStart, _timeProvider);
+            return agent.WasStopped || exit.Signal is ProcessGroup.SigKill or ProcessGroup.SigTerm;
+        }
+        catch (TimeoutException)
+        {
+            // Still running: it failed its readiness some other way (a protocol error).
+            return false;
+        }
     }
 
     /// <summary>Opens a session on a ready process ahead of demand, where the family can.</summary>

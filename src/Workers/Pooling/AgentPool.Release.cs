@@ -11,6 +11,8 @@ public sealed partial class AgentPool
         var process = lease.Process;
         string? reason = null;
         PooledProcess? displaced = null;
+        // A look at /proc for every process of its group: outside the lock.
+        var usable = process.IsUsable;
         lock (_lock)
         {
             if (process.State == PoolProcessState.Retired)
@@ -18,8 +20,9 @@ public sealed partial class AgentPool
                 return;
             }
 
-            reason = retire ? RetireReason.TurnFailed
-                : !process.IsUsable ? RetireReason.Crashed
+            reason = process.Connection.Process.WasStopped ? RetireReason.Killed
+                : retire ? RetireReason.TurnFailed
+                : !usable ? RetireReason.Crashed
                 : !Traits.ServesManyTurns || process.Connection.TurnsServed >= Options.MaxTurnsPerProcess ? RetireReason.Recycled
                 : IsExpired_NeedsLock(process) ? RetireReason.Lifetime
                 : _draining || process.RetireWhenReleased ? RetireReason.Drained

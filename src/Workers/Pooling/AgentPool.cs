@@ -38,6 +38,7 @@ public sealed partial class AgentPool : IAsyncDisposable
         _options = profile.Options.Pool;
         Target = new PrewarmTarget(timeProvider, profile.Options.Pool.MinReady);
         _startBackoffTimer = timeProvider.CreateTimer(_ => Replenish(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        _stoppedSweep = timeProvider.CreateTimer(_ => SweepStopped(), null, _options.StoppedCheckInterval, _options.StoppedCheckInterval);
     }
 
     public ResolvedProfile Profile { get; }
@@ -55,6 +56,7 @@ public sealed partial class AgentPool : IAsyncDisposable
     public void UpdateOptions(PoolOptions options)
     {
         Volatile.Write(ref _options, options);
+        _stoppedSweep.Change(options.StoppedCheckInterval, options.StoppedCheckInterval);
         Replenish();
     }
 
@@ -171,7 +173,8 @@ public sealed partial class AgentPool : IAsyncDisposable
 
         if (retire)
         {
-            Retire(process, RetireReason.Crashed);
+            // The sweep's kill of a stopped process may be seen here first.
+            Retire(process, process.Connection.Process.WasStopped ? RetireReason.Killed : RetireReason.Crashed);
             Replenish();
         }
     }
@@ -233,7 +236,7 @@ public sealed partial class AgentPool : IAsyncDisposable
     {
         try
         {
-            if (reason == RetireReason.Killed)
+            if (reason == RetireReason.Killed || process.Connection.Process.KillIfStopped(Options.StoppedCheckInterval))
             {
                 // A SIGSTOPped process ignores EOF and SIGTERM until continued: kill it outright.
                 await process.Connection.Process.KillAsync();

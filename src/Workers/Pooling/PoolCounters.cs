@@ -10,6 +10,7 @@ public sealed class PoolCounters
     private long _leaseTimeouts;
     private long _spawned;
     private long _startFailures;
+    private long _startKills;
 
     internal void LeaseRequested() => Interlocked.Increment(ref _leases);
 
@@ -20,6 +21,8 @@ public sealed class PoolCounters
     internal void Spawned() => Interlocked.Increment(ref _spawned);
 
     internal void StartFailed() => Interlocked.Increment(ref _startFailures);
+
+    internal void StartKilled() => Interlocked.Increment(ref _startKills);
 
     internal void Retired(string reason)
     {
@@ -34,13 +37,16 @@ public sealed class PoolCounters
         lock (_lock)
         {
             return new PoolCounterValues(Interlocked.Read(ref _leases), Interlocked.Read(ref _warmLeases), Interlocked.Read(ref _leaseTimeouts),
-                Interlocked.Read(ref _spawned), Interlocked.Read(ref _startFailures), new Dictionary<string, long>(_retired));
+                Interlocked.Read(ref _spawned), Interlocked.Read(ref _startFailures), Interlocked.Read(ref _startKills),
+                new Dictionary<string, long>(_retired));
         }
     }
 }
 
-/// <summary>The counts of <see cref="PoolCounters"/> at one moment.</summary>
-public sealed record PoolCounterValues(long Leases, long WarmLeases, long LeaseTimeouts, long Spawned, long StartFailures,
+/// <summary>The counts of <see cref="PoolCounters"/> at one moment. <c>StartFailures</c> are starts that failed or timed
+/// out (what the start backoff counts); <c>StartKills</c>, starts ended by a kill from outside (or a stop) before ready,
+/// counted apart and not backed off.</summary>
+public sealed record PoolCounterValues(long Leases, long WarmLeases, long LeaseTimeouts, long Spawned, long StartFailures, long StartKills,
     IReadOnlyDictionary<string, long> RetiredByReason)
 {
     /// <summary>The share of leases served by a warm process.</summary>

@@ -18,12 +18,17 @@ public static class RetireReason
     /// <summary>Exited on its own.</summary>
     public const string Crashed = "crashed";
 
-    /// <summary>Found stopped (SIGSTOP) or gone when leased.</summary>
+    /// <summary>Found stopped (SIGSTOP of any process of its group) and killed, whatever its state; or gone when leased.</summary>
     public const string Killed = "killed";
 
     public const string StartTimeout = "start_timeout";
 
+    /// <summary>Could not start (exited, broke the protocol): what the start backoff is for.</summary>
     public const string StartFailed = "start_failed";
+
+    /// <summary>Killed by a signal from outside (SIGKILL, SIGTERM), or found stopped and killed, before it was ready: not a
+    /// CLI that cannot start, so the start backoff does not grow.</summary>
+    public const string StartKilled = "start_killed";
 
     /// <summary>Its turn failed, was cancelled or timed out: its stream is not trusted again.</summary>
     public const string TurnFailed = "turn_failed";

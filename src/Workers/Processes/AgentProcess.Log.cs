@@ -16,5 +16,9 @@ public sealed partial class AgentProcess
 
         [LoggerMessage(EventId = EventIds.Processes + 3, Level = LogLevel.Warning, Message = "Waiting for agent process {ProcessId} failed")]
         public static partial void WaitFailed(ILogger logger, int processId, Exception exception);
+
+        [LoggerMessage(EventId = EventIds.Processes + 4, Level = LogLevel.Warning,
+            Message = "A process of agent process {ProcessId}'s group is stopped (SIGSTOP or a tracer); killing the group")]
+        public static partial void KillingStopped(ILogger logger, int processId);
     }
 }

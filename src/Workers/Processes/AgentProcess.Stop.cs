@@ -1,9 +1,36 @@
 namespace Workers.Processes;
 
 /// <summary>Stopping an agent: gently first (stdin EOF, which the well-behaved CLIs end on), then SIGTERM, then SIGKILL,
-/// always to the whole process group so that a CLI's own children end with it.</summary>
+/// always to the whole process group so that a CLI's own children end with it. A group found stopped is killed at once.</summary>
 public sealed partial class AgentProcess
 {
+    private int _killedStopped;
+
+    public bool WasStopped => Volatile.Read(ref _killedStopped) == 1;
+
+    /// <summary>SIGKILLs the group when one of its processes is stopped (state T or t): SIGKILL is the one signal a stopped
+    /// process does not hold back until it is continued.</summary>
+    public bool KillIfStopped(TimeSpan checkInterval)
+    {
+        if (WasStopped)
+        {
+            return true;
+        }
+
+        if (HasExited || !StoppedProcessGroups.Contains(ProcessId, checkInterval / 2))
+        {
+            return false;
+        }
+
+        if (Interlocked.Exchange(ref _killedStopped, 1) == 0)
+        {
+            Log.KillingStopped(_logger, ProcessId);
+            SignalGroup(ProcessGroup.SigKill);
+        }
+
+        return true;
+    }
+
     /// <summary>Stops the process: stdin EOF, then SIGTERM to the group, then SIGKILL to the group, waiting
     /// <paramref name="gracePeriod"/> after each of the first two.</summary>
     public async Task<AgentExit> StopAsync(TimeSpan gracePeriod)

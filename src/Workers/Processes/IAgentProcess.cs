@@ -18,8 +18,18 @@ public interface IAgentProcess
 
     bool HasExited { get; }
 
-    /// <summary>True while the process exists and is neither stopped (SIGSTOP), traced nor a zombie.</summary>
+    /// <summary>True while the process exists, is not a zombie, and no process of its group is stopped (SIGSTOP) or traced:
+    /// a new look at <c>/proc</c>, for the lease.</summary>
     bool IsRunnable { get; }
+
+    /// <summary>Kills the whole group when one of its processes is stopped: a stopped agent never answers, so it is as good
+    /// as dead, and a dead one is replaced (or its turn retried) where a stopped one would wait out a timeout. The watchers
+    /// call it every <paramref name="checkInterval"/>; a look at <c>/proc</c> taken within half of it is reused, so the
+    /// watchers of one interval share a pass. True once the group was killed for it.</summary>
+    bool KillIfStopped(TimeSpan checkInterval);
+
+    /// <summary>True once <see cref="KillIfStopped"/> killed the group: its turn fails <c>process_stopped</c>, not as a crash.</summary>
+    bool WasStopped { get; }
 
     /// <summary>The most recent stderr text.</summary>
     string ReadStderr();

@@ -3,6 +3,9 @@ namespace Workers.Profiles;
 /// <summary>A profile's pool (<c>Workers:Profiles:&lt;name&gt;:Pool</c>, <c>specs/pool.md</c>).</summary>
 public sealed class PoolOptions
 {
+    /// <summary>The default of <see cref="StoppedCheckInterval"/>.</summary>
+    public static readonly TimeSpan DefaultStoppedCheckInterval = TimeSpan.FromMilliseconds(250);
+
     /// <summary>Ready processes kept at all times (the floor of the prewarm target).</summary>
     /// <value>The default is 1.</value>
     public int MinReady { get; set; } = 1;
@@ -57,6 +60,11 @@ public sealed class PoolOptions
 
     /// <value>The default is 60 seconds.</value>
     public TimeSpan StartBackoffMax { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>How often every process of the pool (each member of its process group) is checked for a stop (SIGSTOP):
+    /// a stopped one is killed, so that no turn waits out a timeout on it.</summary>
+    /// <value>The default is 250 milliseconds.</value>
+    public TimeSpan StoppedCheckInterval { get; set; } = DefaultStoppedCheckInterval;
 
     public AdaptivePrewarmOptions Adaptive { get; set; } = new();
 

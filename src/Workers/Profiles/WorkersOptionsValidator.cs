@@ -6,6 +6,11 @@ namespace Workers.Profiles;
 /// <param name="families">The family names the drivers answer to.</param>
 public sealed class WorkersOptionsValidator(FamilyNames families) : IValidateOptions<WorkersOptions>
 {
+    // Each check reads /proc once for all processes: more often than every 10 ms costs CPU for nothing; less often than
+    // a minute, a stopped process holds up a turn almost as long as the timeouts would.
+    private static readonly TimeSpan MinStoppedCheckInterval = TimeSpan.FromMilliseconds(10);
+    private static readonly TimeSpan MaxStoppedCheckInterval = TimeSpan.FromMinutes(1);
+
     public ValidateOptionsResult Validate(string? name, WorkersOptions options)
     {
         var errors = new List<string>();
@@ -94,6 +99,11 @@ public sealed class WorkersOptionsValidator(FamilyNames families) : IValidateOpt
         CheckPositive(errors, $"{prefix}:StartTimeout", pool.StartTimeout);
         CheckPositive(errors, $"{prefix}:LeaseTimeout", pool.LeaseTimeout);
         CheckPositive(errors, $"{prefix}:StartBackoff", pool.StartBackoff);
+        if (pool.StoppedCheckInterval < MinStoppedCheckInterval || pool.StoppedCheckInterval > MaxStoppedCheckInterval)
+        {
+            errors.Add($"{prefix}:StoppedCheckInterval {pool.StoppedCheckInterval} must be within [{MinStoppedCheckInterval}, {MaxStoppedCheckInterval}].");
+        }
+
         CheckPositive(errors, $"{prefix}:Adaptive:RateWindow", pool.Adaptive.RateWindow);
         foreach (var schedule in pool.Schedules)
         {

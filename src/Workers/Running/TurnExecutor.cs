@@ -1,4 +1,5 @@
 using Workers.Families;
+using Workers.Processes;
 using Workers.Profiles;
 using Workers.Turns;
 
@@ -6,14 +7,22 @@ namespace Workers.Running;
 
 /// <summary>Runs the prompt phase of a turn on a connection under the turn's limits: the first-token and turn
 /// timeouts (counted from <c>leased</c>), the producer's deadline and cancellation. A turn that is stopped gets the
-/// family's cancel, then, if it does not end in time, its process killed.</summary>
+/// family's cancel, then, if it does not end in time, its process killed. While the turn runs, its process group is
+/// watched: a stopped process (SIGSTOP) is killed and the turn fails <c>process_stopped</c> at once, before output
+/// retried on another process, instead of waiting out a timeout.</summary>
 internal sealed class TurnExecutor(TimeProvider timeProvider)
 {
     /// <summary>The outcome and whether the process must be retired (it was cancelled, timed out or killed).</summary>
     public sealed record Execution(TurnOutcome Outcome, bool RetireProcess);
 
+    /// <summary>With the default check interval (<see cref="PoolOptions.DefaultStoppedCheckInterval"/>).</summary>
+    public Task<Execution> ExecuteAsync(IAgentConnection connection, TurnContext turn, ProfileTimeouts timeouts,
+        DateTimeOffset? deadline, CancellationToken cancellationToken) =>
+        ExecuteAsync(connection, turn, timeouts, deadline, PoolOptions.DefaultStoppedCheckInterval, cancellationToken);
+
+    /// <summary>Checks the process group for a stopped member every <c>stoppedCheckInterval</c> (<c>Pool:StoppedCheckInterval</c>).</summary>
     public async Task<Execution> ExecuteAsync(IAgentConnection connection, TurnContext turn, ProfileTimeouts timeouts,
-        DateTimeOffset? deadline, CancellationToken cancellationToken)
+        DateTimeOffset? deadline, TimeSpan stoppedCheckInterval, CancellationToken cancellationToken)
     {
         var sinceLeased = timeProvider.GetElapsedTime(turn.Clock.Leased);
         using var firstTokenTimeout = new CancellationTokenSource(Remaining(timeouts.FirstToken, sinceLeased), timeProvider);
@@ -23,11 +32,21 @@ internal sealed class TurnExecutor(TimeProvider timeProvider)
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, turnTimeout.Token, deadlineTimeout.Token);
         using var beforeFirstToken = CancellationTokenSource.CreateLinkedTokenSource(stop.Token, firstTokenTimeout.Token);
 
+        using var watching = new CancellationTokenSource();
         var running = connection.RunTurnAsync(turn, CancellationToken.None);
+        var stopped = StoppedProcessWatch.UntilStoppedAsync(connection.Process, stoppedCheckInterval, timeProvider, watching.Token);
         try
         {
-            await Task.WhenAny(running, turn.FirstToken).WaitAsync(beforeFirstToken.Token);
-            return new Execution(await running.WaitAsync(stop.Token), RetireProcess: false);
+            await Task.WhenAny(running, turn.FirstToken, stopped).WaitAsync(beforeFirstToken.Token);
+            await Task.WhenAny(running, stopped).WaitAsync(stop.Token);
+            // The pool's sweep may have killed the process first: the turn then ends as an exit, which the stop explains.
+            var succeeded = running.IsCompletedSuccessfully && (await running).Status == TurnStatus.Succeeded;
+            if (connection.Process.WasStopped && !succeeded)
+            {
+                return await StoppedAsync(connection, running, turn, timeouts);
+            }
+
+            return new Execution(await running, RetireProcess: false);
         }
         catch (OperationCanceledException)
         {
@@ -49,6 +68,19 @@ internal sealed class TurnExecutor(TimeProvider timeProvider)
 
             return new Execution(TurnOutcome.Failed(reason, message, beforeOutput: !turn.HasOutput), RetireProcess: true);
         }
+        finally
+        {
+            await watching.CancelAsync();
+        }
+    }
+
+    /// <summary>The turn of a process killed because it was stopped: its reader is given a moment to see the exit, so the
+    /// events it decoded are all emitted before the outcome.</summary>
+    private async Task<Execution> StoppedAsync(IAgentConnection connection, Task<TurnOutcome> running, TurnContext turn, ProfileTimeouts timeouts)
+    {
+        await WaitQuietlyAsync(running, timeouts.Cancel);
+        var message = $"A process of agent process {connection.Process.ProcessId}'s group was stopped (SIGSTOP or a tracer); the group was killed.";
+        return new Execution(TurnOutcome.Failed(FailureReasons.ProcessStopped, message, beforeOutput: !turn.HasOutput), RetireProcess: true);
     }
     /// <summary>Cancels the family's way; kills the process when the agent does not end the turn in time.</summary>
     private async Task<TurnOutcome?> StopTurnAsync(IAgentConnection connection, Task<TurnOutcome> running, ProfileTimeouts timeouts)
@@ -62,16 +94,20 @@ internal sealed class TurnExecutor(TimeProvider timeProvider)
         catch (OperationCanceledException)
         {
             await connection.Process.KillAsync();
-            try
-            {
-                await running.WaitAsync(TimeSpan.FromSeconds(5), timeProvider);
-            }
-            catch (TimeoutException)
-            {
-                // The turn's reader is stuck on a process we killed; its outcome no longer matters.
-            }
-
+            await WaitQuietlyAsync(running, TimeSpan.FromSeconds(5));
             return null;
+        }
+    }
+
+    private async Task WaitQuietlyAsync(Task<TurnOutcome> running, TimeSpan grace)
+    {
+        try
+        {
+            await running.WaitAsync(grace, timeProvider);
+        }
+        catch (TimeoutException)
+        {
+            // The turn's reader is stuck on a process we killed; its outcome no longer matters.
         }
     }
 

@@ -22,6 +22,7 @@ public static class FailureReasons
     public const string ProtocolError = "protocol_error";
     public const string ProcessExitBeforeOutput = "process_exit_before_output";
     public const string ProcessExitMidStream = "process_exit_mid_stream";
+    public const string ProcessStopped = "process_stopped";
     public const string FirstTokenTimeout = "first_token_timeout";
     public const string TurnTimeout = "turn_timeout";
     public const string StaleResume = "stale_resume";
@@ -43,8 +44,8 @@ public static class FailureReasons
     public static IReadOnlySet<string> All { get; } = new HashSet<string>(StringComparer.Ordinal)
     {
         Cancelled, BadInput, DeadlineExceeded, Auth, RateLimit, Balance, ProviderError, ApiRetriesExhausted, SpawnFailed, StartTimeout,
-        LeaseTimeout, ProtocolError, ProcessExitBeforeOutput, ProcessExitMidStream, FirstTokenTimeout, TurnTimeout, StaleResume, WorkerLost,
-        StoreUnavailable, AgentError, Unclassified,
+        LeaseTimeout, ProtocolError, ProcessExitBeforeOutput, ProcessExitMidStream, ProcessStopped, FirstTokenTimeout, TurnTimeout,
+        StaleResume, WorkerLost, StoreUnavailable, AgentError, Unclassified,
     };
 
     /// <summary>The reason as a metric label: a known reason, or <c>unclassified</c>.</summary>

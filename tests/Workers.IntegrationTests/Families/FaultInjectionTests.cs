@@ -7,7 +7,7 @@ namespace Workers.IntegrationTests.Families;
 
 /// <summary>Every fault the simulated agent can inject, on every family, through the spawn-per-turn runner: the
 /// turn ends with a named reason (or succeeds, where the fault is noise the driver tolerates), never hangs, and
-/// leaves no process behind.</summary>
+/// leaves no process behind. Stops have their own test, to be run on their own.</summary>
 public sealed class FaultInjectionTests
 {
     public static TheoryData<string, string, string?> Faults()
@@ -44,9 +44,32 @@ public sealed class FaultInjectionTests
         return data;
     }
 
+    /// <summary>A SIGSTOP the agent sends itself, before its first token or mid-stream.</summary>
+    public static TheoryData<string, string> Stops()
+    {
+        var data = new TheoryData<string, string>();
+        foreach (var family in new[] { Claude, Acp, Codex, Plain })
+        {
+            data.Add(family, "stop:before-first-token");
+            data.Add(family, "stop:mid-stream");
+        }
+
+        return data;
+    }
+
     [Theory(Timeout = 60_000)]
     [MemberData(nameof(Faults))]
-    public async Task Fault_EndsTheTurnWithANamedReason(string family, string fault, string? expectedReason)
+    public Task Fault_EndsTheTurnWithANamedReason(string family, string fault, string? expectedReason) =>
+        RunFaultAsync(family, fault, expectedReason, TestContext.Current.CancellationToken);
+
+    /// <summary>The turn's watch kills a stopped agent: the turn ends <c>process_stopped</c> instead of waiting out the
+    /// first-token or turn limit (which named it before, and which the test's limits would let it reach).</summary>
+    [Theory(Timeout = 60_000)]
+    [MemberData(nameof(Stops))]
+    public Task Stop_KillsTheAgentAndEndsTheTurnAsProcessStopped(string family, string fault) =>
+        RunFaultAsync(family, fault, ProcessStopped, TestContext.Current.CancellationToken);
+
+    private static async Task RunFaultAsync(string family, string fault, string? expectedReason, CancellationToken cancellationToken)
     {
         await using var sim = new SimHarness();
         sim.AddProfile(family, new Dictionary<string, string> { ["SIM_FAULT"] = fault }, configure: p =>
@@ -58,7 +81,7 @@ public sealed class FaultInjectionTests
         });
         var events = new EventCollector();
 
-        var result = await sim.RunAsync(family, "hello there", events, cancellationToken: TestContext.Current.CancellationToken);
+        var result = await sim.RunAsync(family, "hello there", events, cancellationToken: cancellationToken);
 
         Assert.True(expectedReason == result.Reason,
             $"{family} {fault}: expected {expectedReason ?? "success"}, got {result.Status} {result.Reason}: {result.Message}");

@@ -8,7 +8,7 @@ namespace Workers.Pooling;
 internal static class RetryBeforeOutput
 {
     private static readonly HashSet<string> RetryableReasons =
-        [FailureReasons.ProcessExitBeforeOutput, FailureReasons.ProtocolError, FailureReasons.StartTimeout];
+        [FailureReasons.ProcessExitBeforeOutput, FailureReasons.ProtocolError, FailureReasons.StartTimeout, FailureReasons.ProcessStopped];
 
     /// <summary>True when the attempt's failure may be retried on another process.</summary>
     public static bool Applies(TurnOutcome outcome, TurnContext turn, int attempt, int maxAttempts) =>

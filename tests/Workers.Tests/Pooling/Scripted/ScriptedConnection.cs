@@ -40,14 +40,20 @@ internal sealed class ScriptedConnection(ScriptedProcess process, LaunchRequest 
     /// <summary>Lets a connection created with <c>readyAtOnce: false</c> become ready.</summary>
     public void BecomeReady() => _ready.TrySetResult();
 
-    /// <summary>Fails the readiness probe, as a CLI that cannot start.</summary>
-    public void FailReadiness() => _ready.TrySetException(new TurnFailedException(FailureReasons.ProcessExitBeforeOutput, "scripted start failure"));
+    /// <summary>Fails the readiness probe, as a CLI that cannot start: it exits 1 first.</summary>
+    public void FailReadiness() => ScriptedProcess.Crash();
 
     public void ReportVersion(string version) => VersionReported?.Invoke(version);
 
+    /// <summary>As a real connection's, readiness fails when the process exits first.</summary>
     public async Task WaitReadyAsync(CancellationToken cancellationToken)
     {
-        await _ready.Task.WaitAsync(cancellationToken);
+        await Task.WhenAny(_ready.Task, ScriptedProcess.Exited).WaitAsync(cancellationToken);
+        if (!_ready.Task.IsCompleted)
+        {
+            throw new TurnFailedException(FailureReasons.ProcessExitBeforeOutput, "The scripted process exited before it was ready.");
+        }
+
         ReadyTimestamp ??= ScriptedProcess.SpawnedTimestamp;
     }
 
