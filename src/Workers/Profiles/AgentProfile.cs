@@ -57,6 +57,12 @@ public sealed class AgentProfile
     /// file from a failed read through the client, so it could not create files.</value>
     public bool ClientFileSystem { get; set; } = true;
 
+    /// <summary>Whether the agent's tools may run twice harmlessly. A turn whose worker was lost after the agent used a
+    /// tool is started over only then; otherwise it fails <c>worker_lost_after_tool_use</c>, so that no file is written
+    /// and no command run a second time.</summary>
+    /// <value>The default is false.</value>
+    public bool ToolsIdempotent { get; set; }
+
     /// <summary>The longest stdout line accepted from the agent; a longer one fails the turn as a protocol error.</summary>
     /// <value>The default is 8 MiB.</value>
     public int MaxLineBytes { get; set; } = 8 * 1024 * 1024;

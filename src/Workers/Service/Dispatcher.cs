@@ -30,6 +30,7 @@ public sealed partial class Dispatcher : BackgroundService
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
     private readonly TurnRun.Services _turnServices;
+    private readonly string[] _idempotentToolProfiles;
 
     public Dispatcher(ITurnStore store, ITurnRunner runner, PoolRegistry pools, ProfileCatalog profiles, TurnEventHub hub,
         IOptions<ServiceOptions> options, DrainDeadline drainDeadline, TimeProvider timeProvider, ILogger<Dispatcher> logger,
@@ -44,6 +45,7 @@ public sealed partial class Dispatcher : BackgroundService
         _logger = logger;
         InstanceId = _options.InstanceId ?? $"{Environment.MachineName}-{Guid.NewGuid().ToString("N")[..8]}";
         _turnServices = new TurnRun.Services(store, runner, hub, profiles, _options, timeProvider, logger, metrics, InstanceId);
+        _idempotentToolProfiles = [.. profiles.All.Where(p => p.Options.ToolsIdempotent).Select(p => p.Name)];
     }
 
     /// <summary>This worker's name in leases.</summary>
@@ -87,8 +89,8 @@ public sealed partial class Dispatcher : BackgroundService
             {
                 var eligible = EligibleProfiles();
                 var claimed = eligible.Count == 0 ? null : await _store.ClaimAsync(new ClaimRequest(InstanceId, _options.LeaseDuration, eligible,
-                    _pools.All.SelectMany(p => p.BoundConversations()).ToList(), _options.MaxWorkerAttempts, [.. _running.Keys]),
-                    _timeProvider.GetUtcNow(), stoppingToken);
+                    _pools.All.SelectMany(p => p.BoundConversations()).ToList(), _options.MaxWorkerAttempts, [.. _running.Keys],
+                    _idempotentToolProfiles), _timeProvider.GetUtcNow(), stoppingToken);
                 if (claimed is null)
                 {
                     await _signal.WaitAsync(_options.PollInterval, stoppingToken);

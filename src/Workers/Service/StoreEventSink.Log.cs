@@ -22,5 +22,9 @@ internal sealed partial class StoreEventSink
         [LoggerMessage(EventId = EventIds.Turns + 33, Level = LogLevel.Error,
             Message = "Gave up writing the end of turn {TurnId} after the store failed for {Outage}; its lease will expire")]
         public static partial void GaveUp(ILogger logger, string turnId, TimeSpan outage, Exception exception);
+
+        [LoggerMessage(EventId = EventIds.Turns + 34, Level = LogLevel.Error,
+            Message = "Turn {TurnId} failed store_unavailable: the store could not record its tool use for {Outage}, its lease")]
+        public static partial void ToolUseNotRecorded(ILogger logger, string turnId, TimeSpan outage, Exception exception);
     }
 }

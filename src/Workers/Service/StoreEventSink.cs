@@ -176,6 +176,18 @@ internal sealed partial class StoreEventSink : ITurnEventSink, IAsyncDisposable
     {
         await _stop.CancelAsync();
         await _flushLoop;
+        Task<bool>? toolUse;
+        lock (_lock)
+        {
+            toolUse = _toolUse;
+        }
+
+        if (toolUse is not null)
+        {
+            // A commit still retrying ends at the stop; it uses the sources disposed below.
+            await toolUse;
+        }
+
         _stop.Dispose();
         _leaseLost.Dispose();
         _storeUnavailable.Dispose();

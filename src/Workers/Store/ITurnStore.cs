@@ -9,7 +9,8 @@ namespace Workers.Store;
 /// Semantics: per-conversation FIFO (a turn is claimable only when every earlier turn of its conversation is terminal);
 /// at most one running turn per conversation; a claim takes a lease that heartbeats renew; a running turn whose lease
 /// expired is claimed again as attempt n+1, up to <see cref="ClaimRequest.MaxAttempts"/>, after which it fails with
-/// <c>worker_lost</c>; writes under a lost lease throw <see cref="LeaseLostException"/>; failed and cancelled turns do
+/// <c>worker_lost</c>, or at once with <c>worker_lost_after_tool_use</c> when the lost attempt had committed a tool use
+/// (<see cref="MarkToolUseAsync"/>) and its profile's tools are not idempotent; writes under a lost lease throw <see cref="LeaseLostException"/>; failed and cancelled turns do
 /// not block later turns of their conversation.
 /// </remarks>
 public interface ITurnStore : IConversationSessionStore
@@ -30,6 +31,11 @@ public interface ITurnStore : IConversationSessionStore
 
     /// <summary>Extends the lease; false when it is no longer held.</summary>
     Task<bool> RenewAsync(TurnLease lease, DateTimeOffset expiresAt, CancellationToken cancellationToken);
+
+    /// <summary>Records, in its own transaction, that this attempt let the agent use a tool: a re-claim after it does not
+    /// start the turn over (see remarks). Idempotent.</summary>
+    /// <exception cref="LeaseLostException">The lease is no longer held.</exception>
+    Task MarkToolUseAsync(TurnLease lease, CancellationToken cancellationToken);
 
     /// <summary>Appends events under the lease, in one transaction.</summary>
     /// <exception cref="LeaseLostException">The lease is no longer held.</exception>

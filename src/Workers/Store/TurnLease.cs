@@ -15,8 +15,12 @@ public sealed record ClaimedTurn(StoredTurn Turn, TurnLease Lease);
 /// <param name="MaxAttempts">Claims a turn may have; a turn over it fails <c>worker_lost</c> instead of being claimed again.</param>
 /// <param name="RunningHere">Turns the worker is still running: never claimed again by it, even when their lease expired
 /// (a heartbeat that could not renew in time) — the worker would run the same prompt twice.</param>
+/// <param name="IdempotentToolProfiles">Profiles whose tools may run twice harmlessly (<c>ToolsIdempotent</c>): a turn of
+/// theirs lost after a tool use starts over like any other; of every other profile it fails
+/// <c>worker_lost_after_tool_use</c>.</param>
 public sealed record ClaimRequest(string Owner, TimeSpan LeaseDuration, IReadOnlyCollection<string>? Profiles,
-    IReadOnlyCollection<string> PreferredConversations, int MaxAttempts, IReadOnlyCollection<string>? RunningHere = null);
+    IReadOnlyCollection<string> PreferredConversations, int MaxAttempts, IReadOnlyCollection<string>? RunningHere = null,
+    IReadOnlyCollection<string>? IdempotentToolProfiles = null);
 
 /// <summary>The end of a turn.</summary>
 /// <param name="State">Succeeded, failed or cancelled.</param>

@@ -27,6 +27,7 @@ public static class FailureReasons
     public const string TurnTimeout = "turn_timeout";
     public const string StaleResume = "stale_resume";
     public const string WorkerLost = "worker_lost";
+    public const string WorkerLostAfterToolUse = "worker_lost_after_tool_use";
     public const string StoreUnavailable = "store_unavailable";
     public const string AgentError = "agent_error";
     public const string Unclassified = "unclassified";
@@ -45,7 +46,7 @@ public static class FailureReasons
     {
         Cancelled, BadInput, DeadlineExceeded, Auth, RateLimit, Balance, ProviderError, ApiRetriesExhausted, SpawnFailed, StartTimeout,
         LeaseTimeout, ProtocolError, ProcessExitBeforeOutput, ProcessExitMidStream, ProcessStopped, FirstTokenTimeout, TurnTimeout,
-        StaleResume, WorkerLost, StoreUnavailable, AgentError, Unclassified,
+        StaleResume, WorkerLost, WorkerLostAfterToolUse, StoreUnavailable, AgentError, Unclassified,
     };
 
     /// <summary>The reason as a metric label: a known reason, or <c>unclassified</c>.</summary>

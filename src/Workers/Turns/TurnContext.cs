@@ -13,6 +13,7 @@ public sealed class TurnContext
     private readonly TaskCompletionSource _firstToken = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _sequence;
     private bool _hasOutput;
+    private Task<bool>? _toolUseCommitted;
 
     public TurnContext(string turnId, string prompt, string workingDirectory, TurnClock clock, ITurnEventSink sink,
         PermissionPolicy permissions, long firstSequence = 0)
@@ -77,7 +78,9 @@ public sealed class TurnContext
         }
     }
 
-    /// <summary>Numbers and delivers one event.</summary>
+    /// <summary>Numbers and delivers one event. The first tool call also starts committing the tool use
+    /// (<see cref="CommitToolUseAsync"/>): an agent that runs its tools without asking cannot be held, so the point is
+    /// recorded as soon as it is seen.</summary>
     public void Emit(TurnEvent turnEvent)
     {
         lock (_lock)
@@ -88,6 +91,22 @@ public sealed class TurnContext
             }
 
             _sink.OnEvent(turnEvent with { Sequence = ++_sequence });
+            if (turnEvent is ToolCallEvent)
+            {
+                _toolUseCommitted ??= _sink.CommitToolUseAsync();
+            }
+        }
+    }
+
+    /// <summary>Completes true once this turn's first tool use is recorded where a lost worker's next claim sees it
+    /// (<see cref="ITurnEventSink.CommitToolUseAsync"/>); false when it could not be, and the tool must be refused. A
+    /// family awaits it before it lets the agent run a tool: before it answers a permission request with allow, before
+    /// it serves a write the agent asked of it.</summary>
+    public Task<bool> CommitToolUseAsync()
+    {
+        lock (_lock)
+        {
+            return _toolUseCommitted ??= _sink.CommitToolUseAsync();
         }
     }
 

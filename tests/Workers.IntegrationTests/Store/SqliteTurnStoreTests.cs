@@ -46,11 +46,12 @@ public sealed class SqliteTurnStoreTests : TurnStoreContractTests
     [Fact]
     public async Task Initialize_VersionOneFile_MigratesRunsKeepingTheirRows()
     {
-        // Arrange: a version-1 file, whose runs table required an end and a record, with one finished run.
+        // Arrange: a version-1 file (no tool use column; a runs table that required an end and a record), with one finished run.
         await EnqueueAsync("a1", "a");
         await EnqueueAsync("b1", "b", T0.AddSeconds(1));
-        await PragmaAsync("""
-            user_version = 1;
+        await ExecuteAsync("""
+            PRAGMA user_version = 1;
+            ALTER TABLE turns DROP COLUMN tool_use_attempt;
             DROP TABLE runs;
             CREATE TABLE runs (turn_id TEXT NOT NULL REFERENCES turns (id), attempt INTEGER NOT NULL, owner TEXT NOT NULL,
                 started_at INTEGER NOT NULL, finished_at INTEGER NOT NULL, outcome TEXT NOT NULL, json TEXT NOT NULL,
@@ -82,12 +83,25 @@ public sealed class SqliteTurnStoreTests : TurnStoreContractTests
         await Assert.ThrowsAsync<ObjectDisposedException>(() => store.GetTurnAsync("a1", Ct));
     }
 
-    private async Task<string?> PragmaAsync(string pragma)
+    private async Task ExecuteAsync(string sql)
     {
         await using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = DatabasePath, Pooling = false }.ToString());
         await connection.OpenAsync(Ct);
         await using var command = connection.CreateCommand();
-        command.CommandText = $"PRAGMA {pragma};";
+        command.CommandText = sql;
+        await command.ExecuteNonQueryAsync(Ct);
+        // The pooled connections opened before cache the old schema; an ALTER prepared on one would be checked against it.
+        SqliteConnection.ClearAllPools();
+    }
+
+    private Task<string?> PragmaAsync(string pragma) => ScalarAsync($"PRAGMA {pragma};");
+
+    private async Task<string?> ScalarAsync(string sql)
+    {
+        await using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = DatabasePath, Pooling = false }.ToString());
+        await connection.OpenAsync(Ct);
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
         return (await command.ExecuteScalarAsync(Ct))?.ToString();
     }
 }

@@ -313,6 +313,60 @@ public abstract class TurnStoreContractTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Claim_AttemptLostAfterAToolUse_FailsWorkerLostAfterToolUse_InsteadOfStartingOver()
+    {
+        // Arrange: a1's attempt records a tool use and an event, then its worker is lost; a2 waits behind it.
+        await EnqueueAsync("a1", "a");
+        await EnqueueAsync("a2", "a", T0.AddSeconds(1));
+        var lost = (await ClaimAsync(T0, "w1"))!;
+        await Store.AppendEventsAsync(lost.Lease, [Event(1, T0)], Ct);
+        await Store.MarkToolUseAsync(lost.Lease, Ct);
+        await Store.MarkToolUseAsync(lost.Lease, Ct);
+
+        // Act
+        var next = await ClaimAsync(T0 + Lease + TimeSpan.FromSeconds(1), "w2");
+
+        // Assert: a1 is not started over but failed, its terminal event after the stored one; the conversation goes on.
+        Assert.Equal(("a2", 1), (next?.Turn.Id, next?.Turn.Attempts));
+        var a1 = (await Store.GetTurnAsync("a1", Ct))!;
+        Assert.Equal((TurnState.Failed, Turns.FailureReasons.WorkerLostAfterToolUse, 1), (a1.State, a1.Reason, a1.Attempts));
+        var terminal = (await Store.ReadEventsAsync("a1", 0, 100, Ct))[^1];
+        Assert.Equal((2L, "failed"), (terminal.Sequence, terminal.Type));
+        Assert.Contains("\"reason\":\"worker_lost_after_tool_use\"", terminal.Json, StringComparison.Ordinal);
+        Assert.Equal((1, RunOutcomes.Lost), (await Store.ListRunsAsync("a1", Ct)).Select(r => (r.Attempt, r.Outcome)).Single());
+    }
+
+    [Fact]
+    public async Task Claim_AttemptLostAfterAToolUse_OfAProfileWithIdempotentTools_StartsOver_AndTheNextAttemptIsJudgedByItsOwnUse()
+    {
+        await EnqueueAsync("a1", "a", profile: "idempotent");
+        var first = (await ClaimAsync(T0, "w1"))!;
+        await Store.MarkToolUseAsync(first.Lease, Ct);
+        var idempotent = Request("w2") with { IdempotentToolProfiles = ["idempotent"] };
+
+        var second = await Store.ClaimAsync(idempotent, T0 + Lease + TimeSpan.FromSeconds(1), Ct);
+        // Attempt 2 uses no tool: when it is lost too, it is started over even for a profile without the setting.
+        var third = await ClaimAsync(T0 + (3 * Lease), "w3");
+
+        Assert.Equal(("a1", 2), (second?.Turn.Id, second?.Turn.Attempts));
+        Assert.Equal(("a1", 3), (third?.Turn.Id, third?.Turn.Attempts));
+    }
+
+    [Fact]
+    public async Task MarkToolUse_UnderALostLease_ThrowsLeaseLost()
+    {
+        await EnqueueAsync("a1", "a");
+        var old = (await ClaimAsync(T0, "w1"))!;
+        var current = (await ClaimAsync(T0 + Lease + TimeSpan.FromSeconds(1), "w2"))!;
+
+        await Assert.ThrowsAsync<LeaseLostException>(() => Store.MarkToolUseAsync(old.Lease, Ct));
+
+        // The current attempt used no tool: lost in turn, it is started over.
+        var third = await ClaimAsync(current.Turn.LeaseExpiresAt!.Value + TimeSpan.FromSeconds(1), "w3");
+        Assert.Equal(3, third?.Turn.Attempts);
+    }
+
+    [Fact]
     public async Task LostLease_AppendAndComplete_ThrowLeaseLostAndWriteNothing()
     {
         await EnqueueAsync("a1", "a");

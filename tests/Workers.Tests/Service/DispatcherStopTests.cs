@@ -56,4 +56,33 @@ public sealed class DispatcherStopTests
             fixture.Time.GetUtcNow(), TestContext.Current.CancellationToken);
         Assert.Equal(("t1", 2), (again?.Turn.Id, again?.Turn.Attempts));
     }
+
+    [Fact]
+    public async Task StopAsync_PastTheDrainDeadline_AfterAToolUse_TheTurnIsNotStartedOverButFailed()
+    {
+        // Arrange: the turn let its agent use a tool (recorded before the tool ran), then the service stops past its drain.
+        await using var fixture = await DispatcherFixture.CreateAsync();
+        var turn = await fixture.StartWithQueuedAsync("t1");
+        Assert.True(await turn.CommitToolUseAsync());
+        var stopping = fixture.Dispatcher.StopAsync(TestContext.Current.CancellationToken);
+        await Bounded.UntilAsync(() =>
+        {
+            if (!turn.Token.IsCancellationRequested)
+            {
+                fixture.Time.Advance(DispatcherFixture.DrainDeadline);
+            }
+
+            return turn.Token.IsCancellationRequested;
+        });
+        await Bounded.WaitAsync(stopping);
+
+        // Act: the next run of the service claims.
+        var next = await fixture.Store.ClaimAsync(new ClaimRequest("next-run", DispatcherFixture.LeaseDuration, null, [], 3),
+            fixture.Time.GetUtcNow(), TestContext.Current.CancellationToken);
+
+        // Assert: nothing to claim: the turn failed instead of running its tools a second time.
+        Assert.Null(next);
+        var stored = await fixture.GetAsync("t1");
+        Assert.Equal((TurnState.Failed, FailureReasons.WorkerLostAfterToolUse, 1), (stored.State, stored.Reason, stored.Attempts));
+    }
 }

@@ -74,7 +74,7 @@ internal sealed partial class AcpConnection
         }
     }
 
-    internal JsonElement OnRequestPermission(JsonElement parameters)
+    internal async Task<JsonElement> OnRequestPermissionAsync(JsonElement parameters)
     {
         var turn = ActiveTurn;
         var toolCall = parameters.Obj("toolCall");
@@ -91,6 +91,12 @@ internal sealed partial class AcpConnection
         }
 
         var decision = (turn?.Permissions ?? Profile.Options.Permissions).Decide(kind, title, known?.ToolName);
+        if (decision == PermissionDecision.Allow && turn is not null && !await turn.CommitToolUseAsync())
+        {
+            // The tool use could not be recorded: a lost worker's next claim would run the tool again. Refused.
+            decision = PermissionDecision.Deny;
+        }
+
         var options = parameters.Array("options").ToList();
         var preferred = decision == PermissionDecision.Allow ? new[] { "allow_once", "allow_always" } : ["reject_once", "reject_always"];
         var option = preferred.Select(k => options.FirstOrDefault(o => o.Str("kind") == k)).FirstOrDefault(o => o.ValueKind == JsonValueKind.Object);
@@ -130,10 +136,15 @@ internal sealed partial class AcpConnection
         return Answer(new JsonObject { ["content"] = string.Join('\n', lines) });
     }
 
-    internal JsonElement OnWriteTextFile(JsonElement parameters)
+    internal async Task<JsonElement> OnWriteTextFileAsync(JsonElement parameters)
     {
         RequireClientFileSystem();
         var path = ConfinedPath(parameters);
+        if (ActiveTurn is { } turn && !await turn.CommitToolUseAsync())
+        {
+            throw new LocalRpcException("The turn's tool use could not be recorded; the write was refused.") { ErrorCode = -32603 };
+        }
+
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         File.WriteAllText(path, parameters.Str("content") ?? "");
         return Answer(new JsonObject());

@@ -85,8 +85,18 @@ internal sealed partial class ClaudeConnection : StdioConnection, IClaudeTurnOwn
             case "control_response":
                 _control.OnResponse(message);
                 break;
-            case "control_request" when ClaudeControlProtocol.Answer(message, ActiveTurn, Profile) is { } answer:
-                WriteInBackground(answer);
+            case "control_request" when ActiveTurn is var turn && ClaudeControlProtocol.Answer(message, turn, Profile) is { } answer:
+                if (answer.RefusalIfNotRecorded is { } refusal && turn is not null)
+                {
+                    // A tool may run only once its use is recorded: the answer waits for that, off the reader.
+                    _ = turn.CommitToolUseAsync().ContinueWith(t => WriteInBackground(t.Result ? answer.Line : refusal),
+                        CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
+                }
+                else
+                {
+                    WriteInBackground(answer.Line);
+                }
+
                 break;
             case "system" when message.Str("subtype") == "init":
                 // The session id and the CLI's version belong to the process: taken even outside a turn.

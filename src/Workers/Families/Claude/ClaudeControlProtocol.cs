@@ -56,9 +56,9 @@ internal sealed class ClaudeControlProtocol
         }
     }
 
-    /// <summary>The <c>control_response</c> line that answers one request of the agent, or null for a request without
-    /// id or body. <paramref name="turn"/> (the running turn, if any) gets the permission events.</summary>
-    public static string? Answer(JsonElement message, TurnContext? turn, ResolvedProfile profile)
+    /// <summary>The answer to one request of the agent, or null for a request without id or body.
+    /// <paramref name="turn"/> (the running turn, if any) gets the permission events.</summary>
+    public static ControlAnswer? Answer(JsonElement message, TurnContext? turn, ResolvedProfile profile)
     {
         var requestId = message.Str("request_id");
         var request = message.Obj("request");
@@ -69,7 +69,7 @@ internal sealed class ClaudeControlProtocol
 
         if (request.Value.Str("subtype") != "can_use_tool")
         {
-            return new JsonObject
+            return new ControlAnswer(new JsonObject
             {
                 ["type"] = "control_response",
                 ["response"] = new JsonObject
@@ -78,32 +78,47 @@ internal sealed class ClaudeControlProtocol
                     ["request_id"] = requestId,
                     ["error"] = $"Workers does not serve '{request.Value.Str("subtype")}' requests.",
                 },
-            }.ToJsonString();
+            }.ToJsonString());
         }
 
-        return new JsonObject
+        var toolName = request.Value.Str("tool_name");
+        var toolUseId = request.Value.Str("tool_use_id");
+        var decision = (turn?.Permissions ?? profile.Options.Permissions).Decide(toolName);
+        turn?.Emit(new PermissionRequested(toolUseId, toolName, request.Value.Str("title") ?? request.Value.Str("display_name")));
+        turn?.Emit(new PermissionAnswered(toolUseId, decision == PermissionDecision.Allow ? "allow" : "deny", null));
+        var deny = PermissionResponse(requestId,
+            new JsonObject { ["behavior"] = "deny", ["message"] = $"Denied by the permission policy of profile '{profile.Name}'." });
+        if (decision != PermissionDecision.Allow)
         {
-            ["type"] = "control_response",
-            ["response"] = new JsonObject
-            {
-                ["subtype"] = "success",
-                ["request_id"] = requestId,
-                ["response"] = AnswerPermission(request.Value, turn, profile),
-            },
-        }.ToJsonString();
+            return new ControlAnswer(deny);
+        }
+
+        var allow = PermissionResponse(requestId,
+            new JsonObject { ["behavior"] = "allow", ["updatedInput"] = JsonNode.Parse(request.Value.Prop("input")?.GetRawText() ?? "{}") });
+        var refusal = PermissionResponse(requestId, new JsonObject
+        {
+            ["behavior"] = "deny",
+            ["message"] = "Workers could not record the tool use; the tool was refused so that it cannot run twice.",
+        });
+        return new ControlAnswer(allow, refusal);
     }
 
-    private static JsonObject AnswerPermission(JsonElement request, TurnContext? turn, ResolvedProfile profile)
+    private static string PermissionResponse(string requestId, JsonObject decision) => new JsonObject
     {
-        var toolName = request.Str("tool_name");
-        var toolUseId = request.Str("tool_use_id");
-        var decision = (turn?.Permissions ?? profile.Options.Permissions).Decide(toolName);
-        turn?.Emit(new PermissionRequested(toolUseId, toolName, request.Str("title") ?? request.Str("display_name")));
-        turn?.Emit(new PermissionAnswered(toolUseId, decision == PermissionDecision.Allow ? "allow" : "deny", null));
-        return decision == PermissionDecision.Allow
-            ? new JsonObject { ["behavior"] = "allow", ["updatedInput"] = JsonNode.Parse(request.Prop("input")?.GetRawText() ?? "{}") }
-            : new JsonObject { ["behavior"] = "deny", ["message"] = $"Denied by the permission policy of profile '{profile.Name}'." };
-    }
+        ["type"] = "control_response",
+        ["response"] = new JsonObject
+        {
+            ["subtype"] = "success",
+            ["request_id"] = requestId,
+            ["response"] = decision,
+        },
+    }.ToJsonString();
+
+    /// <summary>The line that answers a request of the agent.</summary>
+    /// <param name="Line">The answer.</param>
+    /// <param name="RefusalIfNotRecorded">When the answer lets a tool run: the answer to send instead when the turn's tool use
+    /// could not be recorded (<see cref="TurnContext.CommitToolUseAsync"/>); null otherwise.</param>
+    public sealed record ControlAnswer(string Line, string? RefusalIfNotRecorded = null);
 
     /// <summary>One request of ours on its way.</summary>
     public sealed record OutgoingRequest(string Id, string Line, Task<JsonElement> Answer);

@@ -11,7 +11,7 @@ public sealed partial class SqliteTurnStore
     /// earliest unfinished turn of its conversation; of a profile the worker takes; not one the worker still runs. The
     /// worker's bound conversations first, then oldest first.</summary>
     private const string NextClaimable = $"""
-        SELECT t.id, t.state, t.attempts, t.lease_owner, t.last_event_sequence, t.lease_expires_at
+        SELECT t.id, t.state, t.attempts, t.lease_owner, t.last_event_sequence, t.lease_expires_at, t.profile, t.tool_use_attempt
         FROM turns AS t
         WHERE t.state IN ('{Queued}', '{Running}')
           AND (t.state = '{Queued}' OR t.lease_expires_at < @now)
@@ -35,6 +35,7 @@ public sealed partial class SqliteTurnStore
         var profiles = request.Profiles is null ? null : JsonSerializer.Serialize(request.Profiles);
         var preferred = JsonSerializer.Serialize(request.PreferredConversations ?? []);
         var runningHere = JsonSerializer.Serialize(request.RunningHere ?? []);
+        var idempotentTools = new HashSet<string>(request.IdempotentToolProfiles ?? [], StringComparer.OrdinalIgnoreCase);
 
         return WriteAtAsync(now, async (connection, transaction, at) =>
         {
@@ -51,7 +52,8 @@ public sealed partial class SqliteTurnStore
                     await using var reader = await pick.ExecuteReaderAsync(cancellationToken);
                     candidate = await reader.ReadAsync(cancellationToken)
                         ? new Candidate(reader.GetString(0), reader.GetString(1) == Running, reader.GetInt32(2),
-                            reader.IsDBNull(3) ? null : reader.GetString(3), reader.GetInt64(4), reader.IsDBNull(5) ? null : reader.GetInt64(5))
+                            reader.IsDBNull(3) ? null : reader.GetString(3), reader.GetInt64(4), reader.IsDBNull(5) ? null : reader.GetInt64(5),
+                            reader.GetString(6), !reader.IsDBNull(7) && reader.GetInt32(7) == reader.GetInt32(2))
                         : null;
                 }
 
@@ -65,9 +67,22 @@ public sealed partial class SqliteTurnStore
                     await MarkRunLostAsync(connection, transaction, candidate, cancellationToken);
                 }
 
+                if (candidate.WasRunning && candidate.LostAttemptUsedTools && !idempotentTools.Contains(candidate.Profile))
+                {
+                    // Starting over would run its tools again (a file written twice, a command run twice).
+                    await FailLostAsync(connection, transaction, candidate, FailureReasons.WorkerLostAfterToolUse,
+                        $"The worker {candidate.LeaseOwner ?? "(unknown)"} stopped renewing the lease of attempt {candidate.Attempts} "
+                        + "after the agent had used a tool; the turn is not started over, so that no tool runs twice.", at, cancellationToken);
+                    Log.TurnFailedWorkerLostAfterToolUse(_logger, candidate.Id, candidate.Attempts, candidate.LeaseOwner);
+                    continue;
+                }
+
                 if (candidate.WasRunning && candidate.Attempts + 1 > request.MaxAttempts)
                 {
-                    await FailWorkerLostAsync(connection, transaction, candidate, request.MaxAttempts, at, cancellationToken);
+                    await FailLostAsync(connection, transaction, candidate, FailureReasons.WorkerLost,
+                        $"The worker {candidate.LeaseOwner ?? "(unknown)"} stopped renewing the lease of attempt {candidate.Attempts}; "
+                        + $"the turn has used all {request.MaxAttempts} attempts.", at, cancellationToken);
+                    Log.TurnFailedWorkerLost(_logger, candidate.Id, candidate.Attempts, request.MaxAttempts, candidate.LeaseOwner);
                     continue;
                 }
 
@@ -117,29 +132,47 @@ public sealed partial class SqliteTurnStore
             return await command.ExecuteNonQueryAsync(cancellationToken);
         }, cancellationToken);
 
-    private async Task FailWorkerLostAsync(SqliteConnection connection, SqliteTransaction transaction, Candidate candidate, int maxAttempts,
-        DateTimeOffset now, CancellationToken cancellationToken)
+    /// <summary>Ends a turn whose worker was lost instead of claiming it again (<c>worker_lost</c>,
+    /// <c>worker_lost_after_tool_use</c>), with its record and terminal event, in the claim's transaction.</summary>
+    private static async Task FailLostAsync(SqliteConnection connection, SqliteTransaction transaction, Candidate candidate, string reason,
+        string message, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var message = $"The worker {candidate.LeaseOwner ?? "(unknown)"} stopped renewing the lease of attempt {candidate.Attempts}; "
-            + $"the turn has used all {maxAttempts} attempts.";
         var result = new JsonObject
         {
             ["status"] = "failed",
-            ["reason"] = FailureReasons.WorkerLost,
+            ["reason"] = reason,
             ["message"] = message,
         }.ToJsonString();
         var sequence = candidate.LastEventSequence + 1;
         var terminal = new JsonObject
         {
             ["type"] = "failed",
-            ["reason"] = FailureReasons.WorkerLost,
+            ["reason"] = reason,
             ["message"] = message,
             ["sequence"] = sequence,
         }.ToJsonString();
 
-        await FinishAsync(connection, transaction, candidate.Id, TurnState.Failed, FailureReasons.WorkerLost, result,
+        await FinishAsync(connection, transaction, candidate.Id, TurnState.Failed, reason, result,
             new StoredEvent(sequence, "failed", terminal, now), now, cancellationToken);
-        Log.TurnFailedWorkerLost(_logger, candidate.Id, candidate.Attempts, maxAttempts, candidate.LeaseOwner);
+    }
+
+    public Task MarkToolUseAsync(TurnLease lease, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(lease);
+        return WriteAsync(async (connection, transaction) =>
+        {
+            await using var command = Command(connection, transaction, $"""
+                UPDATE turns SET tool_use_attempt = attempts
+                WHERE id = @id AND state = '{Running}' AND lease_owner = @owner AND fencing = @fencing;
+                """);
+            BindLease(command, lease);
+            if (await command.ExecuteNonQueryAsync(cancellationToken) != 1)
+            {
+                throw new LeaseLostException(lease.TurnId, lease.Fencing);
+            }
+
+            return true;
+        }, cancellationToken);
     }
 
     private static void BindLease(SqliteCommand command, TurnLease lease)
@@ -149,7 +182,7 @@ public sealed partial class SqliteTurnStore
         Bind(command, "@fencing", lease.Fencing);
     }
 
-    /// <summary>Every attempt is on record from its claim (specs/store.md, "Runs"): a row that its end completes.</summary>
+    /// <summary>Every attempt is on record from its claim (specs/store.md, `runs`): a row that its end completes.</summary>
     private static async Task InsertRunAsync(SqliteConnection connection, SqliteTransaction transaction, StoredTurn turn, string owner,
         DateTimeOffset at, CancellationToken cancellationToken)
     {
@@ -180,5 +213,8 @@ public sealed partial class SqliteTurnStore
         await update.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    private sealed record Candidate(string Id, bool WasRunning, int Attempts, string? LeaseOwner, long LastEventSequence, long? LeaseExpiredAt);
+    /// <summary>A turn the claim may take; <c>LostAttemptUsedTools</c>: the attempt whose lease expired committed a tool use
+    /// (<c>tool_use_attempt</c> is its number).</summary>
+    private sealed record Candidate(string Id, bool WasRunning, int Attempts, string? LeaseOwner, long LastEventSequence, long? LeaseExpiredAt,
+        string Profile, bool LostAttemptUsedTools);
 }

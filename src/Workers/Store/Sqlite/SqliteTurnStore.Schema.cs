@@ -72,8 +72,10 @@ public sealed partial class SqliteTurnStore
 
     // Version 2: a run row is written at claim and completed at the end, so an attempt whose worker was lost stays on
     // record; its end and record are unknown until then (nullable). SQLite cannot relax NOT NULL in place: the table is
-    // rebuilt, rows kept.
+    // rebuilt, rows kept. And turns.tool_use_attempt: the attempt that committed a tool use (a re-claim after it must not
+    // start the turn over).
     private const string MigrateToV2 = """
+        ALTER TABLE turns ADD COLUMN tool_use_attempt INTEGER;
         CREATE TABLE runs_v2 (
             turn_id     TEXT    NOT NULL REFERENCES turns (id),
             attempt     INTEGER NOT NULL,

@@ -104,9 +104,12 @@ public sealed class ClaudeControlProtocolTests
 
         var answer = ClaudeControlProtocol.Answer(Line(CanUseTool("req_1")), turn, Profile(new PermissionPolicy()));
 
-        var response = Line(answer!).GetProperty("response");
+        var response = Line(answer!.Line).GetProperty("response");
         Assert.Equal(("success", "req_1"), (response.GetProperty("subtype").GetString(), response.GetProperty("request_id").GetString()));
         Assert.Equal("allow", response.GetProperty("response").GetProperty("behavior").GetString());
+        // Sent instead when the tool use cannot be recorded: the same request, refused.
+        var refusal = Line(answer.RefusalIfNotRecorded!).GetProperty("response");
+        Assert.Equal(("req_1", "deny"), (refusal.GetProperty("request_id").GetString(), refusal.GetProperty("response").GetProperty("behavior").GetString()));
         Assert.Equal("/work/sim.txt", response.GetProperty("response").GetProperty("updatedInput").GetProperty("file_path").GetString());
         Assert.Equal(new PermissionRequested("toolu_7", "Write", null) { Sequence = 1 }, _sink.Events[0]);
         Assert.Equal(new PermissionAnswered("toolu_7", "allow", null) { Sequence = 2 }, _sink.Events[1]);
@@ -117,7 +120,8 @@ public sealed class ClaudeControlProtocolTests
     {
         var answer = ClaudeControlProtocol.Answer(Line(CanUseTool("req_2")), null, Profile(new PermissionPolicy { Deny = ["Write"] }));
 
-        var decision = Line(answer!).GetProperty("response").GetProperty("response");
+        var decision = Line(answer!.Line).GetProperty("response").GetProperty("response");
+        Assert.Null(answer.RefusalIfNotRecorded);
         Assert.Equal("deny", decision.GetProperty("behavior").GetString());
         Assert.Equal("Denied by the permission policy of profile 'claude'.", decision.GetProperty("message").GetString());
     }
@@ -129,7 +133,7 @@ public sealed class ClaudeControlProtocolTests
             {"type":"control_request","request_id":"req_3","request":{"subtype":"hook_callback","callback_id":"hook_0","input":{}}}
             """), null, Profile(new PermissionPolicy()));
 
-        var response = Line(answer!).GetProperty("response");
+        var response = Line(answer!.Line).GetProperty("response");
         Assert.Equal(("error", "req_3"), (response.GetProperty("subtype").GetString(), response.GetProperty("request_id").GetString()));
         Assert.Equal("Workers does not serve 'hook_callback' requests.", response.GetProperty("error").GetString());
     }

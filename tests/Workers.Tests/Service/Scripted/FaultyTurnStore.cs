@@ -5,7 +5,7 @@ using Workers.Store;
 namespace Workers.Tests.Service.Scripted;
 
 /// <summary>The real store behind switches the test throws: lease renewals fail (as a busy or unreachable store's do), and
-/// turn writes under a lease (events, the turn's end) fail without reaching the store, as a store that is down does, for
+/// turn writes under a lease (events, a tool use, the turn's end) fail without reaching the store, as a store that is down does, for
 /// the next N calls or until healed. Everything else goes through to the real store.</summary>
 /// <param name="inner">The real store.</param>
 /// <param name="timeProvider">The test's clock, for <see cref="FailedAt"/>.</param>
@@ -73,6 +73,12 @@ internal sealed class FaultyTurnStore(ITurnStore inner, TimeProvider? timeProvid
 
     public Task<ClaimedTurn?> ClaimAsync(ClaimRequest request, DateTimeOffset now, CancellationToken cancellationToken) =>
         inner.ClaimAsync(request, now, cancellationToken);
+
+    public Task MarkToolUseAsync(TurnLease lease, CancellationToken cancellationToken)
+    {
+        ThrowIfWritesFail();
+        return inner.MarkToolUseAsync(lease, cancellationToken);
+    }
 
     public Task AppendEventsAsync(TurnLease lease, IReadOnlyList<StoredEvent> events, CancellationToken cancellationToken)
     {

@@ -27,6 +27,9 @@ internal sealed class ScriptedTurn(TurnRequest request, ITurnEventSink sink, lon
     /// <summary>Emits an event numbered after the ones before it, as a driver does.</summary>
     public void Emit(TurnEvent turnEvent) => sink.OnEvent(turnEvent with { Sequence = Interlocked.Increment(ref _sequence) });
 
+    /// <summary>Asks to let the agent use a tool, as a family does before it answers a permission with allow.</summary>
+    public Task<bool> CommitToolUseAsync() => sink.CommitToolUseAsync();
+
     public void Succeed(string text = "done") =>
         _end.TrySetResult(() => End(new TurnCompleted(text, "end_turn"), TurnStatus.Succeeded, reason: null));
 
