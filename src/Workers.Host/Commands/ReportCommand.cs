@@ -114,7 +114,7 @@ internal static class ReportCommand
                 }
                 finally
                 {
-                    await pools.StopAllAsync(TimeSpan.FromSeconds(5));
+                    await pools.StopAllAsync(TimeSpan.FromSeconds(5), CancellationToken.None);
                     await services.GetRequiredService<Workers.Processes.OrphanWatchdog>().DisposeAsync();
                 }
             }

@@ -47,7 +47,7 @@ internal sealed partial class PoolHostedService(PoolRegistry pools, ChildProcess
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         _reload?.Dispose();
-        await pools.StopAllAsync(options.Value.DrainDeadline);
+        await pools.StopAllAsync(options.Value.DrainDeadline, cancellationToken);
         await watchdog.DisposeAsync();
     }
 }

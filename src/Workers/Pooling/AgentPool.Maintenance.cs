@@ -84,8 +84,10 @@ public sealed partial class AgentPool
     }
 
     /// <summary>Stops taking turns, waits up to <paramref name="drainDeadline"/> for running turns, then stops every
-    /// process (stdin EOF, SIGTERM, SIGKILL to each group) in parallel.</summary>
-    public async Task StopAsync(TimeSpan drainDeadline)
+    /// process (stdin EOF, SIGTERM, SIGKILL to each group) in parallel. When <paramref name="cancellationToken"/> fires
+    /// (the host gives up on a graceful stop) the drain ends at once and every group still running is SIGKILLed, so no
+    /// agent outlives the service.</summary>
+    public async Task StopAsync(TimeSpan drainDeadline, CancellationToken cancellationToken = default)
     {
         lock (_lock)
         {
@@ -94,9 +96,16 @@ public sealed partial class AgentPool
 
         _ready.Writer.TryComplete();
         var started = _timeProvider.GetTimestamp();
-        while (_timeProvider.GetElapsedTime(started) < drainDeadline && HasLeased())
+        try
         {
-            await Task.Delay(TimeSpan.FromMilliseconds(50), _timeProvider);
+            while (_timeProvider.GetElapsedTime(started) < drainDeadline && HasLeased())
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(50), _timeProvider, cancellationToken);
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // The host stops waiting: so does the drain.
         }
 
         List<PooledProcess> all;
@@ -116,7 +125,16 @@ public sealed partial class AgentPool
             stopping = [.. _stopping];
         }
 
-        await Task.WhenAll(stopping);
+        try
+        {
+            await Task.WhenAll(stopping).WaitAsync(cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // A graceful stop waits up to GracefulStop twice per process; the host will not.
+            await Task.WhenAll(all.Select(p => p.Connection.Process.KillAsync()));
+            await Task.WhenAll(stopping);
+        }
     }
 
     private bool HasLeased()

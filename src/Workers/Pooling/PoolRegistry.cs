@@ -52,7 +52,8 @@ public sealed class PoolRegistry : IAsyncDisposable
     }
 
     /// <summary>Stops every pool in parallel, letting running turns finish up to <paramref name="drainDeadline"/>.</summary>
-    public Task StopAllAsync(TimeSpan drainDeadline) => Task.WhenAll(_pools.Values.Select(p => p.StopAsync(drainDeadline)));
+    public Task StopAllAsync(TimeSpan drainDeadline, CancellationToken cancellationToken = default) =>
+        Task.WhenAll(_pools.Values.Select(p => p.StopAsync(drainDeadline, cancellationToken)));
 
     public async ValueTask DisposeAsync()
     {

@@ -214,7 +214,7 @@ public sealed class PoolLifecycleTests
         await pools.WarmAsync(3, TestContext.Current.CancellationToken);
         await pools.RunAsync(Acp, "bound", "conv", cancellationToken: TestContext.Current.CancellationToken);
 
-        await pools.Registry.StopAllAsync(TimeSpan.FromSeconds(1));
+        await pools.Registry.StopAllAsync(TimeSpan.FromSeconds(1), TestContext.Current.CancellationToken);
 
         Assert.Empty(ProcessLeaks.Find(sim.Marker));
     }

@@ -270,10 +270,36 @@ public sealed class AgentPoolLifecycleTests
         var fixture = new PoolFixture(ManySessions, o => (o.MinReady, o.MaxReady) = (2, 2));
         fixture.Pool.Start();
 
-        await fixture.Pool.StopAsync(TimeSpan.Zero);
+        await fixture.Pool.StopAsync(TimeSpan.Zero, TestContext.Current.CancellationToken);
 
         Assert.All(fixture.Launcher.Launched, c => Assert.True(c.Disposed));
         await Assert.ThrowsAsync<ObjectDisposedException>(() => fixture.LeaseAsync());
+        await fixture.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Stop_WhenTheHostGivesUp_EndsTheDrainAtOnce_AndKillsAgentsThatIgnoreAGracefulStop()
+    {
+        // Arrange: a leased process (a turn that would hold the drain) and a ready one, both deaf to EOF and SIGTERM.
+        var fixture = new PoolFixture(ManySessions, o => (o.MinReady, o.MaxReady, o.MaxProcesses) = (2, 2, 2));
+        fixture.Pool.Start();
+        await fixture.LeaseAsync("conv-1");
+        await PoolFixture.WaitUntilAsync(() => fixture.Launcher.Launched.Count == 2);
+        foreach (var connection in fixture.Launcher.Launched)
+        {
+            connection.StopsOnlyWhenKilled = true;
+        }
+
+        using var hostGivesUp = new CancellationTokenSource();
+
+        // Act: the fake clock stands still, so only the host's token can end the drain and the stops.
+        var stopping = fixture.Pool.StopAsync(TimeSpan.FromHours(1), hostGivesUp.Token);
+        await hostGivesUp.CancelAsync();
+        await PoolFixture.WaitUntilAsync(() => stopping.IsCompleted);
+        await stopping;
+
+        // Assert
+        Assert.All(fixture.Launcher.Launched, c => Assert.True(c.Disposed && c.ScriptedProcess.Kills >= 1));
         await fixture.DisposeAsync();
     }
 }

@@ -35,6 +35,9 @@ internal sealed class ScriptedConnection(ScriptedProcess process, LaunchRequest 
 
     public bool Disposed { get; private set; }
 
+    /// <summary>Set by a test to play an agent that ignores stdin EOF and SIGTERM: its stop ends only when it is killed.</summary>
+    public bool StopsOnlyWhenKilled { get; set; }
+
     public event Action<string>? VersionReported;
 
     /// <summary>Lets a connection created with <c>readyAtOnce: false</c> become ready.</summary>
@@ -106,11 +109,15 @@ internal sealed class ScriptedConnection(ScriptedProcess process, LaunchRequest 
         SessionWorkingDirectory = Launch.WorkingDirectory;
     }
 
-    public ValueTask DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
+        if (StopsOnlyWhenKilled)
+        {
+            await ScriptedProcess.Exited;
+        }
+
         Disposed = true;
         ScriptedProcess.Crash();
-        return ValueTask.CompletedTask;
     }
 
     private static TaskCompletionSource CreateReady(bool readyAtOnce)
