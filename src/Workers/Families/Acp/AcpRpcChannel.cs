@@ -81,9 +81,25 @@ internal sealed partial class AcpRpcChannel : IDisposable
         }
     }
 
-    /// <summary>A request as it is: its errors are the caller's to take.</summary>
-    public Task<JsonElement> SendAsync(string method, object arguments) =>
-        _rpc.InvokeWithParameterObjectAsync<JsonElement>(method, arguments, CancellationToken.None);
+    /// <summary>A request as it is: its errors are the caller's to take. A request that could not be written because the
+    /// agent's stdin was closed under it (the process died as it was sent: the writer throws
+    /// <see cref="InvalidOperationException"/>) is a lost connection, like one whose answer never came.</summary>
+    public async Task<JsonElement> SendAsync(string method, object arguments)
+    {
+        try
+        {
+            return await _rpc.InvokeWithParameterObjectAsync<JsonElement>(method, arguments, CancellationToken.None);
+        }
+        catch (InvalidOperationException ex)
+        {
+            if (await _process.WaitForExitAsync(TimeSpan.FromSeconds(2)) is null)
+            {
+                throw;
+            }
+
+            throw new ConnectionLostException($"Agent process {_process.ProcessId} exited while {method} was being sent.", ex);
+        }
+    }
 
     public Task NotifyAsync(string method, object arguments) => _rpc.NotifyWithParameterObjectAsync(method, arguments);
 
