@@ -65,7 +65,7 @@ public sealed class ChaosReport
             new("every accepted turn terminal exactly once", terminalProblems.Count == 0, Join(terminalProblems.Take(5).Select(p => $"{p.Id}: {p.Problem}"))),
             new("no two attempts of a conversation overlapping, none out of order", overlaps == 0 && outOfOrder == 0, Join(orderProblems.Take(5))),
             new("no tool call executed by two attempts", repeated.Count == 0, Join(repeated.Take(5).Select(r => $"{r.Key} ran {r.Value} tools"))),
-            new("every failure named", unnamed.Count == 0, Join(unnamed.Take(5).Select(a => $"{a.Turn.Id}: {a.Reason ?? "no reason"}"))),
+            new("every failure named", unnamed.Count == 0, Join(unnamed.Take(5).Select(a => $"{a.Turn.Id}: {a.Reason ?? "no reason"} ({a.Message})"))),
             new("pool back at its ready target within 2 x its warm-up", timings.Recovery is { } r2 && r2 <= timings.RecoveryBound,
                 timings.Recovery is null ? "never" : Seconds(timings.Recovery.Value)),
             new("no agent alive 10 s after the service was SIGKILLed", orphaned.Count == 0, Join(orphaned.Select(p => p.ToString(CultureInfo.InvariantCulture)))),

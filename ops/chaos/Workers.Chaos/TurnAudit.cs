@@ -7,7 +7,8 @@ internal sealed record RunRow(int Attempt, DateTimeOffset StartedAt, DateTimeOff
 
 /// <summary>What the service holds of one accepted turn once the run is over: its record, its runs, and its events up to
 /// the first terminal one plus whatever follows it.</summary>
-internal sealed record TurnAudit(AcceptedTurn Turn, int ServiceSequence, string Status, string? Reason, int Attempts, IReadOnlyList<RunRow> Runs,
+internal sealed record TurnAudit(AcceptedTurn Turn, int ServiceSequence, string Status, string? Reason, string? Message, int Attempts,
+    IReadOnlyList<RunRow> Runs,
     IReadOnlyList<(long Id, string Type, string? Reason)> Terminals, long? TerminalId, int EventsAfterTerminal)
 {
     public const long AttemptBlock = 1_000_000;
@@ -65,6 +66,7 @@ internal sealed record TurnAudit(AcceptedTurn Turn, int ServiceSequence, string 
             record.GetProperty("sequence").GetInt32(),
             status,
             record.TryGetProperty("reason", out var reason) ? reason.GetString() : null,
+            record.TryGetProperty("message", out var message) ? message.GetString() : null,
             record.GetProperty("attempts").GetInt32(),
             [.. runs.GetProperty("runs").EnumerateArray().Select(r => new RunRow(
                 r.GetProperty("attempt").GetInt32(),
