@@ -76,6 +76,9 @@ internal sealed class ChaosJournal
     /// <summary>Takes one turn of the budget; false once <paramref name="maxTurns"/> were taken.</summary>
     public bool TryReserveTurn(int? maxTurns) => maxTurns is not { } max || Interlocked.Increment(ref _reserved) <= max;
 
+    /// <summary>True once <paramref name="maxTurns"/> turns were taken: no conversation is started any more.</summary>
+    public bool BudgetSpent(int? maxTurns) => maxTurns is { } max && Volatile.Read(ref _reserved) >= max;
+
     public void Add(AcceptedTurn turn) => Add(_accepted, turn);
 
     public void Add(AgentKill kill) => Add(_kills, kill);

@@ -16,7 +16,11 @@ public static class ChaosRun
             await local.StartAsync(options.Url, cancellationToken);
         }
 
-        await WaitForReadyTargetAsync(client, options.Profile, RunTimings.RecoveryLimit, time, cancellationToken);
+        if (!await WaitForReadyTargetAsync(client, options.Profile, RunTimings.RecoveryLimit, time, cancellationToken))
+        {
+            throw new TimeoutException($"{options.Profile} did not reach its ready target within {RunTimings.RecoveryLimit.TotalSeconds} s.");
+        }
+
         options.Output.WriteLine($"{options.Profile} is at its ready target; load and kills for {options.Duration.TotalSeconds:0} s (seed {options.Seed}).");
         var started = time.GetTimestamp();
         var random = new Random(options.Seed);
@@ -25,7 +29,8 @@ public static class ChaosRun
         settle.CancelAfter(options.Duration + options.SettleTimeout);
         using var killsStop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
 
-        bool KeepGoing() => time.GetElapsedTime(started) < options.Duration;
+        bool KeepGoing() => time.GetElapsedTime(started) < options.Duration && !journal.BudgetSpent(options.MaxTurns)
+            && !cancellationToken.IsCancellationRequested;
         var producers = Enumerable.Range(0, options.Conversations)
             .Select(lane => (Lane: lane, Producer: new Producer(options, client, journal, new Random(random.Next()), runId)))
             .Select(p => Task.Run(() => p.Producer.RunAsync(p.Lane, KeepGoing, settle.Token), CancellationToken.None))
