@@ -45,9 +45,10 @@ internal sealed class AgentKiller(ChaosOptions options, WorkersClient client, Ch
                 journal.ObserveWarmup(process.Pid, warmup);
             }
 
-            if (Signals.Stat(process.Pid) is { State: not ('Z' or 'X' or 'T') } stat && !journal.WasSignalled(process.Pid, stat.StartTime))
+            if (Workers.Processes.ProcessLiveness.IsRunnable(process.Pid) && Workers.Processes.ProcessLiveness.StartTicks(process.Pid) is { } startTime
+                && !journal.WasSignalled(process.Pid, startTime))
             {
-                candidates.Add((process, stat.StartTime));
+                candidates.Add((process, startTime));
             }
         }
 

@@ -47,9 +47,9 @@ internal sealed class ServiceKiller(ChaosOptions options, LocalService service, 
         var agents = new List<(int Pid, long StartTime)>();
         foreach (var process in await PoolView.ProcessesAsync(client, options.Profile, stop) ?? [])
         {
-            if (Signals.Stat(process.Pid) is { } stat)
+            if (Workers.Processes.ProcessLiveness.StartTicks(process.Pid) is { } startTime)
             {
-                agents.Add((process.Pid, stat.StartTime));
+                agents.Add((process.Pid, startTime));
             }
         }
 
