@@ -23,7 +23,8 @@ internal static class ToolExecutionLog
             ["toolCallId"] = toolCallId,
             ["prompt"] = plan.Prompt,
         }.ToJsonString() + "\n";
-        using var file = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete);
+        // Unbuffered: the line goes out in one write(2), however long the prompt.
+        using var file = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, bufferSize: 0);
         file.Write(Encoding.UTF8.GetBytes(line));
     }
 }

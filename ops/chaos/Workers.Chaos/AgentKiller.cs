@@ -1,3 +1,5 @@
+using Workers.Processes;
+
 namespace Workers.Chaos;
 
 /// <summary>Every kill interval, signals <see cref="ChaosOptions.KillsPerRound"/> of the profile's agent processes, drawn
@@ -45,7 +47,7 @@ internal sealed class AgentKiller(ChaosOptions options, WorkersClient client, Ch
                 journal.ObserveWarmup(process.Pid, warmup);
             }
 
-            if (Workers.Processes.ProcessLiveness.IsRunnable(process.Pid) && Workers.Processes.ProcessLiveness.StartTicks(process.Pid) is { } startTime
+            if (ProcessLiveness.IsRunnable(process.Pid) && ProcessLiveness.StartTicks(process.Pid) is { } startTime
                 && !journal.WasSignalled(process.Pid, startTime))
             {
                 candidates.Add((process, startTime));
@@ -59,7 +61,8 @@ internal sealed class AgentKiller(ChaosOptions options, WorkersClient client, Ch
             var stopIt = random.NextDouble() < options.StopShare;
             if (Signals.IsAlive(process.Pid, startTime) && Signals.Send(process.Pid, stopIt ? Signals.Stop : Signals.Kill))
             {
-                journal.Add(new AgentKill(time.GetUtcNow(), process.Pid, startTime, process.State, stopIt ? "SIGSTOP" : "SIGKILL", journal.CurrentSegment));
+                var signal = stopIt ? "SIGSTOP" : "SIGKILL";
+                journal.Add(new AgentKill(time.GetUtcNow(), process.Pid, startTime, process.State, signal, journal.CurrentSegment));
             }
         }
     }

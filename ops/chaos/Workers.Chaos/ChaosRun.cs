@@ -21,7 +21,8 @@ public static class ChaosRun
             throw new TimeoutException($"{options.Profile} did not reach its ready target within {RunTimings.RecoveryLimit.TotalSeconds} s.");
         }
 
-        options.Output.WriteLine($"{options.Profile} is at its ready target; load and kills for {options.Duration.TotalSeconds:0} s (seed {options.Seed}).");
+        options.Output.WriteLine(
+            $"{options.Profile} is at its ready target; load and kills for {options.Duration.TotalSeconds:0} s (seed {options.Seed}).");
         var started = time.GetTimestamp();
         var random = new Random(options.Seed);
         var runId = $"chaos-{options.Seed}-{time.GetUtcNow():MMddHHmmss}";
@@ -48,7 +49,8 @@ public static class ChaosRun
         await Task.WhenAll(producers);
         await killsStop.CancelAsync();
         await Task.WhenAll(killer, serviceKills, sampler);
-        options.Output.WriteLine($"{journal.Accepted.Count} turns ended or were given up; kills stopped after {time.GetElapsedTime(started).TotalSeconds:0} s.");
+        options.Output.WriteLine(
+            $"{journal.Accepted.Count} turns ended or were given up; kills stopped after {time.GetElapsedTime(started).TotalSeconds:0} s.");
 
         var killsStopped = time.GetTimestamp();
         var recovered = await WaitForReadyTargetAsync(client, options.Profile, RunTimings.RecoveryLimit, time, cancellationToken)
@@ -127,7 +129,8 @@ public static class ChaosRun
         }
     }
 
-    private static async Task<List<TurnAudit>> AuditAsync(WorkersClient client, IReadOnlyList<AcceptedTurn> accepted, CancellationToken cancellationToken)
+    private static async Task<List<TurnAudit>> AuditAsync(WorkersClient client, IReadOnlyList<AcceptedTurn> accepted,
+        CancellationToken cancellationToken)
     {
         using var gate = new SemaphoreSlim(8);
         return [.. await Task.WhenAll(accepted.Select(async turn =>

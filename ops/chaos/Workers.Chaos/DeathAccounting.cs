@@ -21,7 +21,8 @@ internal static class DeathAccounting
         }
 
         var stillListed = listed.Select(p => p.Pid).ToHashSet();
-        var confirmed = journal.Kills.Where(k => k.Segment == number && !stillListed.Contains(k.Pid)).Select(k => (k.Pid, k.StartTime)).Distinct().Count();
+        var confirmed = journal.Kills.Where(k => k.Segment == number && !stillListed.Contains(k.Pid))
+            .Select(k => (k.Pid, k.StartTime)).Distinct().Count();
         journal.Close(new Segment(number, confirmed, MetricsText.ByLabel(text, ExitsMetric, "profile", options.Profile, "reason")));
     }
 }

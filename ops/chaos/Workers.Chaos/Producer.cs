@@ -32,7 +32,8 @@ internal sealed class Producer(ChaosOptions options, WorkersClient client, Chaos
             var id = $"{conversationId}-t{sequence}";
             var usesTool = random.NextDouble() < options.ToolShare;
             var text = $"{TurnMarker}{id} {Words[random.Next(Words.Length)]} {Words[random.Next(Words.Length)]}";
-            var prompt = text + (usesTool ? " [[sim:permission]]" : string.Empty) + (options.PromptSuffix.Length > 0 ? " " + options.PromptSuffix : string.Empty);
+            var prompt = text + (usesTool ? " [[sim:permission]]" : string.Empty)
+                + (options.PromptSuffix.Length > 0 ? " " + options.PromptSuffix : string.Empty);
             await client.EnqueueAsync(new { id, conversationId, profile = options.Profile, prompt, transcript = transcript.ToArray() }, settle);
             journal.Add(new AcceptedTurn(id, conversationId, sequence, usesTool));
             running.Enqueue((id, text));
@@ -68,9 +69,8 @@ internal sealed class Producer(ChaosOptions options, WorkersClient client, Chaos
                     && record.GetProperty("status").GetString() is "succeeded" or "failed" or "cancelled")
                 {
                     transcript.Add(new { role = "user", text = turn.Text });
-                    transcript.Add(new { role = "assistant", text = record.TryGetProperty("text", out var answer) && answer.ValueKind == JsonValueKind.String
-                        ? answer.GetString() is { Length: > 0 } said ? said : "(no answer)"
-                        : "(no answer)" });
+                    var said = record.TryGetProperty("text", out var answer) && answer.ValueKind == JsonValueKind.String ? answer.GetString() : null;
+                    transcript.Add(new { role = "assistant", text = string.IsNullOrEmpty(said) ? "(no answer)" : said });
                     return true;
                 }
 

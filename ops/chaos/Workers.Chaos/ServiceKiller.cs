@@ -1,3 +1,5 @@
+using Workers.Processes;
+
 namespace Workers.Chaos;
 
 /// <summary>Now and then SIGKILLs the local service and starts it again at once, as an orchestrator restarts a crashed
@@ -47,7 +49,7 @@ internal sealed class ServiceKiller(ChaosOptions options, LocalService service, 
         var agents = new List<(int Pid, long StartTime)>();
         foreach (var process in await PoolView.ProcessesAsync(client, options.Profile, stop) ?? [])
         {
-            if (Workers.Processes.ProcessLiveness.StartTicks(process.Pid) is { } startTime)
+            if (ProcessLiveness.StartTicks(process.Pid) is { } startTime)
             {
                 agents.Add((process.Pid, startTime));
             }
