@@ -59,7 +59,7 @@ internal sealed class AcpPrompt(SimSettings settings, AcpConnection connection, 
         }
 
         await StageGate.PassAsync(plan.Faults, FaultStage.BeforeFirstToken);
-        if (plan.Faults.Has(FaultKind.Permission) && !await UseToolAsync(cancellationToken))
+        if (plan.Faults.Has(FaultKind.Permission) && !await UseToolAsync(plan, cancellationToken))
         {
             return new AcpReply(AcpMessages.Cancelled());
         }
@@ -91,7 +91,7 @@ internal sealed class AcpPrompt(SimSettings settings, AcpConnection connection, 
     /// fails. As with the real adapters the tool call appears before the permission request that refers to it.
     /// </summary>
     /// <returns>False when the client answered <c>cancelled</c>, which ends the turn as cancelled.</returns>
-    private async Task<bool> UseToolAsync(CancellationToken cancellationToken)
+    private async Task<bool> UseToolAsync(TurnPlan plan, CancellationToken cancellationToken)
     {
         var toolCallId = $"call_sim_{Guid.NewGuid():N}"[..21];
         var path = Path.Combine(session.Stored.Cwd, "sim.txt");
@@ -106,6 +106,11 @@ internal sealed class AcpPrompt(SimSettings settings, AcpConnection connection, 
 
         // A client error or an unknown option counts as a rejection: the tool must not run without a clear yes.
         var allowed = JsonRead.String(outcome?["optionId"]) is "allow-once" or "allow-always";
+        if (allowed)
+        {
+            ToolExecutionLog.Append(plan, toolCallId);
+        }
+
         connection.Update(SessionId, allowed
             ? AcpMessages.ToolCallUpdate(toolCallId, "completed", $"Wrote {path}")
             : AcpMessages.ToolCallUpdate(toolCallId, "failed", "Permission denied by the user"));

@@ -38,7 +38,11 @@ internal sealed partial class ClaudeTurn
         var (allowed, denial) = context.Args.PermissionPromptStdio
             ? await AskHostAsync($"sim-perm-{number}", toolUseId, Input(), cancellationToken)
             : (false, $"Claude requested permissions to write to {filePath}, but you haven't granted it yet.");
-        if (!allowed)
+        if (allowed)
+        {
+            ToolExecutionLog.Append(plan, toolUseId);
+        }
+        else
         {
             _denials.Add(new JsonObject { ["tool_name"] = ToolName, ["tool_use_id"] = toolUseId, ["tool_input"] = Input() });
         }

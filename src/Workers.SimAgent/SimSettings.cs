@@ -15,6 +15,7 @@ internal sealed class SimSettings
     [
         "startup-ms", "session-new-ms", "session-load-ms", "turn-overhead-ms", "first-token-ms", "context-ms-per-ktoken",
         "tokens", "token-interval-ms", "session-dir", "load-session", "resume-session", "api-retry-delay-ms", "fault", "spawn-child",
+        "tool-log",
     ];
 
     public double StartupMs { get; private set; }
@@ -43,6 +44,9 @@ internal sealed class SimSettings
     public bool SpawnChild { get; private set; }
 
     public double ApiRetryDelayMs { get; private set; } = 200;
+
+    /// <summary>A file each tool the simulator actually runs (permission allowed) is logged to, one JSON line per run; null: none.</summary>
+    public string? ToolLog { get; private set; }
 
     public FaultPlan Faults { get; private set; } = FaultPlan.None;
 
@@ -148,6 +152,14 @@ internal sealed class SimSettings
                 if (KnobValue.TryParseCount(value, out var count))
                 {
                     Tokens = count;
+                    return true;
+                }
+
+                break;
+            case "tool-log":
+                if (value.Length > 0)
+                {
+                    ToolLog = Path.GetFullPath(value);
                     return true;
                 }
 

@@ -17,6 +17,7 @@ internal sealed class TurnPlan
         ContextMsPerKToken = settings.ContextMsPerKToken;
         TurnOverheadMs = settings.TurnOverheadMs;
         ApiRetryDelayMs = settings.ApiRetryDelayMs;
+        ToolLog = settings.ToolLog;
     }
 
     /// <summary>The prompt as the host sent it; this is what the session stores.</summary>
@@ -26,6 +27,9 @@ internal sealed class TurnPlan
     public string CleanPrompt { get; }
 
     public FaultPlan Faults { get; }
+
+    /// <summary>The <c>tool-log</c> knob: where this turn's tool runs are logged (<see cref="ToolExecutionLog"/>).</summary>
+    public string? ToolLog { get; }
 
     public int Tokens { get; private set; }
 

@@ -13,7 +13,7 @@ using Workers.Turns;
 
 namespace Workers.Api;
 
-/// <summary><c>/v1/turns</c>: enqueue, read, stream, cancel (<c>specs/api.md</c>).</summary>
+/// <summary><c>/v1/turns</c>: enqueue, read, stream, its runs, cancel (<c>specs/api.md</c>).</summary>
 internal static class TurnsEndpoints
 {
     private const int RetryAfterSeconds = 5;
@@ -23,6 +23,7 @@ internal static class TurnsEndpoints
         api.MapPost("/v1/turns", EnqueueAsync).WithName("EnqueueTurn");
         api.MapGet("/v1/turns/{id}", GetAsync).WithName("GetTurn");
         api.MapGet("/v1/turns/{id}/events", StreamAsync).WithName("StreamTurnEvents");
+        api.MapGet("/v1/turns/{id}/runs", RunsAsync).WithName("ListTurnRuns");
         api.MapPost("/v1/turns/{id}/cancel", CancelAsync).WithName("CancelTurn");
     }
 
@@ -83,6 +84,23 @@ internal static class TurnsEndpoints
         await store.GetTurnAsync(id, cancellationToken) is { } turn
             ? TypedResults.Json(TurnView.From(turn), WorkersJson.Options)
             : ApiProblems.NotFound($"No turn '{id}'.");
+
+    /// <summary>Every attempt of the turn, from the store's runs rows (<c>specs/store.md</c>, "Runs"): what the chaos
+    /// invariants (no two attempts of a conversation overlapping, none out of order) are checked on.</summary>
+    private static async Task<IResult> RunsAsync(string id, ITurnStore store, CancellationToken cancellationToken)
+    {
+        if (await store.GetTurnAsync(id, cancellationToken) is null)
+        {
+            return ApiProblems.NotFound($"No turn '{id}'.");
+        }
+
+        var runs = await store.ListRunsAsync(id, cancellationToken);
+        return TypedResults.Json(new
+        {
+            turnId = id,
+            runs = runs.Select(r => new { attempt = r.Attempt, owner = r.Owner, startedAt = r.StartedAt, finishedAt = r.FinishedAt, outcome = r.Outcome }),
+        }, WorkersJson.Options);
+    }
 
     private static async Task<IResult> StreamAsync(string id, HttpRequest request, ITurnStore store, TurnEventHub hub, TimeProvider timeProvider,
         CancellationToken cancellationToken)

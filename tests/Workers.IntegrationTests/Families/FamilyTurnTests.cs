@@ -220,7 +220,9 @@ public sealed class FamilyTurnTests
     public async Task PermissionRequest_IsAnsweredByPolicyAtOnce(string family, bool allow)
     {
         await using var sim = new SimHarness();
-        sim.AddProfile(family, configure: p => p.Permissions = new Workers.Profiles.PermissionPolicy { Allow = allow ? ["edit", "Write"] : [] });
+        var toolLog = Path.Combine(sim.DataDirectory, "tools.jsonl");
+        sim.AddProfile(family, new Dictionary<string, string> { ["SIM_TOOL_LOG"] = toolLog },
+            configure: p => p.Permissions = new Workers.Profiles.PermissionPolicy { Allow = allow ? ["edit", "Write"] : [] });
         var events = new EventCollector();
 
         var result = await sim.RunAsync(family, "write a file [[sim:permission]]", events, cancellationToken: TestContext.Current.CancellationToken);
@@ -229,6 +231,15 @@ public sealed class FamilyTurnTests
         Assert.Single(events.OfType<PermissionRequested>());
         Assert.Equal(allow ? "allow" : "deny", Assert.Single(events.OfType<PermissionAnswered>()).Decision);
         Assert.Contains(events.OfType<ToolCallEvent>(), t => t.Status == (allow ? "completed" : "failed"));
+        // The simulator logs a tool it ran (the chaos suite counts repeated tool calls from it), never a denied one.
+        var ran = File.Exists(toolLog) ? File.ReadAllLines(toolLog) : [];
+        Assert.Equal(allow ? 1 : 0, ran.Length);
+        if (allow)
+        {
+            var line = System.Text.Json.JsonDocument.Parse(ran[0]).RootElement;
+            Assert.Equal("write a file [[sim:permission]]", line.GetProperty("prompt").GetString());
+            Assert.Equal(Assert.Single(events.OfType<PermissionRequested>()).ToolCallId, line.GetProperty("toolCallId").GetString());
+        }
     }
 
     [Fact(Timeout = 30_000)]
