@@ -11,6 +11,7 @@ public sealed class TurnContext
     private readonly StringBuilder _text = new();
     private readonly ITurnEventSink _sink;
     private readonly TaskCompletionSource _firstToken = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private bool _hasToolUse;
     private long _sequence;
     private bool _hasOutput;
 
@@ -65,6 +66,19 @@ public sealed class TurnContext
         }
     }
 
+    /// <summary>True once the agent made a tool call or asked permission for one: from then on a rerun of the turn could
+    /// repeat what the tool did, so a process lost after it is not retried (<c>specs/pool.md</c>, "Retry after text").</summary>
+    public bool HasToolUse
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _hasToolUse;
+            }
+        }
+    }
+
     /// <summary>All model text so far.</summary>
     public string Text
     {
@@ -86,6 +100,8 @@ public sealed class TurnContext
             {
                 _hasOutput = true;
             }
+
+            _hasToolUse |= turnEvent is ToolCallEvent or PermissionRequested;
 
             _sink.OnEvent(turnEvent with { Sequence = ++_sequence });
         }
