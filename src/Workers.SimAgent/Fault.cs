@@ -5,7 +5,7 @@ namespace Workers.SimAgent;
 
 /// <summary>One injected fault, parsed from a spec such as <c>crash:mid-stream</c>, <c>oversized:70000</c> or <c>error:auth</c>.</summary>
 /// <param name="Kind">What the fault does.</param>
-/// <param name="Stage">For crash, hang and stop: where it strikes.</param>
+/// <param name="Stage">For crash, crash-once, hang and stop: where it strikes.</param>
 /// <param name="Amount">For oversized and stderr-flood: bytes; for exit: the exit code; for api-retry: the retry count.</param>
 /// <param name="Error">For error: how the model call fails.</param>
 internal sealed record Fault(
@@ -19,8 +19,13 @@ internal sealed record Fault(
         var argument = colon < 0 ? null : text[(colon + 1)..];
         fault = name switch
         {
-            "crash" or "hang" or "stop" when FaultStageNames.TryParse(argument, out var stage) =>
-                new Fault(name switch { "crash" => FaultKind.Crash, "hang" => FaultKind.Hang, _ => FaultKind.Stop }, stage),
+            "crash" or "crash-once" or "hang" or "stop" when FaultStageNames.TryParse(argument, out var stage) => new Fault(name switch
+            {
+                "crash" => FaultKind.Crash,
+                "crash-once" => FaultKind.CrashOnce,
+                "hang" => FaultKind.Hang,
+                _ => FaultKind.Stop,
+            }, stage),
             "oversized" or "stderr-flood" when TryParseCount(argument, out var bytes) =>
                 new Fault(name == "oversized" ? FaultKind.Oversized : FaultKind.StderrFlood, Amount: bytes),
             "exit" when TryParseCount(argument, out var code) && code <= 255 => new Fault(FaultKind.Exit, Amount: code),

@@ -4,6 +4,7 @@ namespace Workers.SimAgent;
 internal enum FaultKind
 {
     Crash,
+    CrashOnce,
     Hang,
     Stop,
     Garbage,

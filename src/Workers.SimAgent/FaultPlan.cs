@@ -10,7 +10,15 @@ internal sealed class FaultPlan
 {
     private readonly Fault[] _faults;
 
-    private FaultPlan(Fault[] faults) => _faults = faults;
+    private FaultPlan(Fault[] faults, string? markerDirectory = null)
+    {
+        _faults = faults;
+        MarkerDirectory = markerDirectory;
+    }
+
+    /// <summary>Where <c>crash-once</c> faults leave their marker: the session directory, which every process of a host's
+    /// profile shares.</summary>
+    public string? MarkerDirectory { get; }
 
     public static FaultPlan None { get; } = new([]);
 
@@ -37,11 +45,16 @@ internal sealed class FaultPlan
         return true;
     }
 
-    public FaultPlan With(IReadOnlyList<Fault> more) => more.Count == 0 ? this : new FaultPlan([.. _faults, .. more]);
+    public FaultPlan With(IReadOnlyList<Fault> more) => more.Count == 0 ? this : new FaultPlan([.. _faults, .. more], MarkerDirectory);
+
+    /// <summary>The same faults, leaving <c>crash-once</c> markers in <paramref name="directory"/>.</summary>
+    public FaultPlan MarkingIn(string directory) => new(_faults, directory);
 
     public bool Has(FaultKind kind) => Find(kind) is not null;
 
     public bool CrashesAt(FaultStage stage) => _faults.Any(f => f.Kind == FaultKind.Crash && f.Stage == stage);
+
+    public bool CrashesOnceAt(FaultStage stage) => _faults.Any(f => f.Kind == FaultKind.CrashOnce && f.Stage == stage);
 
     public bool HangsAt(FaultStage stage) => _faults.Any(f => f.Kind == FaultKind.Hang && f.Stage == stage);
 

@@ -117,6 +117,8 @@ internal sealed class SimSettings
             }
         }
 
+        // Known only once every knob is read: the faults and the session directory may come in any order.
+        result.Faults = result.Faults.MarkingIn(result.SessionDir);
         settings = result;
         error = null;
         return true;

@@ -31,8 +31,9 @@ public sealed class WorkerMetrics
         ProcessStart = factory.CreateHistogram("workers_process_start_seconds", "Spawn to ready of pooled processes: the warm-up paid before a lease.",
             ["profile", "outcome"], new HistogramConfiguration { Buckets = SecondsBuckets });
         Turns = factory.CreateCounter("workers_turns_total", "Turns ended, by outcome and failure reason.", ["profile", "outcome", "reason", "owner"]);
-        Retries = factory.CreateCounter("workers_turn_retries_total", "Turn attempts retried on another process, by the reason the attempt failed.",
-            ["profile", "reason"]);
+        Retries = factory.CreateCounter("workers_turn_retries_total",
+            "Turn attempts retried on another process, by the reason the attempt failed and what it had emitted (nothing, or text only).",
+            ["profile", "reason", "after"]);
         Fallbacks = factory.CreateCounter("workers_rung_fallbacks_total", "Turns served by a lower rung than they asked for, by reason.",
             ["profile", "reason"]);
         StaleResumes = factory.CreateCounter("workers_stale_resumes_total", "Resumes the agent rejected (the session was unknown to it).", ["profile"]);
@@ -156,7 +157,10 @@ public sealed class WorkerMetrics
         Observe(TurnDuration, labels, timing.TurnDuration);
     }
 
-    public void RecordRetry(string profile, string reason) => Retries.WithLabels(profile, FailureReasons.Bounded(reason)).Inc();
+    /// <summary>A retry on another process: <paramref name="afterText"/> when the lost attempt had streamed text
+    /// (<c>after="text"</c>), else it had emitted nothing (<c>after="nothing"</c>).</summary>
+    public void RecordRetry(string profile, string reason, bool afterText) =>
+        Retries.WithLabels(profile, FailureReasons.Bounded(reason), afterText ? "text" : "nothing").Inc();
 
     public void RecordStaleResume(string profile) => StaleResumes.WithLabels(profile).Inc();
 

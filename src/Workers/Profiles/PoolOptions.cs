@@ -50,7 +50,7 @@ public sealed class PoolOptions
     /// <value>The default is true.</value>
     public bool PrewarmSession { get; set; } = true;
 
-    /// <summary>Attempts of a turn whose process dies or fails before the turn's first event.</summary>
+    /// <summary>Attempts of a turn whose process dies or fails before the turn's first event, or dies after text only.</summary>
     /// <value>The default is 3.</value>
     public int MaxAttempts { get; set; } = 3;
 

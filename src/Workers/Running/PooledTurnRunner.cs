@@ -11,7 +11,8 @@ namespace Workers.Running;
 /// <summary>Runs a turn on the lease ladder (<c>specs/pool.md</c>, whose rungs live in <c>Pooling/Ladder/</c>): the
 /// conversation's live process, a ready one, or a cold spawn; a stale session is cleared and the turn re-run on a new
 /// session with the transcript (<see cref="ResumePolicy"/>); a process that fails before the turn's first event is replaced
-/// and the turn retried (<see cref="RetryBeforeOutput"/>).</summary>
+/// and the turn retried (<see cref="RetryBeforeOutput"/>), and so is one that dies after text only, on a new session
+/// (<see cref="RetryAfterText"/>).</summary>
 public sealed class PooledTurnRunner(ProfileCatalog profiles, PoolRegistry pools, SessionRegistry sessions, TimeProvider timeProvider,
     WorkerMetrics? metrics = null) : ITurnRunner
 {
@@ -43,12 +44,15 @@ public sealed class PooledTurnRunner(ProfileCatalog profiles, PoolRegistry pools
         var resumeId = ResumePolicy.ResumableSession(profile, knownSession, out var fallback);
 
         var staleRetried = false;
+        var retriedAfterText = false;
         for (var attempt = 1; ; attempt++)
         {
             PoolLease lease;
             try
             {
-                lease = await pool.LeaseAsync(new LeaseRequest(conversation, resumeId, workingDirectory, profile.Digest), cancellationToken);
+                // A rerun after text takes no bound process: the conversation's live session holds the partial answer.
+                var bound = retriedAfterText ? null : conversation;
+                lease = await pool.LeaseAsync(new LeaseRequest(bound, resumeId, workingDirectory, profile.Digest), cancellationToken);
             }
             catch (PoolExhaustedException ex)
             {
@@ -71,6 +75,10 @@ public sealed class PooledTurnRunner(ProfileCatalog profiles, PoolRegistry pools
             if (attempt == 1)
             {
                 clock.MarkLeased();
+            }
+            else if (retriedAfterText)
+            {
+                clock.RestartFirstTokenWait();
             }
 
             clock.MarkSpawned(lease.Process.SpawnedTimestamp);
@@ -110,9 +118,22 @@ public sealed class PooledTurnRunner(ProfileCatalog profiles, PoolRegistry pools
 
             if (RetryBeforeOutput.Applies(result.Outcome, turn, attempt, pool.Options.MaxAttempts))
             {
-                metrics?.RecordRetry(profile.Name, result.Outcome.Reason!);
+                metrics?.RecordRetry(profile.Name, result.Outcome.Reason!, afterText: false);
                 RetryBeforeOutput.StartOver(turn, attempt, result.Outcome.Reason!);
                 continue;
+            }
+
+            if (RetryAfterText.Concerns(result.Outcome, turn, result.ConnectionDone))
+            {
+                if (RetryAfterText.Refusal(request, attempt, pool.Options.MaxAttempts) is not { } refusal)
+                {
+                    metrics?.RecordRetry(profile.Name, result.Outcome.Reason!, afterText: true);
+                    turn = RetryAfterText.StartOver(turn, request, sink, result.Outcome);
+                    (resumeId, fallback, retriedAfterText) = (null, FallbackReasons.RetriedAfterText, true);
+                    continue;
+                }
+
+                result = result with { Outcome = result.Outcome with { Message = $"{result.Outcome.Message} {refusal}" } };
             }
 
             if (bind)

@@ -19,6 +19,9 @@ internal sealed class TurnAttempt(TimeProvider timeProvider)
     public sealed record Result(TurnOutcome Outcome, SessionOpened? Session, bool RetireProcess, string? StderrTail)
     {
         public bool Stale => Outcome.Reason == FailureReasons.StaleResume;
+
+        /// <summary>See <see cref="TurnExecutor.Execution.ConnectionDone"/>.</summary>
+        public bool ConnectionDone { get; init; } = true;
     }
 
     public async Task<Result> RunAsync(IAgentConnection connection, ResolvedProfile profile, TurnContext turn, TurnRequest request,
@@ -46,7 +49,7 @@ internal sealed class TurnAttempt(TimeProvider timeProvider)
             var outcome = execution.Outcome;
             return new Result(outcome, session with { SessionId = connection.SessionId ?? session.SessionId },
                 execution.RetireProcess || !connection.CanServeAnotherTurn || outcome.Status == TurnStatus.Failed,
-                outcome.Status == TurnStatus.Failed ? connection.Process.ReadStderr() : null);
+                outcome.Status == TurnStatus.Failed ? connection.Process.ReadStderr() : null) { ConnectionDone = execution.ConnectionDone };
         }
         catch (TurnFailedException ex)
         {
@@ -78,7 +81,7 @@ internal sealed class TurnAttempt(TimeProvider timeProvider)
     private async Task<SessionOpened> OpenSessionAsync(IAgentConnection connection, ResolvedProfile profile, TurnContext turn,
         SessionRequest request, CancellationToken cancellationToken)
     {
-        var remaining = profile.Options.Timeouts.FirstToken - timeProvider.GetElapsedTime(turn.Clock.Leased);
+        var remaining = profile.Options.Timeouts.FirstToken - timeProvider.GetElapsedTime(turn.Clock.FirstTokenWaitStart);
         using var firstToken = new CancellationTokenSource(remaining > TimeSpan.Zero ? remaining : TimeSpan.FromMilliseconds(1), timeProvider);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, firstToken.Token);
         try

@@ -6,14 +6,20 @@ using Workers.Turns;
 namespace Workers.Running;
 
 /// <summary>Runs the prompt phase of a turn on a connection under the turn's limits: the first-token and turn
-/// timeouts (counted from <c>leased</c>), the producer's deadline and cancellation. A turn that is stopped gets the
-/// family's cancel, then, if it does not end in time, its process killed. While the turn runs, its process group is
-/// watched: a stopped process (SIGSTOP) is killed and the turn fails <c>process_stopped</c> at once, before output
-/// retried on another process, instead of waiting out a timeout.</summary>
+/// timeouts (counted from <c>leased</c>; the first-token one restarts for a retry after text), the producer's deadline and
+/// cancellation. A turn that is stopped gets the family's cancel, then, if it does not end in time, its process killed.
+/// While the turn runs, its process group is watched: a stopped process (SIGSTOP) is killed and the turn fails
+/// <c>process_stopped</c> at once (retried on another process before output or after text only), instead of waiting out a
+/// timeout.</summary>
 internal sealed class TurnExecutor(TimeProvider timeProvider)
 {
     /// <summary>The outcome and whether the process must be retired (it was cancelled, timed out or killed).</summary>
-    public sealed record Execution(TurnOutcome Outcome, bool RetireProcess);
+    public sealed record Execution(TurnOutcome Outcome, bool RetireProcess)
+    {
+        /// <summary>False when a killed process's turn was still not ended by its connection after the grace: its reader may
+        /// yet emit into the turn, so the turn must not start over in the same event stream.</summary>
+        public bool ConnectionDone { get; init; } = true;
+    }
 
     /// <summary>With the default check interval (<see cref="PoolOptions.DefaultStoppedCheckInterval"/>).</summary>
     public Task<Execution> ExecuteAsync(IAgentConnection connection, TurnContext turn, ProfileTimeouts timeouts,
@@ -24,8 +30,10 @@ internal sealed class TurnExecutor(TimeProvider timeProvider)
     public async Task<Execution> ExecuteAsync(IAgentConnection connection, TurnContext turn, ProfileTimeouts timeouts,
         DateTimeOffset? deadline, TimeSpan stoppedCheckInterval, CancellationToken cancellationToken)
     {
+        // The turn's limit counts from its lease; the first-token limit from the lease of the answer it waits for.
         var sinceLeased = timeProvider.GetElapsedTime(turn.Clock.Leased);
-        using var firstTokenTimeout = new CancellationTokenSource(Remaining(timeouts.FirstToken, sinceLeased), timeProvider);
+        var sinceFirstTokenWaitStart = timeProvider.GetElapsedTime(turn.Clock.FirstTokenWaitStart);
+        using var firstTokenTimeout = new CancellationTokenSource(Remaining(timeouts.FirstToken, sinceFirstTokenWaitStart), timeProvider);
         using var turnTimeout = new CancellationTokenSource(Remaining(timeouts.Turn, sinceLeased), timeProvider);
         using var deadlineTimeout = new CancellationTokenSource(
             deadline is { } d ? Remaining(d - timeProvider.GetUtcNow(), TimeSpan.Zero) : Timeout.InfiniteTimeSpan, timeProvider);
@@ -80,7 +88,10 @@ internal sealed class TurnExecutor(TimeProvider timeProvider)
     {
         await WaitQuietlyAsync(running, timeouts.Cancel);
         var message = $"A process of agent process {connection.Process.ProcessId}'s group was stopped (SIGSTOP or a tracer); the group was killed.";
-        return new Execution(TurnOutcome.Failed(FailureReasons.ProcessStopped, message, beforeOutput: !turn.HasOutput), RetireProcess: true);
+        return new Execution(TurnOutcome.Failed(FailureReasons.ProcessStopped, message, beforeOutput: !turn.HasOutput), RetireProcess: true)
+        {
+            ConnectionDone = running.IsCompleted,
+        };
     }
     /// <summary>Cancels the family's way; kills the process when the agent does not end the turn in time.</summary>
     private async Task<TurnOutcome?> StopTurnAsync(IAgentConnection connection, Task<TurnOutcome> running, ProfileTimeouts timeouts)

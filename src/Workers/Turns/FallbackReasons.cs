@@ -33,10 +33,13 @@ public static class FallbackReasons
     /// <summary>The family has no sessions (plain): the transcript carries the conversation.</summary>
     public const string NoSessions = "no_sessions";
 
+    /// <summary>The turn's process died after text only: the turn re-ran on a new session with the transcript.</summary>
+    public const string RetriedAfterText = "retried_after_text";
+
     private static readonly HashSet<string> All =
     [
         BoundProcessGone, BoundSessionMismatch, ResumeNeedsLaunch, WorkingDirectoryDiffers, NoReadyProcess, TookOverLruSession, StaleSession,
-        ResumeDisabled, ResumeUnsupported, NoSessions,
+        ResumeDisabled, ResumeUnsupported, NoSessions, RetriedAfterText,
     ];
 
     public static string Bounded(string reason) => All.Contains(reason) ? reason : "other";

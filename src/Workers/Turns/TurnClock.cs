@@ -21,6 +21,7 @@ public sealed class TurnClock
         ClaimedTimestamp = timeProvider.GetTimestamp();
         EnqueuedAt = enqueuedAt ?? ClaimedAt;
         Leased = ClaimedTimestamp;
+        FirstTokenWaitStart = ClaimedTimestamp;
     }
 
     public DateTimeOffset EnqueuedAt { get; }
@@ -36,7 +37,14 @@ public sealed class TurnClock
 
     public long Now() => _timeProvider.GetTimestamp();
 
-    public void MarkLeased() => Leased = Now();
+    /// <summary>Where <c>Timeouts:FirstToken</c> counts from: the lease, or the lease of a retry after text (the answer the
+    /// producer waits for starts over there; <see cref="RestartFirstTokenWait"/>).</summary>
+    public long FirstTokenWaitStart { get; private set; }
+
+    public void MarkLeased() => Leased = FirstTokenWaitStart = Now();
+
+    /// <summary>A retry after text got its process: its answer gets the whole first-token limit, the turn keeps its lease.</summary>
+    public void RestartFirstTokenWait() => FirstTokenWaitStart = Now();
 
     public void MarkSpawned(long timestamp) => Set(ref _spawned, timestamp);
 

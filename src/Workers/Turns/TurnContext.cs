@@ -11,6 +11,7 @@ public sealed class TurnContext
     private readonly StringBuilder _text = new();
     private readonly ITurnEventSink _sink;
     private readonly TaskCompletionSource _firstToken = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private bool _hasToolUse;
     private long _sequence;
     private bool _hasOutput;
     private Task<bool>? _toolUseCommitted;
@@ -66,6 +67,20 @@ public sealed class TurnContext
         }
     }
 
+    /// <summary>True once the agent made a tool call, asked permission for one, or asked to run one
+    /// (<see cref="CommitToolUseAsync"/>): from then on a rerun of the turn could repeat what the tool did, so a process lost
+    /// after it is not retried (<c>specs/pool.md</c>, "Retry after text").</summary>
+    public bool HasToolUse
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _hasToolUse;
+            }
+        }
+    }
+
     /// <summary>All model text so far.</summary>
     public string Text
     {
@@ -90,6 +105,8 @@ public sealed class TurnContext
                 _hasOutput = true;
             }
 
+            _hasToolUse |= turnEvent is ToolCallEvent or PermissionRequested;
+
             _sink.OnEvent(turnEvent with { Sequence = ++_sequence });
             if (turnEvent is ToolCallEvent)
             {
@@ -106,6 +123,8 @@ public sealed class TurnContext
     {
         lock (_lock)
         {
+            // A tool about to run is a tool use even when no event announced it (an ACP fs write): no rerun after it.
+            _hasToolUse = true;
             return _toolUseCommitted ??= _sink.CommitToolUseAsync();
         }
     }

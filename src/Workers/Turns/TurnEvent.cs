@@ -15,6 +15,7 @@ namespace Workers.Turns;
 [JsonDerivedType(typeof(SessionStarted), "session")]
 [JsonDerivedType(typeof(AgentNotice), "notice")]
 [JsonDerivedType(typeof(AttemptStarted), "attempt")]
+[JsonDerivedType(typeof(RetryStarted), "retry")]
 [JsonDerivedType(typeof(TurnCompleted), "completed")]
 [JsonDerivedType(typeof(TurnFailed), "failed")]
 [JsonDerivedType(typeof(TurnCancelled), "cancelled")]
@@ -59,6 +60,12 @@ public sealed record AgentNotice(string Code, string Message) : TurnEvent;
 
 /// <summary>A new attempt of the turn begins (the previous one lost its process or its worker).</summary>
 public sealed record AttemptStarted(int Attempt, string? Reason) : TurnEvent;
+
+/// <summary>The turn re-runs on another process and a new session, in the same attempt, because its process died after
+/// streaming only text: readers discard the text received since the last <see cref="SessionStarted"/>.</summary>
+/// <param name="Reason">The failure that ended the lost run (<c>process_exit_mid_stream</c>, <c>process_stopped</c>).</param>
+/// <param name="Message">What happened, in words.</param>
+public sealed record RetryStarted(string Reason, string Message) : TurnEvent;
 
 /// <summary>The turn succeeded.</summary>
 public sealed record TurnCompleted(string Text, string? StopReason) : TurnEvent;

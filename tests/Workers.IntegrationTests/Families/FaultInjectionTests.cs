@@ -20,6 +20,8 @@ public sealed class FaultInjectionTests
             data.Add(family, "crash:session-init", ProcessExitBeforeOutput);
             data.Add(family, "crash:before-first-token", ProcessExitBeforeOutput);
             data.Add(family, "crash:mid-stream", family == Codex ? ProcessExitBeforeOutput : ProcessExitMidStream);
+            // The first process of a session directory crashes: this harness's only one.
+            data.Add(family, "crash-once:mid-stream", family == Codex ? ProcessExitBeforeOutput : ProcessExitMidStream);
             // Readiness is observable before the prompt only in the long-lived families.
             data.Add(family, "hang:startup", oneShot ? FirstTokenTimeout : StartTimeout);
             data.Add(family, "hang:session-init", FirstTokenTimeout);

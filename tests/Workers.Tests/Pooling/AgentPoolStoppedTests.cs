@@ -127,7 +127,8 @@ public sealed class AgentPoolStoppedTests
 
         // A CLI that cannot start backs off from the first step: the kills did not count as failures.
         fixture.Launcher.Launched[2].FailReadiness();
-        await PoolFixture.WaitUntilAsync(() => fixture.Pool.Counters.Read().StartFailures == 1);
+        // The failure is counted a moment before the start has ended (its process retired, its outcome reported).
+        await PoolFixture.WaitUntilAsync(() => fixture.Retired(RetireReason.StartFailed) == 1 && OutcomeCount() == 3);
         fixture.Time.Advance(TimeSpan.FromSeconds(1) - Tick);
         fixture.Pool.Replenish();
         var launchesDuringTheBackoff = fixture.Launcher.Launched.Count;
@@ -142,6 +143,14 @@ public sealed class AgentPoolStoppedTests
         lock (outcomes)
         {
             Assert.Equal([RetireReason.StartKilled, RetireReason.StartKilled, RetireReason.StartFailed], outcomes);
+        }
+
+        int OutcomeCount()
+        {
+            lock (outcomes)
+            {
+                return outcomes.Count;
+            }
         }
     }
 }

@@ -1,10 +1,4 @@
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Time.Testing;
 using Workers.Pooling;
-using Workers.Profiles;
-using Workers.Running;
-using Workers.Sessions;
-using Workers.Tests.Pooling.Scripted;
 using Workers.Turns;
 
 namespace Workers.Tests.Running;
@@ -13,36 +7,15 @@ namespace Workers.Tests.Running;
 /// bookkeeping, so no slot is lost for good (issue 11).</summary>
 public sealed class PooledTurnRunnerTests : IAsyncDisposable
 {
-    private readonly string _data = Directory.CreateTempSubdirectory("workers-runner-tests-").FullName;
-    private readonly FakeTimeProvider _time = new();
-    private readonly ScriptedLauncher _launcher;
-    private readonly PoolRegistry _pools;
-    private readonly PooledTurnRunner _runner;
-
-    public PooledTurnRunnerTests()
-    {
-        var options = new WorkersOptions { DataDirectory = _data };
-        options.Profiles["p"] = new AgentProfile
-        {
-            Name = "p",
-            Family = "acp-json-rpc",
-            Command = "sh",
-            Pool = new PoolOptions { MinReady = 1, MaxReady = 1, MaxProcesses = 1, LifetimeJitter = 0, Adaptive = { Enabled = false } },
-        };
-        var profiles = new ProfileCatalog(options);
-        _launcher = new ScriptedLauncher(_time, ScriptedLauncher.ManySessions);
-        _pools = new PoolRegistry(profiles, _launcher, _time, NullLoggerFactory.Instance);
-        var sessions = new SessionRegistry(new JsonFileConversationSessionStore(Path.Combine(_data, "sessions.json")), _pools);
-        _runner = new PooledTurnRunner(profiles, _pools, sessions, _time);
-    }
+    private readonly ScriptedRunner _scripted = new(maxProcesses: 1);
 
     [Fact]
     public async Task AttemptThatThrows_RetiresItsProcess_AndTheNextTurnGetsAnother()
     {
         // Arrange: the only process the pool may hold throws when its turn runs.
-        var pool = _pools.All.Single();
+        var pool = _scripted.Pool;
         pool.Start();
-        var broken = Assert.Single(_launcher.Launched);
+        var broken = Assert.Single(_scripted.Launcher.Launched);
         broken.TurnThrows = new InvalidOperationException("A bug of ours.");
 
         // Act
@@ -57,14 +30,10 @@ public sealed class PooledTurnRunnerTests : IAsyncDisposable
     }
 
     private Task<TurnResult> RunAsync(string id) =>
-        _runner.RunAsync(new TurnRequest { Id = id, ConversationId = $"c-{id}", Profile = "p", Prompt = "hello" }, new DiscardingSink(),
+        _scripted.Runner.RunAsync(new TurnRequest { Id = id, ConversationId = $"c-{id}", Profile = "p", Prompt = "hello" }, new DiscardingSink(),
             TestContext.Current.CancellationToken);
 
-    public async ValueTask DisposeAsync()
-    {
-        await _pools.DisposeAsync();
-        Directory.Delete(_data, recursive: true);
-    }
+    public ValueTask DisposeAsync() => _scripted.DisposeAsync();
 
     private sealed class DiscardingSink : ITurnEventSink
     {

@@ -44,6 +44,22 @@ public sealed class TurnClockTests
     }
 
     [Fact]
+    public void RestartFirstTokenWait_MovesWhereTheFirstTokenLimitCounts_NotTheLease()
+    {
+        var clock = new TurnClock(_time);
+        clock.MarkLeased();
+        var leased = clock.Leased;
+        Assert.Equal(leased, clock.FirstTokenWaitStart);
+        _time.Advance(TimeSpan.FromSeconds(20));
+
+        clock.RestartFirstTokenWait();
+
+        // A rerun after text gets the whole first-token limit; the turn's own limit and timing still count from the lease.
+        Assert.Equal(leased, clock.Leased);
+        Assert.Equal(TimeSpan.FromSeconds(20), _time.GetElapsedTime(leased, clock.FirstTokenWaitStart));
+    }
+
+    [Fact]
     public void Compute_EnqueuedBeforeClaim_CountsQueueWait()
     {
         var enqueued = _time.GetUtcNow();

@@ -70,8 +70,12 @@ internal sealed class ScriptedConnection(ScriptedProcess process, LaunchRequest 
     public SessionOffer SessionOffer => new(SessionId, SessionWorkingDirectory,
         _preopened is { } preopened ? new HeldSession(preopened, Launch.WorkingDirectory, StartKinds.Prewarmed) : null, CanResume: true, CanOpen: true);
 
+    /// <summary>The session steps this connection carried out, with what the turn asked for.</summary>
+    public List<(SessionStep Step, SessionRequest Request)> SessionSteps { get; } = [];
+
     public Task<SessionOpened> OpenSessionAsync(SessionStep step, SessionRequest request, TurnContext turn, CancellationToken cancellationToken)
     {
+        SessionSteps.Add((step, request));
         var opened = step switch
         {
             SessionStep.ReuseLive => new SessionOpened(SessionId, StartKinds.Live),
@@ -88,6 +92,12 @@ internal sealed class ScriptedConnection(ScriptedProcess process, LaunchRequest 
     /// <summary>Set by a test to play a connection whose turn throws (a bug of ours, or a limit the runtime refuses).</summary>
     public Exception? TurnThrows { get; set; }
 
+    /// <summary>Set by a test to play the agent's side of a turn (its events, its death) and say how the turn ends.</summary>
+    public Func<TurnContext, ScriptedConnection, TurnOutcome>? PlayTurn { get; set; }
+
+    /// <summary>The prompts this connection was sent, in order.</summary>
+    public List<string> Prompts { get; } = [];
+
     public Task<TurnOutcome> RunTurnAsync(TurnContext turn, CancellationToken cancellationToken)
     {
         if (TurnThrows is { } exception)
@@ -96,7 +106,8 @@ internal sealed class ScriptedConnection(ScriptedProcess process, LaunchRequest 
         }
 
         Interlocked.Increment(ref _turnsServed);
-        return Task.FromResult(TurnOutcome.Succeeded("end_turn", null));
+        Prompts.Add(turn.Prompt);
+        return Task.FromResult(PlayTurn?.Invoke(turn, this) ?? TurnOutcome.Succeeded("end_turn", null));
     }
 
     public Task CancelTurnAsync(CancellationToken cancellationToken) => Task.CompletedTask;

@@ -1,6 +1,7 @@
 using Workers.Families;
 using Workers.Processes;
 using Workers.Profiles;
+using Workers.Turns;
 
 namespace Workers.Tests.Pooling.Scripted;
 
@@ -27,6 +28,9 @@ internal sealed class ScriptedLauncher(TimeProvider timeProvider, FamilyTraits t
 
     public int SpawnFailures { get; private set; }
 
+    /// <summary>Given to every connection launched from now on (<see cref="ScriptedConnection.PlayTurn"/>).</summary>
+    public Func<TurnContext, ScriptedConnection, TurnOutcome>? PlayTurn { get; set; }
+
     public IReadOnlyList<ScriptedConnection> Launched
     {
         get
@@ -50,7 +54,7 @@ internal sealed class ScriptedLauncher(TimeProvider timeProvider, FamilyTraits t
 
         lock (_lock)
         {
-            var connection = new ScriptedConnection(new ScriptedProcess(_nextPid++, timeProvider), request, ReadyAtOnce);
+            var connection = new ScriptedConnection(new ScriptedProcess(_nextPid++, timeProvider), request, ReadyAtOnce) { PlayTurn = PlayTurn };
             _launched.Add(connection);
             return connection;
         }
