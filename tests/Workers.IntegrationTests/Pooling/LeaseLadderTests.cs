@@ -183,14 +183,16 @@ public sealed class LeaseLadderTests
     }
 
     [Fact(Timeout = 60_000)]
-    public async Task ProcessKilledAfterOutput_FailsTheTurnWithANamedReason()
+    public async Task ProcessKilledAfterAToolCallAndText_FailsTheTurnWithANamedReason()
     {
+        // After a tool call the turn is not run again (its tool could run twice): a death fails it. (After text alone it
+        // would be retried on another process: Pooling/RetryAfterTextTests.)
         await using var sim = new SimHarness();
         sim.AddProfile(Acp, Latency, configure: p => p.Pool.MinReady = 1);
         var pools = sim.Pools();
         await pools.WarmAsync(1, TestContext.Current.CancellationToken);
         var events = new EventCollector();
-        var running = pools.RunAsync(Acp, "long [[sim:tokens=200]] [[sim:token-interval-ms=20]]", events: events,
+        var running = pools.RunAsync(Acp, "long [[sim:permission]] [[sim:tokens=200]] [[sim:token-interval-ms=20]]", events: events,
             cancellationToken: TestContext.Current.CancellationToken);
         await events.FirstText.WaitAsync(TestContext.Current.CancellationToken);
         ProcessGroup.Signal(pools[Acp].Snapshot().Processes.Single(p => p.State == PoolProcessState.Leased).Pid, ProcessGroup.SigKill);

@@ -92,13 +92,14 @@ public sealed class StoppedProcessTests
     }
 
     [Fact(Timeout = 20_000)]
-    public async Task StoppedMidTurnAfterOutput_FailsTheTurnAsProcessStopped()
+    public async Task StoppedMidTurnAfterAToolCallAndText_FailsTheTurnAsProcessStopped()
     {
+        // After a tool call the turn is not run again (after text alone it would be: Pooling/RetryAfterTextTests).
         await using var sim = new SimHarness();
         var pools = Pools(sim, Acp, ready: 1);
         await pools.WarmAsync(1, TestContext.Current.CancellationToken);
         var events = new EventCollector();
-        var running = pools.RunAsync(Acp, "long [[sim:tokens=200]] [[sim:token-interval-ms=20]]", events: events,
+        var running = pools.RunAsync(Acp, "long [[sim:permission]] [[sim:tokens=200]] [[sim:token-interval-ms=20]]", events: events,
             cancellationToken: TestContext.Current.CancellationToken);
         await events.FirstText.WaitAsync(TestContext.Current.CancellationToken);
         var leased = LeasedProcess(pools, Acp);

@@ -32,18 +32,8 @@ public sealed class DispatcherStopTests
         var turn = await fixture.StartWithQueuedAsync("t1");
         turn.Emit(new TextDelta("partial"));
 
-        // Act: the clock passes the drain deadline (again, until the stop waits on it: it starts waiting a moment later).
-        var stopping = fixture.Dispatcher.StopAsync(TestContext.Current.CancellationToken);
-        await Bounded.UntilAsync(() =>
-        {
-            if (!turn.Token.IsCancellationRequested)
-            {
-                fixture.Time.Advance(DispatcherFixture.DrainDeadline);
-            }
-
-            return turn.Token.IsCancellationRequested;
-        });
-        await Bounded.WaitAsync(stopping);
+        // Act
+        await StopPastTheDrainDeadlineAsync(fixture, turn);
 
         // Assert: still running but its lease expired, its events so far kept, no end written; claimable as attempt 2.
         var stored = await fixture.GetAsync("t1");
@@ -64,6 +54,22 @@ public sealed class DispatcherStopTests
         await using var fixture = await DispatcherFixture.CreateAsync();
         var turn = await fixture.StartWithQueuedAsync("t1");
         Assert.True(await turn.CommitToolUseAsync());
+        await StopPastTheDrainDeadlineAsync(fixture, turn);
+
+        // Act: the next run of the service claims.
+        var next = await fixture.Store.ClaimAsync(new ClaimRequest("next-run", DispatcherFixture.LeaseDuration, null, [], 3),
+            fixture.Time.GetUtcNow(), TestContext.Current.CancellationToken);
+
+        // Assert: nothing to claim: the turn failed instead of running its tools a second time.
+        Assert.Null(next);
+        var stored = await fixture.GetAsync("t1");
+        Assert.Equal((TurnState.Failed, FailureReasons.WorkerLostAfterToolUse, 1), (stored.State, stored.Reason, stored.Attempts));
+    }
+
+    /// <summary>Stops the dispatcher and moves the clock past the drain deadline (again, until the stop waits on it: it
+    /// starts waiting a moment later), so the turn is cancelled and its lease handed back.</summary>
+    private static async Task StopPastTheDrainDeadlineAsync(DispatcherFixture fixture, ScriptedTurn turn)
+    {
         var stopping = fixture.Dispatcher.StopAsync(TestContext.Current.CancellationToken);
         await Bounded.UntilAsync(() =>
         {
@@ -75,14 +81,5 @@ public sealed class DispatcherStopTests
             return turn.Token.IsCancellationRequested;
         });
         await Bounded.WaitAsync(stopping);
-
-        // Act: the next run of the service claims.
-        var next = await fixture.Store.ClaimAsync(new ClaimRequest("next-run", DispatcherFixture.LeaseDuration, null, [], 3),
-            fixture.Time.GetUtcNow(), TestContext.Current.CancellationToken);
-
-        // Assert: nothing to claim: the turn failed instead of running its tools a second time.
-        Assert.Null(next);
-        var stored = await fixture.GetAsync("t1");
-        Assert.Equal((TurnState.Failed, FailureReasons.WorkerLostAfterToolUse, 1), (stored.State, stored.Reason, stored.Attempts));
     }
 }
