@@ -81,9 +81,10 @@ internal sealed partial class StoreEventSink : ITurnEventSink, IAsyncDisposable
         bool failedNow;
         lock (_lock)
         {
-            if (_failure is not null)
+            if (_failure is not null || Terminal is not null)
             {
-                // The turn's end is fixed: nothing comes after its terminal event.
+                // The turn's end is fixed: nothing comes after its terminal event. (A reader of a process killed under its
+                // turn may still deliver a line once the runner has ended the turn.)
                 return;
             }
 

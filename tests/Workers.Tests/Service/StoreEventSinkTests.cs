@@ -167,4 +167,22 @@ public sealed class StoreEventSinkTests
         var turn = await fixture.TurnAsync();
         Assert.Equal((TurnState.Failed, FailureReasons.StoreUnavailable), (turn.State, turn.Reason));
     }
+
+    [Fact]
+    public async Task EventAfterTheTerminalEvent_IsNeitherSentNorStored()
+    {
+        // A killed process's reader may deliver a last line after the runner ended the turn (the chaos suite saw one stored
+        // after the terminal event).
+        await using var fixture = await SinkFixture.CreateAsync();
+        await using var sink = fixture.CreateSink();
+        sink.OnEvent(Text(1));
+        sink.OnEvent(new TurnCompleted("done", "end_turn") { Sequence = 2 });
+
+        sink.OnEvent(Text(3));
+        await sink.FinishAsync(Ct);
+
+        Assert.Equal((2L, 2L), (sink.LastSequence, sink.Terminal?.Sequence));
+        Assert.Equal([1L], fixture.ReceivedLive());
+        Assert.Equal([1L], await fixture.StoredAsync());
+    }
 }
