@@ -8,7 +8,7 @@ namespace Workers.Tests.Pooling;
 /// session held for the turn, then resume, then new — and a clear error where a process was leased for a turn it cannot serve.</summary>
 public sealed class SessionRungTests
 {
-    private const string Cwd = "/work/default";
+    private const string Cwd = "/srv/project/default";
 
     private static SessionOffer AcpProcess(string? live = null, string? preopened = null, bool canResume = true) =>
         new(live, live is null ? null : Cwd, preopened is null ? null : new HeldSession(preopened, Cwd, StartKinds.Prewarmed), canResume, CanOpen: true);
@@ -27,7 +27,7 @@ public sealed class SessionRungTests
     [Fact]
     public void TheLiveSessionInAnotherDirectory_IsResumedThere()
     {
-        var choice = SessionRung.Choose(new SessionRequest("s-1", "/work/other"), AcpProcess(live: "s-1"));
+        var choice = SessionRung.Choose(new SessionRequest("s-1", "/srv/project/other"), AcpProcess(live: "s-1"));
 
         Assert.Equal(new SessionRung.Choice(SessionStep.Resume), choice);
     }
@@ -43,7 +43,7 @@ public sealed class SessionRungTests
     [Fact]
     public void ANewConversationInAnotherDirectory_OpensANewSession()
     {
-        var choice = SessionRung.Choose(new SessionRequest(null, "/work/other"), AcpProcess(preopened: "p-1"));
+        var choice = SessionRung.Choose(new SessionRequest(null, "/srv/project/other"), AcpProcess(preopened: "p-1"));
 
         Assert.Equal(new SessionRung.Choice(SessionStep.OpenNew), choice);
     }
@@ -100,14 +100,14 @@ public sealed class SessionRungTests
 
     [Theory]
     [InlineData("other-session", Cwd)]
-    [InlineData("preset-1", "/work/other")]
-    [InlineData(null, "/work/other")]
+    [InlineData("preset-1", "/srv/project/other")]
+    [InlineData(null, "/srv/project/other")]
     public void AProcessWithOneSessionFixedAtLaunch_AskedForAnother_IsAPoolBug(string? resume, string cwd)
     {
         var error = Assert.Throws<InvalidOperationException>(() =>
             SessionRung.Choose(new SessionRequest(resume, cwd), LaunchedProcess("preset-1", StartKinds.Prewarmed)));
 
-        Assert.Contains("prewarmed session preset-1 in /work/default", error.Message, StringComparison.Ordinal);
+        Assert.Contains("prewarmed session preset-1 in /srv/project/default", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

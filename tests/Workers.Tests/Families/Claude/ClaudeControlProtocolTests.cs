@@ -27,7 +27,7 @@ public sealed class ClaudeControlProtocolTests
 
     private static string CanUseTool(string requestId) => $$$"""
         {"type":"control_request","request_id":"{{{requestId}}}","request":{"subtype":"can_use_tool","tool_name":"Write",
-         "input":{"file_path":"/work/sim.txt","content":"x"},"tool_use_id":"toolu_7","permission_suggestions":[]}}
+         "input":{"file_path":"/srv/project/sim.txt","content":"x"},"tool_use_id":"toolu_7","permission_suggestions":[]}}
         """;
 
     private static string Success(string requestId) => $$$"""
@@ -99,7 +99,7 @@ public sealed class ClaudeControlProtocolTests
     [Fact]
     public void Answer_CanUseToolAllowedByTheTurnsPolicy_AllowsWithTheInputAndReportsIt()
     {
-        var turn = new TurnContext("turn-1", "hi", "/work", new TurnClock(TimeProvider.System), _sink,
+        var turn = new TurnContext("turn-1", "hi", "/srv/project", new TurnClock(TimeProvider.System), _sink,
             new PermissionPolicy { Allow = ["write"] });
 
         var answer = ClaudeControlProtocol.Answer(Line(CanUseTool("req_1")), turn, Profile(new PermissionPolicy()));
@@ -110,7 +110,7 @@ public sealed class ClaudeControlProtocolTests
         // Sent instead when the tool use cannot be recorded: the same request, refused.
         var refusal = Line(answer.RefusalIfNotRecorded!).GetProperty("response");
         Assert.Equal(("req_1", "deny"), (refusal.GetProperty("request_id").GetString(), refusal.GetProperty("response").GetProperty("behavior").GetString()));
-        Assert.Equal("/work/sim.txt", response.GetProperty("response").GetProperty("updatedInput").GetProperty("file_path").GetString());
+        Assert.Equal("/srv/project/sim.txt", response.GetProperty("response").GetProperty("updatedInput").GetProperty("file_path").GetString());
         Assert.Equal(new PermissionRequested("toolu_7", "Write", null) { Sequence = 1 }, _sink.Events[0]);
         Assert.Equal(new PermissionAnswered("toolu_7", "allow", null) { Sequence = 2 }, _sink.Events[1]);
     }

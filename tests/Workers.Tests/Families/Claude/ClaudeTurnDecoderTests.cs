@@ -19,12 +19,12 @@ public sealed class ClaudeTurnDecoderTests
 
     public ClaudeTurnDecoderTests()
     {
-        _turn = new TurnContext("turn-1", "hello", "/work", new TurnClock(_time), _sink, new PermissionPolicy());
+        _turn = new TurnContext("turn-1", "hello", "/srv/project", new TurnClock(_time), _sink, new PermissionPolicy());
         _decoder = new ClaudeTurnDecoder(_turn, _owner, maxProviderRetries: 2, _time);
     }
 
     private const string Init = $$$"""
-        {"type":"system","subtype":"init","session_id":"{{{Session}}}","uuid":"u1","cwd":"/work","model":"claude-sonnet-4-5",
+        {"type":"system","subtype":"init","session_id":"{{{Session}}}","uuid":"u1","cwd":"/srv/project","model":"claude-sonnet-4-5",
          "tools":["Bash","Read"],"mcp_servers":[],"permissionMode":"default","apiKeySource":"none","claude_code_version":"2.1.197"}
         """;
 
@@ -115,7 +115,7 @@ public sealed class ClaudeTurnDecoderTests
     [Fact]
     public void OnMessage_ToolUseAndToolResults_AreToolCalls()
     {
-        Feed(Assistant("""{"type":"tool_use","id":"toolu_1","name":"Read","input":{"file_path":"/work/a.py"}}"""),
+        Feed(Assistant("""{"type":"tool_use","id":"toolu_1","name":"Read","input":{"file_path":"/srv/project/a.py"}}"""),
             $$$"""
             {"type":"user","message":{"role":"user","content":[
               {"tool_use_id":"toolu_1","type":"tool_result","content":"print(1)","is_error":false},
@@ -125,7 +125,7 @@ public sealed class ClaudeTurnDecoderTests
 
         var calls = _sink.Events.OfType<ToolCallEvent>().ToList();
         Assert.Equal(("toolu_1", "Read", "pending"), (calls[0].ToolCallId, calls[0].Name, calls[0].Status));
-        Assert.Equal("/work/a.py", calls[0].Input?.GetProperty("file_path").GetString());
+        Assert.Equal("/srv/project/a.py", calls[0].Input?.GetProperty("file_path").GetString());
         Assert.Equal(("toolu_1", "completed"), (calls[1].ToolCallId, calls[1].Status));
         Assert.Equal(("toolu_2", "failed"), (calls[2].ToolCallId, calls[2].Status));
     }
