@@ -32,8 +32,9 @@ public sealed class WorkerMetrics
             ["profile", "outcome"], new HistogramConfiguration { Buckets = SecondsBuckets });
         Turns = factory.CreateCounter("workers_turns_total", "Turns ended, by outcome and failure reason.", ["profile", "outcome", "reason", "owner"]);
         Retries = factory.CreateCounter("workers_turn_retries_total",
-            "Turn attempts retried on another process, by the reason the attempt failed and what it had emitted (nothing, or text only).",
-            ["profile", "reason", "after"]);
+            "Turn attempts retried on another process, by the reason the attempt failed, what it had emitted (nothing, or text only) "
+            + "and what the process died of (agent: on its own, counted against Pool:MaxAttempts; outside_kill: Pool:RetriesAfterKill).",
+            ["profile", "reason", "after", "cause"]);
         Fallbacks = factory.CreateCounter("workers_rung_fallbacks_total", "Turns served by a lower rung than they asked for, by reason.",
             ["profile", "reason"]);
         StaleResumes = factory.CreateCounter("workers_stale_resumes_total", "Resumes the agent rejected (the session was unknown to it).", ["profile"]);
@@ -159,8 +160,8 @@ public sealed class WorkerMetrics
 
     /// <summary>A retry on another process: <paramref name="afterText"/> when the lost attempt had streamed text
     /// (<c>after="text"</c>), else it had emitted nothing (<c>after="nothing"</c>).</summary>
-    public void RecordRetry(string profile, string reason, bool afterText) =>
-        Retries.WithLabels(profile, FailureReasons.Bounded(reason), afterText ? "text" : "nothing").Inc();
+    public void RecordRetry(string profile, string reason, bool afterText, bool afterOutsideKill) =>
+        Retries.WithLabels(profile, FailureReasons.Bounded(reason), afterText ? "text" : "nothing", afterOutsideKill ? "outside_kill" : "agent").Inc();
 
     public void RecordStaleResume(string profile) => StaleResumes.WithLabels(profile).Inc();
 

@@ -160,8 +160,7 @@ public sealed partial class AgentPool
         return backoff;
     }
 
-    /// <summary>True when the starting process was killed by a signal from outside (SIGKILL, SIGTERM: an operator, the OOM
-    /// killer, a chaos test) or found stopped and killed, rather than failing on its own.</summary>
+    /// <summary>True when the starting process was killed from outside (<see cref="OutsideKill"/>) rather than failing on its own.</summary>
     private async Task<bool> KilledWhileStartingAsync(PooledProcess? process)
     {
         if (process is null)
@@ -172,8 +171,7 @@ public sealed partial class AgentPool
         var agent = process.Connection.Process;
         try
         {
-            var exit = await agent.Exited.WaitAsync(ExitAfterFailedStart, _timeProvider);
-            return agent.WasStopped || exit.Signal is ProcessGroup.SigKill or ProcessGroup.SigTerm;
+            return OutsideKill.Applies(agent, await agent.Exited.WaitAsync(ExitAfterFailedStart, _timeProvider));
         }
         catch (TimeoutException)
         {

@@ -5,8 +5,11 @@ namespace Workers.Processes;
 public sealed partial class AgentProcess
 {
     private int _killedStopped;
+    private int _signalledByWorkers;
 
     public bool WasStopped => Volatile.Read(ref _killedStopped) == 1;
+
+    public bool SignalledByWorkers => Volatile.Read(ref _signalledByWorkers) == 1;
 
     /// <summary>SIGKILLs the group when one of its processes is stopped (state T or t): SIGKILL is the one signal a stopped
     /// process does not hold back until it is continued.</summary>
@@ -47,6 +50,7 @@ public sealed partial class AgentProcess
         }
 
         Log.Escalating(_logger, ProcessId, "SIGTERM");
+        Volatile.Write(ref _signalledByWorkers, 1);
         SignalGroup(ProcessGroup.SigTerm);
         if (await WaitAsync(gracePeriod))
         {
@@ -62,6 +66,7 @@ public sealed partial class AgentProcess
     /// <summary>Kills the whole group at once.</summary>
     public async Task<AgentExit> KillAsync()
     {
+        Volatile.Write(ref _signalledByWorkers, 1);
         SignalGroup(ProcessGroup.SigKill);
         await _forceful.CancelAsync();
         return await Exited;

@@ -31,6 +31,10 @@ public interface IAgentProcess
     /// <summary>True once <see cref="KillIfStopped"/> killed the group: its turn fails <c>process_stopped</c>, not as a crash.</summary>
     bool WasStopped { get; }
 
+    /// <summary>True once Workers itself sent the group SIGTERM or SIGKILL (a stop, a kill, a timeout): a death by such a
+    /// signal is then ours, not an outside kill (<see cref="OutsideKill"/>).</summary>
+    bool SignalledByWorkers { get; }
+
     /// <summary>The most recent stderr text.</summary>
     string ReadStderr();
 

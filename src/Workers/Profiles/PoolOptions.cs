@@ -54,6 +54,12 @@ public sealed class PoolOptions
     /// <value>The default is 3.</value>
     public int MaxAttempts { get; set; } = 3;
 
+    /// <summary>Reruns of a turn whose process was killed from outside (SIGKILL or SIGTERM that Workers did not send, or a
+    /// stop), paid before <see cref="MaxAttempts"/> is touched: such a death says nothing about the agent. 0 counts them
+    /// against <see cref="MaxAttempts"/> like any other.</summary>
+    /// <value>The default is 10.</value>
+    public int RetriesAfterKill { get; set; } = 10;
+
     /// <summary>The first delay after a failed start; it doubles per consecutive failure up to <see cref="StartBackoffMax"/>.</summary>
     /// <value>The default is 1 second.</value>
     public TimeSpan StartBackoff { get; set; } = TimeSpan.FromSeconds(1);

@@ -84,6 +84,11 @@ public sealed class WorkersOptionsValidator(FamilyNames families) : IValidateOpt
             errors.Add($"{prefix}:MaxAttempts {pool.MaxAttempts} must be at least 1.");
         }
 
+        if (pool.RetriesAfterKill is < 0 or > 100)
+        {
+            errors.Add($"{prefix}:RetriesAfterKill {pool.RetriesAfterKill} must be in [0, 100].");
+        }
+
         if (pool.LifetimeJitter is < 0 or >= 1)
         {
             errors.Add($"{prefix}:LifetimeJitter {pool.LifetimeJitter} must be in [0, 1).");

@@ -43,6 +43,7 @@ public sealed class PooledTurnRunner(ProfileCatalog profiles, PoolRegistry pools
         request = request with { Continued = request.Continued ?? (knownSession is not null || request.IsContinued) };
         var resumeId = ResumePolicy.ResumableSession(profile, knownSession, out var fallback);
 
+        var budget = new RetryBudget(pool.Options.MaxAttempts, pool.Options.RetriesAfterKill);
         var staleRetried = false;
         var retriedAfterText = false;
         for (var attempt = 1; ; attempt++)
@@ -116,24 +117,32 @@ public sealed class PooledTurnRunner(ProfileCatalog profiles, PoolRegistry pools
                 continue;
             }
 
-            if (RetryBeforeOutput.Applies(result.Outcome, turn, attempt, pool.Options.MaxAttempts))
+            if (RetryBeforeOutput.Concerns(result.Outcome, turn))
             {
-                metrics?.RecordRetry(profile.Name, result.Outcome.Reason!, afterText: false);
-                RetryBeforeOutput.StartOver(turn, attempt, result.Outcome.Reason!);
-                continue;
+                var charge = budget.TryCharge(OutsideKill.Ended(lease.Process.Connection.Process));
+                if (charge != RetryCharge.Refused)
+                {
+                    metrics?.RecordRetry(profile.Name, result.Outcome.Reason!, afterText: false, charge == RetryCharge.RetryAfterKill);
+                    RetryBeforeOutput.StartOver(turn, attempt, result.Outcome.Reason!, charge);
+                    continue;
+                }
+
+                result = WithNote(result, $"Not retried: {budget.Spent}.");
             }
 
             if (RetryAfterText.Concerns(result.Outcome, turn, result.ConnectionDone))
             {
-                if (RetryAfterText.Refusal(request, attempt, pool.Options.MaxAttempts) is not { } refusal)
+                var charge = RetryCharge.Refused;
+                var refusal = RetryAfterText.Refusal(request);
+                if (refusal is null && (charge = budget.TryCharge(OutsideKill.Ended(lease.Process.Connection.Process))) != RetryCharge.Refused)
                 {
-                    metrics?.RecordRetry(profile.Name, result.Outcome.Reason!, afterText: true);
+                    metrics?.RecordRetry(profile.Name, result.Outcome.Reason!, afterText: true, charge == RetryCharge.RetryAfterKill);
                     turn = RetryAfterText.StartOver(turn, request, sink, result.Outcome);
                     (resumeId, fallback, retriedAfterText) = (null, FallbackReasons.RetriedAfterText, true);
                     continue;
                 }
 
-                result = result with { Outcome = result.Outcome with { Message = $"{result.Outcome.Message} {refusal}" } };
+                result = WithNote(result, refusal ?? $"Not retried after text: {budget.Spent}.");
             }
 
             if (bind)
@@ -145,6 +154,9 @@ public sealed class PooledTurnRunner(ProfileCatalog profiles, PoolRegistry pools
             return TurnRecords.Finish(request, profile, turn, result, lease.ProcessKind, fallback, attempt, lease.Process.ProcessId);
         }
     }
+
+    private static TurnAttempt.Result WithNote(TurnAttempt.Result result, string note) =>
+        result with { Outcome = result.Outcome with { Message = $"{result.Outcome.Message} {note}" } };
 
     private static TurnResult Failed(TurnRequest request, ResolvedProfile profile, TurnContext turn, string reason, string message, int attempts = 1)
     {

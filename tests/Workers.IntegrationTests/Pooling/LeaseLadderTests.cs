@@ -178,7 +178,8 @@ public sealed class LeaseLadderTests
         Assert.Equal(TurnStatus.Succeeded, result.Status);
         Assert.Equal(2, result.Attempts);
         Assert.NotEqual(leased, result.ProcessId);
-        Assert.Contains(events.OfType<AgentNotice>(), n => n.Code == "process_retry");
+        var retry = Assert.Single(events.OfType<AgentNotice>(), n => n.Code == "process_retry");
+        Assert.Contains("killed from outside", retry.Message, StringComparison.Ordinal);
         Assert.Single(events.Events, e => e.IsTerminal);
     }
 

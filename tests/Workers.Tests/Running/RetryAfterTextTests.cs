@@ -30,8 +30,8 @@ public sealed class RetryAfterTextTests : IAsyncDisposable
     {
         // Arrange: the conversation's first turn binds its process with a live session; the second dies on it after some text.
         var liveSession = await FirstTurnBindsALiveSessionAsync();
-        _plays.Enqueue(DiesAfter(new TextDelta("a partial ")));
-        _plays.Enqueue(Answers("the full answer"));
+        _plays.Enqueue(ScriptedPlays.DiesAfter(new TextDelta("a partial ")));
+        _plays.Enqueue(ScriptedPlays.Answers("the full answer"));
         var events = new EventList();
 
         // Act
@@ -54,14 +54,14 @@ public sealed class RetryAfterTextTests : IAsyncDisposable
         Assert.Equal(TranscriptPrompt.Render(Transcript, "next"), retried.Prompts[0]);
         Assert.True(_scripted.Launcher.Launched[0].Disposed);
         Assert.Equal(second.SessionId, await SavedSessionAsync());
-        Assert.Equal(1, _metrics.Retries.WithLabels("p", FailureReasons.ProcessExitMidStream, "text").Value);
+        Assert.Equal(1, _metrics.Retries.WithLabels("p", FailureReasons.ProcessExitMidStream, "text", "agent").Value);
     }
 
     [Fact]
     public async Task FirstTurn_DeathAfterTextOnly_RerunsWithThePromptAlone()
     {
-        _plays.Enqueue(DiesAfter(new TextDelta("a partial ")));
-        _plays.Enqueue(Answers("the full answer"));
+        _plays.Enqueue(ScriptedPlays.DiesAfter(new TextDelta("a partial ")));
+        _plays.Enqueue(ScriptedPlays.Answers("the full answer"));
         var events = new EventList();
 
         var result = await RunAsync("t1", events);
@@ -82,20 +82,20 @@ public sealed class RetryAfterTextTests : IAsyncDisposable
             connection.ScriptedProcess.KillIfStopped(TimeSpan.Zero);
             return TurnOutcome.Failed(FailureReasons.ProcessExitMidStream, "The scripted process was killed.", beforeOutput: false);
         });
-        _plays.Enqueue(Answers("the full answer"));
+        _plays.Enqueue(ScriptedPlays.Answers("the full answer"));
         var events = new EventList();
 
         var result = await RunAsync("t1", events);
 
         Assert.Equal((TurnStatus.Succeeded, "the full answer"), (result.Status, result.Text));
         Assert.Equal(FailureReasons.ProcessStopped, Assert.Single(events.All.OfType<RetryStarted>()).Reason);
-        Assert.Equal(1, _metrics.Retries.WithLabels("p", FailureReasons.ProcessStopped, "text").Value);
+        Assert.Equal(1, _metrics.Retries.WithLabels("p", FailureReasons.ProcessStopped, "text", "outside_kill").Value);
     }
 
     [Fact]
     public async Task DeathAfterAToolCall_FailsTheTurnAsBefore()
     {
-        _plays.Enqueue(DiesAfter(new TextDelta("let me look "), new ToolCallEvent("call-1", "Read", "read", "pending", null)));
+        _plays.Enqueue(ScriptedPlays.DiesAfter(new TextDelta("let me look "), new ToolCallEvent("call-1", "Read", "read", "pending", null)));
         var events = new EventList();
 
         var result = await RunAsync("t1", events);
@@ -106,7 +106,7 @@ public sealed class RetryAfterTextTests : IAsyncDisposable
     [Fact]
     public async Task DeathAfterAPermissionRequest_FailsTheTurnAsBefore()
     {
-        _plays.Enqueue(DiesAfter(new PermissionRequested("call-1", "edit", "Write sim.txt"), new TextDelta("writing it ")));
+        _plays.Enqueue(ScriptedPlays.DiesAfter(new PermissionRequested("call-1", "edit", "Write sim.txt"), new TextDelta("writing it ")));
         var events = new EventList();
 
         var result = await RunAsync("t1", events);
@@ -119,7 +119,7 @@ public sealed class RetryAfterTextTests : IAsyncDisposable
     {
         for (var i = 0; i < 3; i++)
         {
-            _plays.Enqueue(DiesAfter(new TextDelta($"partial {i} ")));
+            _plays.Enqueue(ScriptedPlays.DiesAfter(new TextDelta($"partial {i} ")));
         }
 
         var events = new EventList();
@@ -136,7 +136,7 @@ public sealed class RetryAfterTextTests : IAsyncDisposable
     public async Task ContinuedTurnWithoutTranscript_DeathAfterText_FailsAndSaysWhyItWasNotRetried()
     {
         var liveSession = await FirstTurnBindsALiveSessionAsync();
-        _plays.Enqueue(DiesAfter(new TextDelta("a partial ")));
+        _plays.Enqueue(ScriptedPlays.DiesAfter(new TextDelta("a partial ")));
         var events = new EventList();
 
         var result = await RunAsync("t2", events);
@@ -148,7 +148,7 @@ public sealed class RetryAfterTextTests : IAsyncDisposable
 
     private async Task<string> FirstTurnBindsALiveSessionAsync()
     {
-        _plays.Enqueue(Answers("first answer"));
+        _plays.Enqueue(ScriptedPlays.Answers("first answer"));
         await RunAsync("t1", new EventList());
         return await SavedSessionAsync();
     }
@@ -163,69 +163,9 @@ public sealed class RetryAfterTextTests : IAsyncDisposable
         Assert.Single(events.All, e => e is SessionStarted);
     }
 
-    private static Func<TurnContext, ScriptedConnection, TurnOutcome> Answers(string text) => (turn, _) =>
-    {
-        turn.EmitText(text);
-        return TurnOutcome.Succeeded("end_turn", null);
-    };
-
-    /// <summary>The agent emits <paramref name="output"/>, then its process exits: the outcome a real connection makes of it.</summary>
-    private static Func<TurnContext, ScriptedConnection, TurnOutcome> DiesAfter(params TurnEvent[] output) => (turn, connection) =>
-    {
-        foreach (var item in output)
-        {
-            if (item is TextDelta text)
-            {
-                turn.EmitText(text.Text);
-            }
-            else
-            {
-                turn.Emit(item);
-            }
-        }
-
-        connection.ScriptedProcess.Crash();
-        return TurnOutcome.Failed(FailureReasons.ProcessExitMidStream, "The scripted process exited during the turn.", beforeOutput: false);
-    };
-
     private Task<TurnResult> RunAsync(string id, EventList events, IReadOnlyList<TranscriptMessage>? transcript = null) =>
         _scripted.Runner.RunAsync(new TurnRequest { Id = id, ConversationId = Conversation, Profile = "p", Prompt = "next", Transcript = transcript },
             events, TestContext.Current.CancellationToken);
 
     public ValueTask DisposeAsync() => _scripted.DisposeAsync();
-
-    private sealed class EventList : ITurnEventSink
-    {
-        private readonly Lock _lock = new();
-        private readonly List<TurnEvent> _events = [];
-
-        public IReadOnlyList<TurnEvent> All
-        {
-            get
-            {
-                lock (_lock)
-                {
-                    return [.. _events];
-                }
-            }
-        }
-
-        public IReadOnlyList<string> Types => [.. All.Select(e => e.GetType().Name switch
-        {
-            nameof(SessionStarted) => "session",
-            nameof(TextDelta) => "text_delta",
-            nameof(RetryStarted) => "retry",
-            nameof(TurnCompleted) => "completed",
-            nameof(TurnFailed) => "failed",
-            var other => other,
-        })];
-
-        public void OnEvent(TurnEvent turnEvent)
-        {
-            lock (_lock)
-            {
-                _events.Add(turnEvent);
-            }
-        }
-    }
 }

@@ -4,7 +4,7 @@ namespace Workers.Pooling;
 
 /// <summary>The rung after <see cref="RetryBeforeOutput"/>: an agent process that dies after streaming only text (no tool
 /// call, no permission asked) is replaced and the turn re-run on a new session fed the producer's transcript, behind a
-/// <c>retry</c> event that tells readers to discard the text since the last <c>session</c> event, up to <c>Pool:MaxAttempts</c>
+/// <c>retry</c> event that tells readers to discard the text since the last <c>session</c> event, within the turn's <see cref="RetryBudget"/>
 /// (<c>specs/pool.md</c>, "Retry after text"). The old session is not used again: it already holds the partial answer.</summary>
 internal static class RetryAfterText
 {
@@ -18,13 +18,11 @@ internal static class RetryAfterText
         outcome is { Status: TurnStatus.Failed, BeforeOutput: false } && RetryableReasons.Contains(outcome.Reason!)
         && turn.HasOutput && !turn.HasToolUse && connectionDone;
 
-    /// <summary>Why such a death is not retried, or null when it is.</summary>
-    public static string? Refusal(TurnRequest request, int attempt, int maxAttempts) =>
-        attempt >= maxAttempts
-            ? $"Not retried after text: {attempt} of {maxAttempts} attempts used (Pool:MaxAttempts)."
-            : request.IsContinued && request.Transcript is not { Count: > 0 }
-                ? "Not retried after text: a new session would not know the conversation, and the turn carries no transcript."
-                : null;
+    /// <summary>Why such a death cannot be retried whatever the budget, or null when it can.</summary>
+    public static string? Refusal(TurnRequest request) =>
+        request.IsContinued && request.Transcript is not { Count: > 0 }
+            ? "Not retried after text: a new session would not know the conversation, and the turn carries no transcript."
+            : null;
 
     /// <summary>Tells readers to discard the lost run's text, and gives the rerun a turn of its own: same numbering, same clock
     /// (its markers start over), the producer's prompt (the attempt renders the transcript for the new session), no text.</summary>

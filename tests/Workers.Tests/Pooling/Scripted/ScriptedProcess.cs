@@ -28,6 +28,8 @@ internal sealed class ScriptedProcess(int processId, TimeProvider timeProvider) 
     /// <summary>SIGKILLs sent to the group.</summary>
     public int Kills { get; private set; }
 
+    public bool SignalledByWorkers { get; private set; }
+
     public string ReadStderr() => "";
 
     /// <summary>Plays the process dying on its own (a CLI that fails exits 1).</summary>
@@ -39,6 +41,7 @@ internal sealed class ScriptedProcess(int processId, TimeProvider timeProvider) 
     public Task<AgentExit> KillAsync()
     {
         Kills++;
+        SignalledByWorkers = !WasStopped;
         Exit(128 + ProcessGroup.SigKill);
         return _exited.Task;
     }
