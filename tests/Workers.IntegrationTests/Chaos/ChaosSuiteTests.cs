@@ -10,13 +10,7 @@ namespace Workers.IntegrationTests.Chaos;
 /// how the kills land on a loaded machine, the invariants must not).</summary>
 public sealed class ChaosSuiteTests
 {
-    private const string ToolInvariant = "no tool call executed by two attempts";
     private static readonly string[] SimProfiles = ["sim-claude", "sim-acp", "sim-codex", "sim-plain"];
-
-    /// <summary>Until the service commits a tool use before the agent runs it (issue 11, item 2: a turn re-claimed after it
-    /// fails <c>worker_lost_after_tool_use</c>), a service kill after a tool ran re-runs the turn and its tool: the
-    /// invariant is then printed, not asserted.</summary>
-    private static bool ServiceCommitsToolUse => Workers.Turns.FailureReasons.All.Contains("worker_lost_after_tool_use");
 
     [Theory(Timeout = 180_000)]
     [InlineData("sim-acp", 11)]
@@ -62,8 +56,7 @@ public sealed class ChaosSuiteTests
 
         TestContext.Current.TestOutputHelper?.WriteLine(output.ToString());
         Assert.True(report.Turns > 0);
-        Assert.All(report.Invariants.Where(i => i.Name != ToolInvariant || ServiceCommitsToolUse),
-            i => Assert.True(i.Holds, $"{i.Name}: {i.Detail}\n{output}"));
+        Assert.All(report.Invariants, i => Assert.True(i.Holds, $"{i.Name}: {i.Detail}\n{output}"));
     }
 
     /// <summary>The built service on the sim profiles, its agents tagged so the harness finds any left behind, tools allowed
