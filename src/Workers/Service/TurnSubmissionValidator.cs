@@ -6,7 +6,6 @@ namespace Workers.Service;
 /// <summary>Checks a submission before anything is stored. Every problem is reported by field, with the reason.</summary>
 public sealed class TurnSubmissionValidator(ProfileCatalog profiles, ServiceOptions options)
 {
-    private const int MaxIdLength = 200;
     private const int MaxMetadataBytes = 16 * 1024;
 
     public Dictionary<string, string[]> Validate(TurnSubmission submission)
@@ -14,18 +13,18 @@ public sealed class TurnSubmissionValidator(ProfileCatalog profiles, ServiceOpti
         var errors = new Dictionary<string, string[]>();
         void Add(string field, string message) => errors[field] = [.. errors.GetValueOrDefault(field) ?? [], message];
 
-        if (submission.Id is { } id && (id.Length == 0 || id.Length > MaxIdLength || id.Any(char.IsControl)))
+        if (submission.Id is { } id && !ProducerIds.IsValid(id))
         {
-            Add("id", $"must be 1–{MaxIdLength} printable characters.");
+            Add("id", $"must be {ProducerIds.Rule}.");
         }
 
         if (string.IsNullOrWhiteSpace(submission.ConversationId))
         {
             Add("conversationId", "is required.");
         }
-        else if (submission.ConversationId.Length > MaxIdLength || submission.ConversationId.Any(char.IsControl))
+        else if (!ProducerIds.IsValid(submission.ConversationId))
         {
-            Add("conversationId", $"must be at most {MaxIdLength} printable characters.");
+            Add("conversationId", $"must be {ProducerIds.Rule}.");
         }
 
         ResolvedProfile? profile = null;
