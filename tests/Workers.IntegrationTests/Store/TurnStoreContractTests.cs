@@ -108,6 +108,20 @@ public abstract class TurnStoreContractTests : IAsyncLifetime
         Assert.Equal(first, await Store.GetTurnAsync("a1", Ct));
     }
 
+    [Fact]
+    public async Task TurnState_FollowsTheTurn_AndIsNullForAnUnknownOne()
+    {
+        await EnqueueAsync("a1", "a");
+        var queued = await Store.GetTurnStateAsync("a1", Ct);
+        var claimed = (await ClaimAsync(T0))!;
+        var running = await Store.GetTurnStateAsync("a1", Ct);
+        await CompleteAsync(claimed, T0.AddSeconds(1), TurnState.Failed, "agent_error");
+
+        Assert.Equal((TurnState.Queued, TurnState.Running), (queued, running));
+        Assert.Equal(TurnState.Failed, await Store.GetTurnStateAsync("a1", Ct));
+        Assert.Null(await Store.GetTurnStateAsync("nope", Ct));
+    }
+
     // ---- Claim order ---------------------------------------------------------------------------------------------
 
     [Fact]

@@ -48,6 +48,14 @@ public sealed partial class SqliteTurnStore
         return await ReadTurnAsync(command, cancellationToken);
     }
 
+    public async Task<TurnState?> GetTurnStateAsync(string turnId, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = Command(connection, null, "SELECT state FROM turns WHERE id = @id;");
+        Bind(command, "@id", turnId);
+        return await command.ExecuteScalarAsync(cancellationToken) is string state ? ParseState(state) : null;
+    }
+
     public async Task<IReadOnlyList<StoredTurn>> ListConversationAsync(string conversationId, CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken);
