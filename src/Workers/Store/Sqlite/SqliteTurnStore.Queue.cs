@@ -20,6 +20,17 @@ public sealed partial class SqliteTurnStore
                 }
             }
 
+            if (turn.QueueLimit is { } limit)
+            {
+                // Read in the write transaction that inserts: no other enqueue can slip in between (the trigger-kept count).
+                await using var count = Command(connection, transaction, "SELECT queued FROM queue_count WHERE id = 1;");
+                var queued = Convert.ToInt64(await count.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture);
+                if (queued >= limit)
+                {
+                    throw new QueueFullException(queued, limit);
+                }
+            }
+
             // Both numbers come from MAX under the write lock, so concurrent enqueues cannot collide.
             await using var insert = Command(connection, transaction, $"""
                 INSERT INTO turns (id, enqueue_order, conversation_id, sequence, profile, payload, payload_hash, state, enqueued_at)
