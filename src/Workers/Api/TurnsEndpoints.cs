@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -53,7 +51,6 @@ internal static class TurnsEndpoints
 
         var canonical = submission with { Id = submission.Id ?? Guid.NewGuid().ToString("N") };
         var payload = canonical.ToCanonicalJson();
-        var hash = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes((canonical with { Id = null }).ToCanonicalJson())));
         EnqueueOutcome outcome;
         StoredTurn turn;
         try
@@ -61,7 +58,8 @@ internal static class TurnsEndpoints
             // Backpressure before anything new is stored, checked by the store in the inserting transaction; a repeat of an
             // accepted turn is still answered.
             (outcome, turn) = await store.EnqueueAsync(
-                new NewTurn(canonical.Id!, canonical.ConversationId!, canonical.Profile!, payload, hash, timeProvider.GetUtcNow())
+                new NewTurn(canonical.Id!, canonical.ConversationId!, canonical.Profile!, payload, canonical.IdempotencyHash(),
+                    timeProvider.GetUtcNow())
                 {
                     QueueLimit = options.Value.MaxQueuedTurns,
                 }, cancellationToken);

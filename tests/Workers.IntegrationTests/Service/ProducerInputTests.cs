@@ -66,6 +66,30 @@ public sealed class ProducerInputTests
         }
     }
 
+    [Fact(Timeout = 60_000)]
+    public async Task SameBodyWithMetadataKeysInAnotherOrder_IsTheSameTurn_AndMetadataIsReturnedAsGiven()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var (sim, service) = await StartAsync();
+        await using (sim)
+        await using (service)
+        {
+            const string first = """{"id":"t-meta","conversationId":"c1","profile":"sim-acp","prompt":"hi","metadata":{"a":1,"b":{"x":[{"p":1,"q":2}],"y":"z"}}}""";
+            const string reordered = """{"metadata":{"b":{"y":"z","x":[{"q":2,"p":1}]},"a":1},"prompt":"hi","profile":"sim-acp","conversationId":"c1","id":"t-meta"}""";
+            const string other = """{"id":"t-meta","conversationId":"c1","profile":"sim-acp","prompt":"hi","metadata":{"a":1,"b":{"x":[{"p":2,"q":1}],"y":"z"}}}""";
+
+            using var accepted = await PostRawAsync(service, first, ct);
+            using var again = await PostRawAsync(service, reordered, ct);
+            using var conflict = await PostRawAsync(service, other, ct);
+            var turn = await service.GetTurnAsync("t-meta", ct);
+
+            Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
+            Assert.Equal(HttpStatusCode.Accepted, again.StatusCode);
+            Assert.Equal(HttpStatusCode.Conflict, conflict.StatusCode);
+            Assert.Equal("""{"a":1,"b":{"x":[{"p":1,"q":2}],"y":"z"}}""", turn.GetProperty("metadata").GetRawText());
+        }
+    }
+
     private static void AssertRefused((HttpStatusCode Status, string? MediaType, string Body) answer, string field, string? value)
     {
         Assert.True(answer.Status == HttpStatusCode.BadRequest, $"{field} {JsonSerializer.Serialize(value)} answered {(int)answer.Status}: {answer.Body}");
