@@ -21,6 +21,7 @@ public static class WorkerServiceCollectionExtensions
     {
         services.AddOptions<ServiceOptions>().Bind(configuration.GetSection(ServiceOptions.SectionName)).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ServiceOptions>, ServiceOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ServiceOptions>, RequestBodyLimit>());
         services.TryAddSingleton<ITurnStore>(sp => new SqliteTurnStore(Path.Combine(sp.GetRequiredService<ProfileCatalog>().DataDirectory, "workers.db")));
         services.TryAddSingleton<IConversationSessionStore>(sp => sp.GetRequiredService<ITurnStore>());
         // Hosted services start in registration order and stop in reverse: the store first up and last down, the

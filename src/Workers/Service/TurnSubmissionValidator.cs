@@ -6,7 +6,8 @@ namespace Workers.Service;
 /// <summary>Checks a submission before anything is stored. Every problem is reported by field, with the reason.</summary>
 public sealed class TurnSubmissionValidator(ProfileCatalog profiles, ServiceOptions options)
 {
-    private const int MaxMetadataBytes = 16 * 1024;
+    /// <summary>The largest <c>metadata</c>, in bytes of its JSON as sent.</summary>
+    public const int MaxMetadataBytes = 16 * 1024;
 
     public Dictionary<string, string[]> Validate(TurnSubmission submission)
     {
@@ -63,7 +64,11 @@ public sealed class TurnSubmissionValidator(ProfileCatalog profiles, ServiceOpti
             }
         }
 
-        if (submission.Transcript is { } transcript)
+        if (submission.Transcript is { Count: var entries } && entries > options.MaxTranscriptEntries)
+        {
+            Add("transcript", $"holds {entries} entries; the limit is {options.MaxTranscriptEntries} (Workers:Service:MaxTranscriptEntries).");
+        }
+        else if (submission.Transcript is { } transcript)
         {
             var bytes = 0;
             for (var i = 0; i < transcript.Count; i++)

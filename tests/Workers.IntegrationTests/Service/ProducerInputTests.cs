@@ -90,6 +90,25 @@ public sealed class ProducerInputTests
         }
     }
 
+    [Fact(Timeout = 60_000)]
+    public async Task TranscriptOfMoreEntriesThanTheLimit_IsRefusedNamingTranscript()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var (sim, service) = await StartAsync(new Dictionary<string, string?> { ["Workers:Service:MaxTranscriptEntries"] = "4" });
+        await using (sim)
+        await using (service)
+        {
+            object Entries(int count) => Enumerable.Range(0, count).Select(i => new { role = i % 2 == 0 ? "user" : "assistant", text = "x" }).ToArray();
+
+            var many = await PostAsync(service, new { conversationId = "c1", profile = "sim-acp", prompt = "hi", transcript = Entries(5) }, ct);
+            var enough = await PostAsync(service, new { conversationId = "c2", profile = "sim-acp", prompt = "hi", transcript = Entries(4) }, ct);
+
+            AssertRefused(many, "transcript", null);
+            Assert.Contains("MaxTranscriptEntries", many.Body, StringComparison.Ordinal);
+            Assert.Equal(HttpStatusCode.Accepted, enough.Status);
+        }
+    }
+
     private static void AssertRefused((HttpStatusCode Status, string? MediaType, string Body) answer, string field, string? value)
     {
         Assert.True(answer.Status == HttpStatusCode.BadRequest, $"{field} {JsonSerializer.Serialize(value)} answered {(int)answer.Status}: {answer.Body}");
