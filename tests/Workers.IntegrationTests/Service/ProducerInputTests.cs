@@ -9,7 +9,7 @@ namespace Workers.IntegrationTests.Service;
 
 /// <summary>A hostile producer over real HTTP: ids that are not one path segment, metadata keys in another order, a
 /// deadline years away, a transcript of many entries. Every refusal is Problem Details naming the field, and nothing is
-/// stored. (Bodies and Kestrel's refusals: <see cref="RequestBodyLimitTests"/>.)</summary>
+/// stored. (Bodies and Kestrel's refusals: <see cref="RequestRefusalsTests"/>.)</summary>
 public sealed class ProducerInputTests
 {
     private static async Task<(SimHarness Sim, ServiceHarness Service)> StartAsync(IDictionary<string, string?>? settings = null)

@@ -7,10 +7,11 @@ using static Workers.IntegrationTests.Support.SimFamily;
 
 namespace Workers.IntegrationTests.Service;
 
-/// <summary><c>Workers:Service:MaxRequestBodyBytes</c> and the refusals Kestrel makes while a body is read, over a raw
-/// socket (a producer that announces more than it sends, sends it slowly, or sends too much in chunks): each answer is
-/// Problem Details, and the service logs it as the client's error, never as an unhandled exception.</summary>
-public sealed class RequestBodyLimitTests
+/// <summary>Refusals around the endpoints (<c>Api/RequestRefusals</c>): <c>Workers:Service:MaxRequestBodyBytes</c>, the
+/// refusals Kestrel makes while a body is read, over a raw socket (a producer that announces more than it sends, sends it
+/// slowly, or sends too much in chunks), and error statuses no endpoint wrote a body for. Each answer is Problem Details,
+/// and the service logs it as the client's error, never as an unhandled exception.</summary>
+public sealed class RequestRefusalsTests
 {
     private const int BodyLimit = 100_000;
 
@@ -95,6 +96,27 @@ public sealed class RequestBodyLimitTests
 
             AssertProblem(answer, 408, "slowly");
             AssertLoggedAsTheClientsError(logs);
+        }
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task UnknownPathAndWrongMethod_AreProblemDetails()
+    {
+        using var logs = new LogCapture();
+        var (sim, service) = await StartAsync(logs);
+        await using (sim)
+        await using (service)
+        {
+            using var unknown = await service.Client.GetAsync("/v1/nothing-here", TestContext.Current.CancellationToken);
+            using var wrongMethod = await service.Client.DeleteAsync("/v1/turns", TestContext.Current.CancellationToken);
+
+            foreach (var (response, status) in new[] { (unknown, 404), (wrongMethod, 405) })
+            {
+                Assert.Equal(status, (int)response.StatusCode);
+                Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+                var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)).RootElement;
+                Assert.Equal(status, problem.GetProperty("status").GetInt32());
+            }
         }
     }
 
