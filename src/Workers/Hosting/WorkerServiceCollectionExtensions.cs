@@ -30,7 +30,7 @@ public static class WorkerServiceCollectionExtensions
         services.AddWorkerPools(configuration);
         services.TryAddSingleton<TurnEventHub>();
         services.TryAddSingleton(sp => new TurnSubmissionValidator(sp.GetRequiredService<ProfileCatalog>(),
-            sp.GetRequiredService<IOptions<ServiceOptions>>().Value));
+            sp.GetRequiredService<IOptions<ServiceOptions>>().Value, sp.GetRequiredService<TimeProvider>()));
         // Each service has its own registry (not prometheus-net's process-wide default), so two services in one process
         // (tests, the demo) never share series or scrape callbacks. .NET runtime stats are added to it.
         services.TryAddSingleton(_ =>

@@ -4,8 +4,12 @@ using Workers.Profiles;
 namespace Workers.Service;
 
 /// <summary>Checks a submission before anything is stored. Every problem is reported by field, with the reason.</summary>
-public sealed class TurnSubmissionValidator(ProfileCatalog profiles, ServiceOptions options)
+public sealed class TurnSubmissionValidator(ProfileCatalog profiles, ServiceOptions options, TimeProvider? timeProvider = null)
 {
+    /// <summary>How far ahead a <c>deadline</c> may be. A turn has no business waiting longer; and every wait the service
+    /// builds from it stays far inside what a timer can hold (<see cref="TimerLimits.Longest"/>, about 49.7 days).</summary>
+    public static readonly TimeSpan MaxDeadlineAhead = TimeSpan.FromDays(7);
+
     /// <summary>The largest <c>metadata</c>, in bytes of its JSON as sent.</summary>
     public const int MaxMetadataBytes = 16 * 1024;
 
@@ -90,6 +94,11 @@ public sealed class TurnSubmissionValidator(ProfileCatalog profiles, ServiceOpti
             {
                 Add("transcript", $"holds {bytes} bytes of text; the limit is {options.MaxTranscriptBytes} (Workers:Service:MaxTranscriptBytes).");
             }
+        }
+
+        if (submission.Deadline is { } deadline && deadline - (timeProvider ?? TimeProvider.System).GetUtcNow() > MaxDeadlineAhead)
+        {
+            Add("deadline", $"must be at most {MaxDeadlineAhead.TotalDays:0} days ahead.");
         }
 
         if (submission.Metadata is { } metadata && Encoding.UTF8.GetByteCount(metadata.GetRawText()) > MaxMetadataBytes)

@@ -91,6 +91,26 @@ public sealed class ProducerInputTests
     }
 
     [Fact(Timeout = 60_000)]
+    public async Task DeadlineBeyondTheMaximum_IsRefusedNamingDeadline_OneWithinIsAccepted()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var (sim, service) = await StartAsync();
+        await using (sim)
+        await using (service)
+        {
+            var now = TimeProvider.System.GetUtcNow();
+
+            var far = await PostAsync(service, new { conversationId = "c1", profile = "sim-acp", prompt = "hi", deadline = now.AddDays(60) }, ct);
+            var farther = await PostAsync(service, new { conversationId = "c1", profile = "sim-acp", prompt = "hi", deadline = DateTimeOffset.MaxValue }, ct);
+            var near = await PostAsync(service, new { conversationId = "c2", profile = "sim-acp", prompt = "hi", deadline = now.AddDays(6) }, ct);
+
+            AssertRefused(far, "deadline", null);
+            AssertRefused(farther, "deadline", null);
+            Assert.Equal(HttpStatusCode.Accepted, near.Status);
+        }
+    }
+
+    [Fact(Timeout = 60_000)]
     public async Task TranscriptOfMoreEntriesThanTheLimit_IsRefusedNamingTranscript()
     {
         var ct = TestContext.Current.CancellationToken;
