@@ -36,9 +36,11 @@ internal sealed partial class RequestRefusals(RequestDelegate next, IOptions<Ser
             return;
         }
 
-        if (context.Response is { StatusCode: >= 400, HasStarted: false, ContentLength: null } response && string.IsNullOrEmpty(response.ContentType))
+        var response = context.Response;
+        if (response is { StatusCode: >= 400, HasStarted: false, ContentLength: null } && string.IsNullOrEmpty(response.ContentType))
         {
-            await Results.Problem(title: ReasonPhrases.GetReasonPhrase(response.StatusCode), statusCode: response.StatusCode).ExecuteAsync(context);
+            var status = response.StatusCode;
+            await Results.Problem(title: ReasonPhrases.GetReasonPhrase(status), statusCode: status).ExecuteAsync(context);
         }
     }
 
@@ -50,6 +52,7 @@ internal sealed partial class RequestRefusals(RequestDelegate next, IOptions<Ser
         await Results.Problem(title: ReasonPhrases.GetReasonPhrase(status), detail: detail, statusCode: status).ExecuteAsync(context);
     }
 
-    [LoggerMessage(EventId = Logging.EventIds.Api + 1, Level = LogLevel.Information, Message = "Refused {Method} {Path}: {Status} {Detail}")]
+    [LoggerMessage(EventId = Logging.EventIds.Api + 1, Level = LogLevel.Information,
+        Message = "Refused {Method} {Path}: {Status} {Detail}")]
     private static partial void LogRefused(ILogger logger, string method, PathString path, int status, string detail);
 }

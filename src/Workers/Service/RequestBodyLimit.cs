@@ -28,9 +28,11 @@ internal sealed class RequestBodyLimit : IValidateOptions<ServiceOptions>
         return options.MaxRequestBodyBytes >= worst
             ? ValidateOptionsResult.Success
             : ValidateOptionsResult.Fail(
-                $"Workers:Service:MaxRequestBodyBytes {options.MaxRequestBodyBytes} is below the largest body the other limits allow, {worst} bytes: "
-                + $"{EscapeFactor} × (MaxPromptBytes {options.MaxPromptBytes} + MaxTranscriptBytes {options.MaxTranscriptBytes}) "
-                + $"+ {EntryEnvelopeBytes} × MaxTranscriptEntries {options.MaxTranscriptEntries} + {TurnSubmissionValidator.MaxMetadataBytes} of metadata "
-                + $"+ {OtherFieldsBytes} for the other fields. Raise MaxRequestBodyBytes to at least {worst}, or lower those limits.");
+                $"Workers:Service:MaxRequestBodyBytes {options.MaxRequestBodyBytes} is below the largest body the other limits allow, "
+                + $"{worst} bytes: {EscapeFactor} × (MaxPromptBytes {options.MaxPromptBytes} "
+                + $"+ MaxTranscriptBytes {options.MaxTranscriptBytes}) "
+                + $"+ {EntryEnvelopeBytes} × MaxTranscriptEntries {options.MaxTranscriptEntries} "
+                + $"+ {TurnSubmissionValidator.MaxMetadataBytes} of metadata + {OtherFieldsBytes} for the other fields. "
+                + $"Raise MaxRequestBodyBytes to at least {worst}, or lower those limits.");
     }
 }

@@ -70,7 +70,8 @@ public sealed class TurnSubmissionValidator(ProfileCatalog profiles, ServiceOpti
 
         if (submission.Transcript is { Count: var entries } && entries > options.MaxTranscriptEntries)
         {
-            Add("transcript", $"holds {entries} entries; the limit is {options.MaxTranscriptEntries} (Workers:Service:MaxTranscriptEntries).");
+            Add("transcript",
+                $"holds {entries} entries; the limit is {options.MaxTranscriptEntries} (Workers:Service:MaxTranscriptEntries).");
         }
         else if (submission.Transcript is { } transcript)
         {

@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace Workers.Store.Sqlite;
 
 public sealed partial class SqliteTurnStore
@@ -24,7 +26,7 @@ public sealed partial class SqliteTurnStore
             {
                 // Read in the write transaction that inserts: no other enqueue can slip in between (the trigger-kept count).
                 await using var count = Command(connection, transaction, "SELECT queued FROM queue_count WHERE id = 1;");
-                var queued = Convert.ToInt64(await count.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture);
+                var queued = Convert.ToInt64(await count.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture);
                 if (queued >= limit)
                 {
                     throw new QueueFullException(queued, limit);
