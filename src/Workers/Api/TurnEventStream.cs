@@ -7,7 +7,9 @@ namespace Workers.Api;
 
 /// <summary>A turn's events as Server-Sent Events: replayed from the store after the reader's Last-Event-ID, then live
 /// from memory as they arrive, ending with the terminal event. Live events are checked against the sequence: a gap
-/// (a reader too slow for the live feed, or events from another replica) is filled from the store.</summary>
+/// (a reader too slow for the live feed, or events from another replica) is filled from the store. A reader whose
+/// Last-Event-ID is at or past the terminal event is answered with nothing, at once for a finished turn, else when the
+/// turn ends.</summary>
 internal sealed class TurnEventStream(ITurnStore store, TurnEventHub hub, TimeProvider timeProvider)
 {
     private const int ReplayPage = 500;
@@ -19,6 +21,9 @@ internal sealed class TurnEventStream(ITurnStore store, TurnEventHub hub, TimePr
         var last = afterSequence;
         while (!cancellationToken.IsCancellationRequested)
         {
+            // Asked before the read: a turn finished by now has every event stored (its end and its terminal event are one
+            // write), so if the read then holds no terminal event, the reader is already past it and nothing will come.
+            var finished = await store.GetTurnStateAsync(turnId, cancellationToken) is not (TurnState.Queued or TurnState.Running);
             var stored = await store.ReadEventsAsync(turnId, last, ReplayPage, cancellationToken);
             foreach (var turnEvent in stored)
             {
@@ -33,6 +38,11 @@ internal sealed class TurnEventStream(ITurnStore store, TurnEventHub hub, TimePr
             if (stored.Count == ReplayPage)
             {
                 continue;
+            }
+
+            if (finished)
+            {
+                yield break;
             }
 
             using var poll = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);

@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -51,25 +49,29 @@ internal static class TurnsEndpoints
             return ApiProblems.Invalid(errors);
         }
 
-        if (submission.Id is { } existingId && await store.GetTurnAsync(existingId, cancellationToken) is null
-            || submission.Id is null)
-        {
-            // Backpressure before anything new is stored; a repeat of an accepted turn is still answered.
-            var stats = await store.GetQueueStatsAsync(cancellationToken);
-            if (stats.Queued >= options.Value.MaxQueuedTurns)
-            {
-                request.HttpContext.Response.Headers.RetryAfter = RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
-                return TypedResults.Problem(title: "Too many queued turns",
-                    detail: $"{stats.Queued} turns are queued (limit {options.Value.MaxQueuedTurns}, Workers:Service:MaxQueuedTurns). Retry later.",
-                    statusCode: StatusCodes.Status429TooManyRequests);
-            }
-        }
-
         var canonical = submission with { Id = submission.Id ?? Guid.NewGuid().ToString("N") };
         var payload = canonical.ToCanonicalJson();
-        var hash = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes((canonical with { Id = null }).ToCanonicalJson())));
-        var (outcome, turn) = await store.EnqueueAsync(
-            new NewTurn(canonical.Id!, canonical.ConversationId!, canonical.Profile!, payload, hash, timeProvider.GetUtcNow()), cancellationToken);
+        EnqueueOutcome outcome;
+        StoredTurn turn;
+        try
+        {
+            // Backpressure before anything new is stored, checked by the store in the inserting transaction; a repeat of an
+            // accepted turn is still answered.
+            (outcome, turn) = await store.EnqueueAsync(
+                new NewTurn(canonical.Id!, canonical.ConversationId!, canonical.Profile!, payload, canonical.IdempotencyHash(),
+                    timeProvider.GetUtcNow())
+                {
+                    QueueLimit = options.Value.MaxQueuedTurns,
+                }, cancellationToken);
+        }
+        catch (QueueFullException full)
+        {
+            request.HttpContext.Response.Headers.RetryAfter = RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return TypedResults.Problem(title: "Too many queued turns",
+                detail: $"{full.Queued} turns are queued (limit {full.Limit}, Workers:Service:MaxQueuedTurns). Retry later.",
+                statusCode: StatusCodes.Status429TooManyRequests);
+        }
+
         if (outcome == EnqueueOutcome.Conflict)
         {
             return ApiProblems.Conflict($"Turn '{turn.Id}' exists with a different body; use a new id for a new turn.");

@@ -10,6 +10,7 @@ public static class WorkersApi
 {
     public static WebApplication MapWorkersApi(this WebApplication app)
     {
+        app.UseMiddleware<RequestRefusals>();
         app.UseMiddleware<BearerTokenAuthentication>();
         app.MapHealth();
         // The machine-readable description of this API, at /openapi/v1.json.

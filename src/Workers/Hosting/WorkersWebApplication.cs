@@ -18,11 +18,14 @@ public static class WorkersWebApplication
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
         AddConfigDirectory(builder.Configuration);
+        // Cleared before the customisation, so a provider it adds (a test's log capture) stays.
+        builder.Logging.ClearProviders();
         customize?.Invoke(builder);
         var service = builder.Configuration.GetSection(ServiceOptions.SectionName).Get<ServiceOptions>() ?? new ServiceOptions();
         var workers = builder.Configuration.GetSection(WorkersOptions.SectionName).Get<WorkersOptions>() ?? new WorkersOptions();
         builder.WebHost.UseUrls(service.Urls);
-        builder.Logging.ClearProviders();
+        // Kestrel cuts a body (chunked, or longer than announced) at the same limit the API checks Content-Length against.
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = service.MaxRequestBodyBytes);
         if (service.JsonLogs)
         {
             builder.Logging.AddJsonConsole(o => o.IncludeScopes = true);

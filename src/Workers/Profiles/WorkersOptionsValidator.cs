@@ -37,11 +37,11 @@ public sealed class WorkersOptionsValidator(FamilyNames families) : IValidateOpt
                 errors.Add($"{prefix}:MaxLineBytes {profile.MaxLineBytes} is below the minimum of 4096.");
             }
 
-            CheckPositive(errors, $"{prefix}:Timeouts:Ready", profile.Timeouts.Ready);
-            CheckPositive(errors, $"{prefix}:Timeouts:FirstToken", profile.Timeouts.FirstToken);
-            CheckPositive(errors, $"{prefix}:Timeouts:Turn", profile.Timeouts.Turn);
-            CheckPositive(errors, $"{prefix}:Timeouts:Cancel", profile.Timeouts.Cancel);
-            CheckPositive(errors, $"{prefix}:Timeouts:GracefulStop", profile.Timeouts.GracefulStop);
+            CheckTimer(errors, $"{prefix}:Timeouts:Ready", profile.Timeouts.Ready);
+            CheckTimer(errors, $"{prefix}:Timeouts:FirstToken", profile.Timeouts.FirstToken);
+            CheckTimer(errors, $"{prefix}:Timeouts:Turn", profile.Timeouts.Turn);
+            CheckTimer(errors, $"{prefix}:Timeouts:Cancel", profile.Timeouts.Cancel);
+            CheckTimer(errors, $"{prefix}:Timeouts:GracefulStop", profile.Timeouts.GracefulStop);
             ValidatePool(errors, prefix + ":Pool", profile.Pool);
             if (profile.Timeouts.FirstToken > profile.Timeouts.Turn)
             {
@@ -101,9 +101,13 @@ public sealed class WorkersOptionsValidator(FamilyNames families) : IValidateOpt
 
         CheckPositive(errors, $"{prefix}:MaxLifetime", pool.MaxLifetime);
         CheckPositive(errors, $"{prefix}:SessionIdleTtl", pool.SessionIdleTtl);
-        CheckPositive(errors, $"{prefix}:StartTimeout", pool.StartTimeout);
-        CheckPositive(errors, $"{prefix}:LeaseTimeout", pool.LeaseTimeout);
-        CheckPositive(errors, $"{prefix}:StartBackoff", pool.StartBackoff);
+        CheckTimer(errors, $"{prefix}:StartTimeout", pool.StartTimeout);
+        CheckTimer(errors, $"{prefix}:LeaseTimeout", pool.LeaseTimeout);
+        CheckTimer(errors, $"{prefix}:StartBackoff", pool.StartBackoff);
+        if (pool.StartBackoffMax > TimerLimits.Longest)
+        {
+            errors.Add(TooLong($"{prefix}:StartBackoffMax", pool.StartBackoffMax));
+        }
         if (pool.StoppedCheckInterval < MinStoppedCheckInterval || pool.StoppedCheckInterval > MaxStoppedCheckInterval)
         {
             errors.Add($"{prefix}:StoppedCheckInterval {pool.StoppedCheckInterval} must be within [{MinStoppedCheckInterval}, {MaxStoppedCheckInterval}].");
@@ -144,4 +148,17 @@ public sealed class WorkersOptionsValidator(FamilyNames families) : IValidateOpt
             errors.Add($"{setting} {value} must be positive.");
         }
     }
+
+    /// <summary>A timeout that becomes a timer or a CancellationTokenSource: positive, and no longer than one can wait.</summary>
+    private static void CheckTimer(List<string> errors, string setting, TimeSpan value)
+    {
+        CheckPositive(errors, setting, value);
+        if (value > TimerLimits.Longest)
+        {
+            errors.Add(TooLong(setting, value));
+        }
+    }
+
+    private static string TooLong(string setting, TimeSpan value) =>
+        $"{setting} {value} is longer than a timer can wait; it must be at most {TimerLimits.Longest} (about 49.7 days).";
 }

@@ -31,6 +31,18 @@ public sealed class ServiceOptions
     [Range(1, int.MaxValue)]
     public int MaxTranscriptBytes { get; set; } = 4 * 1024 * 1024;
 
+    /// <summary>The most transcript entries a turn may carry.</summary>
+    /// <value>The default is 1000.</value>
+    [Range(1, 100_000)]
+    public int MaxTranscriptEntries { get; set; } = 1000;
+
+    /// <summary>The largest request body, in bytes: a larger Content-Length is refused (413) before the body is read, and
+    /// Kestrel cuts a chunked body at it. At start-up it must hold the largest body the other limits allow
+    /// (<see cref="RequestBodyLimit"/>).</summary>
+    /// <value>The default is 26 MiB, which holds the worst case of the default limits.</value>
+    [Range(1024, int.MaxValue)]
+    public int MaxRequestBodyBytes { get; set; } = 26 * 1024 * 1024;
+
     /// <summary>How long a claim lasts without a heartbeat; heartbeats come every third of it.</summary>
     /// <value>The default is 30 seconds.</value>
     [Range(typeof(TimeSpan), "00:00:03", "1.00:00:00")]

@@ -1,5 +1,8 @@
+using System.Security.Cryptography;
+using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Workers.Serialization;
 
 namespace Workers.Service;
 
@@ -38,6 +41,14 @@ public sealed record TurnSubmission
 
     /// <summary>The stored form: the same JSON for the same request, whatever its whitespace or key order.</summary>
     public string ToCanonicalJson() => JsonSerializer.Serialize(this, CanonicalOptions);
+
+    /// <summary>What makes a repeat of this id the same turn: SHA-256 of the body without its id, whitespace and key order
+    /// normalised at every depth, inside <see cref="Metadata"/> too (whose stored form stays as given).</summary>
+    public string IdempotencyHash()
+    {
+        var normalised = this with { Id = null, Metadata = Metadata is { } metadata ? CanonicalJson.Normalise(metadata) : null };
+        return Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(normalised.ToCanonicalJson())));
+    }
 
     public static TurnSubmission FromStored(string json) => JsonSerializer.Deserialize<TurnSubmission>(json, CanonicalOptions)!;
 

@@ -4,28 +4,32 @@ using Workers.Profiles;
 namespace Workers.Service;
 
 /// <summary>Checks a submission before anything is stored. Every problem is reported by field, with the reason.</summary>
-public sealed class TurnSubmissionValidator(ProfileCatalog profiles, ServiceOptions options)
+public sealed class TurnSubmissionValidator(ProfileCatalog profiles, ServiceOptions options, TimeProvider? timeProvider = null)
 {
-    private const int MaxIdLength = 200;
-    private const int MaxMetadataBytes = 16 * 1024;
+    /// <summary>How far ahead a <c>deadline</c> may be. A turn has no business waiting longer; and every wait the service
+    /// builds from it stays far inside what a timer can hold (<see cref="TimerLimits.Longest"/>, about 49.7 days).</summary>
+    public static readonly TimeSpan MaxDeadlineAhead = TimeSpan.FromDays(7);
+
+    /// <summary>The largest <c>metadata</c>, in bytes of its JSON as sent.</summary>
+    public const int MaxMetadataBytes = 16 * 1024;
 
     public Dictionary<string, string[]> Validate(TurnSubmission submission)
     {
         var errors = new Dictionary<string, string[]>();
         void Add(string field, string message) => errors[field] = [.. errors.GetValueOrDefault(field) ?? [], message];
 
-        if (submission.Id is { } id && (id.Length == 0 || id.Length > MaxIdLength || id.Any(char.IsControl)))
+        if (submission.Id is { } id && !ProducerIds.IsValid(id))
         {
-            Add("id", $"must be 1–{MaxIdLength} printable characters.");
+            Add("id", $"must be {ProducerIds.Rule}.");
         }
 
         if (string.IsNullOrWhiteSpace(submission.ConversationId))
         {
             Add("conversationId", "is required.");
         }
-        else if (submission.ConversationId.Length > MaxIdLength || submission.ConversationId.Any(char.IsControl))
+        else if (!ProducerIds.IsValid(submission.ConversationId))
         {
-            Add("conversationId", $"must be at most {MaxIdLength} printable characters.");
+            Add("conversationId", $"must be {ProducerIds.Rule}.");
         }
 
         ResolvedProfile? profile = null;
@@ -64,7 +68,12 @@ public sealed class TurnSubmissionValidator(ProfileCatalog profiles, ServiceOpti
             }
         }
 
-        if (submission.Transcript is { } transcript)
+        if (submission.Transcript is { Count: var entries } && entries > options.MaxTranscriptEntries)
+        {
+            Add("transcript",
+                $"holds {entries} entries; the limit is {options.MaxTranscriptEntries} (Workers:Service:MaxTranscriptEntries).");
+        }
+        else if (submission.Transcript is { } transcript)
         {
             var bytes = 0;
             for (var i = 0; i < transcript.Count; i++)
@@ -86,6 +95,11 @@ public sealed class TurnSubmissionValidator(ProfileCatalog profiles, ServiceOpti
             {
                 Add("transcript", $"holds {bytes} bytes of text; the limit is {options.MaxTranscriptBytes} (Workers:Service:MaxTranscriptBytes).");
             }
+        }
+
+        if (submission.Deadline is { } deadline && deadline - (timeProvider ?? TimeProvider.System).GetUtcNow() > MaxDeadlineAhead)
+        {
+            Add("deadline", $"must be at most {MaxDeadlineAhead.TotalDays:0} days ahead.");
         }
 
         if (submission.Metadata is { } metadata && Encoding.UTF8.GetByteCount(metadata.GetRawText()) > MaxMetadataBytes)

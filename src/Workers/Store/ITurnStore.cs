@@ -23,6 +23,10 @@ public interface ITurnStore : IConversationSessionStore
 
     Task<StoredTurn?> GetTurnAsync(string turnId, CancellationToken cancellationToken);
 
+    /// <summary>The turn's state alone (null for an unknown turn): what an event stream checks on each pass without reading
+    /// the payload. Once it is terminal, every event of the turn is stored (its end and terminal event are one write).</summary>
+    Task<TurnState?> GetTurnStateAsync(string turnId, CancellationToken cancellationToken);
+
     /// <summary>The conversation's turns in order.</summary>
     Task<IReadOnlyList<StoredTurn>> ListConversationAsync(string conversationId, CancellationToken cancellationToken);
 

@@ -7,4 +7,10 @@ namespace Workers.Store;
 /// <param name="Payload">The request as JSON (prompt, cwd, transcript, deadline, metadata), stored as given.</param>
 /// <param name="PayloadHash">A hash of the request; the same id with another hash is a conflict.</param>
 /// <param name="EnqueuedAt">When it was accepted.</param>
-public sealed record NewTurn(string Id, string ConversationId, string Profile, string Payload, string PayloadHash, DateTimeOffset EnqueuedAt);
+public sealed record NewTurn(
+    string Id, string ConversationId, string Profile, string Payload, string PayloadHash, DateTimeOffset EnqueuedAt)
+{
+    /// <summary>When set, the turn is refused (<see cref="QueueFullException"/>, nothing stored) if this many turns are
+    /// queued already; checked atomically with the insert. A repeat of an existing turn is answered regardless.</summary>
+    public int? QueueLimit { get; init; }
+}

@@ -49,7 +49,8 @@ public sealed class SqliteTurnStoreTests : TurnStoreContractTests
         // Arrange: a version-1 file (no tool use column; a runs table that required an end and a record), with one finished run.
         await EnqueueAsync("a1", "a");
         await EnqueueAsync("b1", "b", T0.AddSeconds(1));
-        await ExecuteAsync("""
+        await ExecuteAsync($$"""
+            {{DropVersionThree}}
             PRAGMA user_version = 1;
             ALTER TABLE turns DROP COLUMN tool_use_attempt;
             DROP TABLE runs;
@@ -72,6 +73,33 @@ public sealed class SqliteTurnStoreTests : TurnStoreContractTests
         var open = Assert.Single(await store.ListRunsAsync("a1", Ct));
         Assert.Equal((RunOutcomes.Running, (DateTimeOffset?)null, (string?)null), (open.Outcome, open.FinishedAt, open.Json));
     }
+
+    [Fact]
+    public async Task Initialize_VersionTwoFile_CountsTheTurnsAlreadyQueued()
+    {
+        // Arrange: a version-2 file (no queue count) holding two queued turns and a running one.
+        await EnqueueAsync("a1", "a");
+        await EnqueueAsync("b1", "b", T0.AddSeconds(1));
+        await EnqueueAsync("c1", "c", T0.AddSeconds(2));
+        await ClaimAsync(T0);
+        await ExecuteAsync($"{DropVersionThree} PRAGMA user_version = 2;");
+        await using var store = new SqliteTurnStore(DatabasePath);
+
+        // Act
+        await store.InitializeAsync(Ct);
+        var (third, _) = await store.EnqueueAsync(NewTurn("d1", "d", T0) with { QueueLimit = 3 }, Ct);
+
+        // Assert
+        Assert.Equal(EnqueueOutcome.Created, third);
+        var full = await Assert.ThrowsAsync<QueueFullException>(() => store.EnqueueAsync(NewTurn("e1", "e", T0) with { QueueLimit = 3 }, Ct));
+        Assert.Equal(3L, full.Queued);
+    }
+
+    /// <summary>What version 3 added, dropped again to make an older file.</summary>
+    private const string DropVersionThree = """
+        DROP TRIGGER turns_queued_on_insert; DROP TRIGGER turns_queued_on_leave; DROP TRIGGER turns_queued_on_return;
+        DROP TRIGGER turns_queued_on_delete; DROP TABLE queue_count;
+        """;
 
     [Fact]
     public async Task Dispose_ThenUse_ThrowsObjectDisposed()

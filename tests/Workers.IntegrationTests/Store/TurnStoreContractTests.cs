@@ -108,6 +108,73 @@ public abstract class TurnStoreContractTests : IAsyncLifetime
         Assert.Equal(first, await Store.GetTurnAsync("a1", Ct));
     }
 
+    [Fact]
+    public async Task Enqueue_WithAQueueLimit_RefusesAtTheLimitStoringNothing_AnswersARepeat_AndCountsEveryWayOutOfTheQueue()
+    {
+        await EnqueueAsync("a1", "a");
+        await EnqueueAsync("b1", "b", T0.AddSeconds(1));
+        await EnqueueAsync("c1", "c", T0.AddSeconds(2));
+
+        var full = await Assert.ThrowsAsync<QueueFullException>(() => Store.EnqueueAsync(NewTurn("d1", "d", T0) with { QueueLimit = 3 }, Ct));
+        var (repeat, _) = await Store.EnqueueAsync(NewTurn("a1", "a", T0) with { QueueLimit = 3 }, Ct);
+        var claimed = (await ClaimAsync(T0))!;                                      // a1 leaves the queue by its claim
+        await Store.RequestCancelAsync("b1", CancelledEvent(T0), CancelledResult, T0, Ct); // b1 by a cancel
+        await CompleteAsync(claimed, T0.AddSeconds(1));                             // (a running turn's end changes nothing)
+        var (afterTwoLeft, _) = await Store.EnqueueAsync(NewTurn("d1", "d", T0) with { QueueLimit = 3 }, Ct);
+        var (third, _) = await Store.EnqueueAsync(NewTurn("e1", "e", T0) with { QueueLimit = 3 }, Ct);
+        var again = await Assert.ThrowsAsync<QueueFullException>(() => Store.EnqueueAsync(NewTurn("f1", "f", T0) with { QueueLimit = 3 }, Ct));
+
+        Assert.Equal((3L, 3), (full.Queued, full.Limit));
+        Assert.Null(await Store.GetTurnAsync("f1", Ct));
+        Assert.Equal(EnqueueOutcome.Existing, repeat);
+        Assert.Equal((EnqueueOutcome.Created, EnqueueOutcome.Created), (afterTwoLeft, third));
+        Assert.Equal(3L, again.Queued);
+        Assert.Equal(3L, (await Store.GetQueueStatsAsync(Ct)).Queued);
+    }
+
+    [Fact(Timeout = 120_000)]
+    public async Task ConcurrentProducersOnTwoStores_WithAQueueLimit_AdmitExactlyTheLimit()
+    {
+        const int Producers = 16, TurnsPerProducer = 20, Limit = 50;
+        var ct = TestContext.Current.CancellationToken;
+        var stores = new[] { Store, await OpenStoreAsync() };
+        var created = 0;
+        var refused = 0;
+
+        await Task.WhenAll(Enumerable.Range(0, Producers).Select(p => Task.Run(async () =>
+        {
+            for (var i = 0; i < TurnsPerProducer; i++)
+            {
+                try
+                {
+                    await stores[p % 2].EnqueueAsync(NewTurn($"p{p}-{i}", $"c{p}", T0) with { QueueLimit = Limit }, ct);
+                    Interlocked.Increment(ref created);
+                }
+                catch (QueueFullException)
+                {
+                    Interlocked.Increment(ref refused);
+                }
+            }
+        }, ct)));
+
+        Assert.Equal((Limit, Producers * TurnsPerProducer - Limit), (created, refused));
+        Assert.Equal(Limit, (await Store.GetQueueStatsAsync(ct)).Queued);
+    }
+
+    [Fact]
+    public async Task TurnState_FollowsTheTurn_AndIsNullForAnUnknownOne()
+    {
+        await EnqueueAsync("a1", "a");
+        var queued = await Store.GetTurnStateAsync("a1", Ct);
+        var claimed = (await ClaimAsync(T0))!;
+        var running = await Store.GetTurnStateAsync("a1", Ct);
+        await CompleteAsync(claimed, T0.AddSeconds(1), TurnState.Failed, "agent_error");
+
+        Assert.Equal((TurnState.Queued, TurnState.Running), (queued, running));
+        Assert.Equal(TurnState.Failed, await Store.GetTurnStateAsync("a1", Ct));
+        Assert.Null(await Store.GetTurnStateAsync("nope", Ct));
+    }
+
     // ---- Claim order ---------------------------------------------------------------------------------------------
 
     [Fact]

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Workers.Hosting;
 using Workers.Profiles;
 
@@ -25,7 +26,7 @@ public sealed class ServiceHarness : IAsyncDisposable
     public IServiceProvider Services => _app.Services;
 
     public static async Task<ServiceHarness> StartAsync(SimHarness sim, IDictionary<string, string?>? settings = null,
-        Action<WorkersOptions>? configure = null, string? configDirectory = null)
+        Action<WorkersOptions>? configure = null, string? configDirectory = null, LogCapture? logs = null)
     {
         var values = new Dictionary<string, string?>
         {
@@ -49,6 +50,11 @@ public sealed class ServiceHarness : IAsyncDisposable
             }
 
             builder.Configuration.AddInMemoryCollection(values);
+            if (logs is not null)
+            {
+                builder.Logging.AddProvider(logs);
+            }
+
             builder.Services.Configure<WorkersOptions>(options =>
             {
                 options.Profiles = new Dictionary<string, AgentProfile>(sim.Profiles, StringComparer.OrdinalIgnoreCase);

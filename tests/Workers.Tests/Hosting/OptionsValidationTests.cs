@@ -37,7 +37,38 @@ public sealed class OptionsValidationTests : IDisposable
         { o => o.MaxPromptBytes = 0, "MaxPromptBytes: The field ServiceOptions.MaxPromptBytes must be between 1 and 2147483647." },
         { o => o.MaxTranscriptBytes = 0, "MaxTranscriptBytes: The field ServiceOptions.MaxTranscriptBytes must be between 1 and 2147483647." },
         { o => o.Urls = "", "Urls: The ServiceOptions.Urls field is required." },
+        { o => o.MaxTranscriptEntries = 0, "MaxTranscriptEntries: The field ServiceOptions.MaxTranscriptEntries must be between 1 and 100000." },
+        { o => o.MaxRequestBodyBytes = 100, "MaxRequestBodyBytes: The field ServiceOptions.MaxRequestBodyBytes must be between 1024 and 2147483647." },
     };
+
+    [Fact]
+    public void BodyLimit_MustHoldTheLargestBodyTheOtherLimitsAllow()
+    {
+        var defaults = new ServiceOptions();
+        var small = new ServiceOptions { MaxPromptBytes = 1000, MaxTranscriptBytes = 1000, MaxTranscriptEntries = 4, MaxRequestBodyBytes = 61_408 };
+
+        var tooSmall = new RequestBodyLimit().Validate(null, new ServiceOptions
+        {
+            MaxPromptBytes = 1000, MaxTranscriptBytes = 1000, MaxTranscriptEntries = 4, MaxRequestBodyBytes = 61_407,
+        });
+
+        // 6 × (1000 + 1000) + 64 × 4 + 16 KiB of metadata + 32 KiB for the other fields.
+        Assert.Equal(61_408, RequestBodyLimit.WorstCase(small));
+        Assert.True(new RequestBodyLimit().Validate(null, small).Succeeded);
+        Assert.True(new RequestBodyLimit().Validate(null, defaults).Succeeded, $"defaults: worst case {RequestBodyLimit.WorstCase(defaults)}");
+        var failure = Assert.Single(tooSmall.Failures!);
+        Assert.StartsWith("Workers:Service:MaxRequestBodyBytes 61407 is below the largest body the other limits allow, 61408 bytes", failure,
+            StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void BodyLimit_WorstCaseOfTheLargestLimits_DoesNotOverflow()
+    {
+        var largest = new ServiceOptions { MaxPromptBytes = int.MaxValue, MaxTranscriptBytes = int.MaxValue, MaxTranscriptEntries = 100_000 };
+
+        Assert.True(RequestBodyLimit.WorstCase(largest) > int.MaxValue);
+        Assert.True(new RequestBodyLimit().Validate(null, largest).Failed);
+    }
 
     [Theory]
     [MemberData(nameof(ServiceRefusals))]

@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace Workers.Store.Sqlite;
 
 public sealed partial class SqliteTurnStore
@@ -17,6 +19,17 @@ public sealed partial class SqliteTurnStore
                     return (string.Equals(existing.PayloadHash, turn.PayloadHash, StringComparison.Ordinal)
                         ? EnqueueOutcome.Existing
                         : EnqueueOutcome.Conflict, existing);
+                }
+            }
+
+            if (turn.QueueLimit is { } limit)
+            {
+                // Read in the write transaction that inserts: no other enqueue can slip in between (the trigger-kept count).
+                await using var count = Command(connection, transaction, "SELECT queued FROM queue_count WHERE id = 1;");
+                var queued = Convert.ToInt64(await count.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture);
+                if (queued >= limit)
+                {
+                    throw new QueueFullException(queued, limit);
                 }
             }
 
@@ -46,6 +59,14 @@ public sealed partial class SqliteTurnStore
         await using var command = Command(connection, null, $"SELECT {TurnColumns} FROM turns WHERE id = @id;");
         Bind(command, "@id", turnId);
         return await ReadTurnAsync(command, cancellationToken);
+    }
+
+    public async Task<TurnState?> GetTurnStateAsync(string turnId, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = Command(connection, null, "SELECT state FROM turns WHERE id = @id;");
+        Bind(command, "@id", turnId);
+        return await command.ExecuteScalarAsync(cancellationToken) is string state ? ParseState(state) : null;
     }
 
     public async Task<IReadOnlyList<StoredTurn>> ListConversationAsync(string conversationId, CancellationToken cancellationToken)

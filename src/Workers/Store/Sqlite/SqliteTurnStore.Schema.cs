@@ -5,7 +5,7 @@ namespace Workers.Store.Sqlite;
 public sealed partial class SqliteTurnStore
 {
     /// <summary>The schema this build writes, kept in <c>PRAGMA user_version</c>.</summary>
-    public const int SchemaVersion = 2;
+    public const int SchemaVersion = 3;
 
     // Times are unix milliseconds (INTEGER); states are the lower-case names of TurnState.
     // enqueue_order is the insertion order: an explicit column because VACUUM may renumber an implicit rowid.
@@ -92,6 +92,25 @@ public sealed partial class SqliteTurnStore
         ALTER TABLE runs_v2 RENAME TO runs;
         """;
 
+    // Version 3: the number of queued turns, kept by triggers on every change of a turn's state (insert, claim, cancel,
+    // end, delete), so that an enqueue checks MaxQueuedTurns by reading one row inside its own write transaction instead
+    // of counting the queue: the check and the insert are then one atomic step, and stay as fast with a long queue.
+    private const string MigrateToV3 = """
+        CREATE TABLE queue_count (
+            id     INTEGER NOT NULL PRIMARY KEY CHECK (id = 1),
+            queued INTEGER NOT NULL
+        );
+        INSERT INTO queue_count (id, queued) SELECT 1, COUNT(*) FROM turns WHERE state = 'queued';
+        CREATE TRIGGER turns_queued_on_insert AFTER INSERT ON turns WHEN NEW.state = 'queued'
+        BEGIN UPDATE queue_count SET queued = queued + 1 WHERE id = 1; END;
+        CREATE TRIGGER turns_queued_on_leave AFTER UPDATE OF state ON turns WHEN OLD.state = 'queued' AND NEW.state <> 'queued'
+        BEGIN UPDATE queue_count SET queued = queued - 1 WHERE id = 1; END;
+        CREATE TRIGGER turns_queued_on_return AFTER UPDATE OF state ON turns WHEN OLD.state <> 'queued' AND NEW.state = 'queued'
+        BEGIN UPDATE queue_count SET queued = queued + 1 WHERE id = 1; END;
+        CREATE TRIGGER turns_queued_on_delete AFTER DELETE ON turns WHEN OLD.state = 'queued'
+        BEGIN UPDATE queue_count SET queued = queued - 1 WHERE id = 1; END;
+        """;
+
     public async Task InitializeAsync(CancellationToken cancellationToken)
     {
         await _writeGate.WaitAsync(cancellationToken);
@@ -134,6 +153,12 @@ public sealed partial class SqliteTurnStore
             if (version < 2)
             {
                 await using var migrate = Command(connection, transaction, MigrateToV2);
+                await migrate.ExecuteNonQueryAsync(cancellationToken);
+            }
+
+            if (version < 3)
+            {
+                await using var migrate = Command(connection, transaction, MigrateToV3);
                 await migrate.ExecuteNonQueryAsync(cancellationToken);
             }
 

@@ -68,6 +68,8 @@ internal sealed class FaultyTurnStore(ITurnStore inner, TimeProvider? timeProvid
 
     public Task<StoredTurn?> GetTurnAsync(string turnId, CancellationToken cancellationToken) => inner.GetTurnAsync(turnId, cancellationToken);
 
+    public Task<TurnState?> GetTurnStateAsync(string turnId, CancellationToken cancellationToken) => inner.GetTurnStateAsync(turnId, cancellationToken);
+
     public Task<IReadOnlyList<StoredTurn>> ListConversationAsync(string conversationId, CancellationToken cancellationToken) =>
         inner.ListConversationAsync(conversationId, cancellationToken);
 
