@@ -41,9 +41,52 @@ public sealed class ProfileTests : IDisposable
 
         Assert.Equal(allowed, profile.ResolveWorkingDirectory(allowed));
         Assert.Equal(profile.DefaultWorkingDirectory, profile.ResolveWorkingDirectory(null));
-        Assert.Throws<ArgumentException>(() => profile.ResolveWorkingDirectory("/etc"));
-        Assert.Throws<ArgumentException>(() => profile.ResolveWorkingDirectory(Path.Combine(_data, "projects-evil")));
+        Assert.Throws<WorkingDirectoryOutsideException>(() => profile.ResolveWorkingDirectory("/etc"));
+        Assert.Throws<WorkingDirectoryOutsideException>(() => profile.ResolveWorkingDirectory(Path.Combine(_data, "projects-evil")));
         Assert.Throws<ArgumentException>(() => profile.ResolveWorkingDirectory("relative/path"));
+    }
+
+    [Fact]
+    public void ResolveWorkingDirectory_GivesTheRealPath_AndRefusesALinkOutsideWithoutNamingItsTarget()
+    {
+        var outside = Directory.CreateTempSubdirectory("workers-outside-").FullName;
+        try
+        {
+            var projects = Directory.CreateDirectory(Path.Combine(_data, "projects")).FullName;
+            var real = Directory.CreateDirectory(Path.Combine(projects, "real")).FullName;
+            Directory.CreateSymbolicLink(Path.Combine(projects, "inner"), real);
+            Directory.CreateSymbolicLink(Path.Combine(projects, "out"), outside);
+            var profile = Catalog(new AgentProfile { Family = "plain", Command = "/bin/cat", AllowedWorkingDirectories = [projects] }).Get("p");
+
+            var refusal = Assert.Throws<WorkingDirectoryOutsideException>(() => profile.ResolveWorkingDirectory(Path.Combine(projects, "out")));
+
+            Assert.Equal(real, profile.ResolveWorkingDirectory(Path.Combine(projects, "inner")));
+            Assert.Contains(Path.Combine(projects, "out"), refusal.Message, StringComparison.Ordinal);
+            Assert.DoesNotContain(Path.GetFileName(outside), refusal.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(outside, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void ResolveWorkingDirectory_DefaultDirectorySwappedForALinkAfterResolution_IsOutside()
+    {
+        var outside = Directory.CreateTempSubdirectory("workers-outside-").FullName;
+        try
+        {
+            var profile = Catalog(new AgentProfile { Family = "plain", Command = "/bin/cat" }).Get("p");
+            Directory.Move(profile.DefaultWorkingDirectory, profile.DefaultWorkingDirectory + "-moved");
+            Directory.CreateSymbolicLink(profile.DefaultWorkingDirectory, outside);
+
+            Assert.Throws<WorkingDirectoryOutsideException>(() => profile.ResolveWorkingDirectory(null));
+            Assert.Throws<WorkingDirectoryOutsideException>(() => profile.ResolveWorkingDirectory(profile.DefaultWorkingDirectory));
+        }
+        finally
+        {
+            Directory.Delete(outside, recursive: true);
+        }
     }
 
     [Fact]
