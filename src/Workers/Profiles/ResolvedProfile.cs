@@ -41,8 +41,8 @@ public sealed class ResolvedProfile
     /// <summary>The turn's working directory as its real path (every symlink resolved): the profile default, or a directory
     /// the profile allows. Resolved at enqueue and again when the turn runs, so a directory swapped for a symlink in between
     /// is caught; agents are launched and sessions opened in the real path this returns.</summary>
-    /// <exception cref="WorkingDirectoryOutsideException">The directory lies, or a symlink leads, outside the allowed ones.</exception>
-    /// <exception cref="ArgumentException">The directory is not absolute or does not exist.</exception>
+    /// <exception cref="WorkingDirectoryLeadsOutsideException">A symlink leads outside the allowed directories.</exception>
+    /// <exception cref="ArgumentException">The directory is not absolute, not inside the allowed ones, or does not exist.</exception>
     public string ResolveWorkingDirectory(string? requested)
     {
         var asked = string.IsNullOrWhiteSpace(requested) ? null : requested;
@@ -58,7 +58,7 @@ public sealed class ResolvedProfile
         var configured = Options.AllowedWorkingDirectories.Select(Path.GetFullPath).Append(DefaultWorkingDirectory).Concat(roots);
         if (!configured.Any(root => PathContainment.IsWithin(full, root)))
         {
-            throw new WorkingDirectoryOutsideException($"{named} is outside the directories profile '{Name}' allows.");
+            throw new ArgumentException($"{named} is outside the directories profile '{Name}' allows.");
         }
 
         if (!Directory.Exists(full) || RealPath.Resolve(full) is not { } real)
@@ -69,7 +69,7 @@ public sealed class ResolvedProfile
         if (!roots.Any(root => PathContainment.IsWithin(real, root)))
         {
             // Through a symlink: said without naming where it leads, which is outside what the producer may see.
-            throw new WorkingDirectoryOutsideException(
+            throw new WorkingDirectoryLeadsOutsideException(
                 $"{named} leads outside the directories profile '{Name}' allows (through a symbolic link).");
         }
 

@@ -29,7 +29,7 @@ internal static class TurnRecords
         {
             workingDirectory = profile.ResolveWorkingDirectory(request.WorkingDirectory);
         }
-        catch (WorkingDirectoryOutsideException ex)
+        catch (WorkingDirectoryLeadsOutsideException ex)
         {
             return new TurnRejection(FailureReasons.CwdOutsideAllowed, ex.Message);
         }

@@ -41,8 +41,8 @@ public sealed class ProfileTests : IDisposable
 
         Assert.Equal(allowed, profile.ResolveWorkingDirectory(allowed));
         Assert.Equal(profile.DefaultWorkingDirectory, profile.ResolveWorkingDirectory(null));
-        Assert.Throws<WorkingDirectoryOutsideException>(() => profile.ResolveWorkingDirectory("/etc"));
-        Assert.Throws<WorkingDirectoryOutsideException>(() => profile.ResolveWorkingDirectory(Path.Combine(_data, "projects-evil")));
+        Assert.Throws<ArgumentException>(() => profile.ResolveWorkingDirectory("/etc"));
+        Assert.Throws<ArgumentException>(() => profile.ResolveWorkingDirectory(Path.Combine(_data, "projects-evil")));
         Assert.Throws<ArgumentException>(() => profile.ResolveWorkingDirectory("relative/path"));
     }
 
@@ -58,7 +58,7 @@ public sealed class ProfileTests : IDisposable
             Directory.CreateSymbolicLink(Path.Combine(projects, "out"), outside);
             var profile = Catalog(new AgentProfile { Family = "plain", Command = "/bin/cat", AllowedWorkingDirectories = [projects] }).Get("p");
 
-            var refusal = Assert.Throws<WorkingDirectoryOutsideException>(() => profile.ResolveWorkingDirectory(Path.Combine(projects, "out")));
+            var refusal = Assert.Throws<WorkingDirectoryLeadsOutsideException>(() => profile.ResolveWorkingDirectory(Path.Combine(projects, "out")));
 
             Assert.Equal(real, profile.ResolveWorkingDirectory(Path.Combine(projects, "inner")));
             Assert.Contains(Path.Combine(projects, "out"), refusal.Message, StringComparison.Ordinal);
@@ -80,8 +80,8 @@ public sealed class ProfileTests : IDisposable
             Directory.Move(profile.DefaultWorkingDirectory, profile.DefaultWorkingDirectory + "-moved");
             Directory.CreateSymbolicLink(profile.DefaultWorkingDirectory, outside);
 
-            Assert.Throws<WorkingDirectoryOutsideException>(() => profile.ResolveWorkingDirectory(null));
-            Assert.Throws<WorkingDirectoryOutsideException>(() => profile.ResolveWorkingDirectory(profile.DefaultWorkingDirectory));
+            Assert.Throws<WorkingDirectoryLeadsOutsideException>(() => profile.ResolveWorkingDirectory(null));
+            Assert.Throws<WorkingDirectoryLeadsOutsideException>(() => profile.ResolveWorkingDirectory(profile.DefaultWorkingDirectory));
         }
         finally
         {
