@@ -23,7 +23,8 @@ internal static class AcpFileRequests
             }
 
             var reply = await connection.RequestAsync($"fs/{request.Operation}_text_file", parameters, cancellationToken);
-            connection.Update(sessionId, AcpMessages.Chunk("agent_message_chunk", $"fs:{request.Operation} {request.Path} => {Describe(reply)}\n"));
+            var report = $"fs:{request.Operation} {request.Path} => {Describe(reply)}\n";
+            connection.Update(sessionId, AcpMessages.Chunk("agent_message_chunk", report));
         }
     }
 

@@ -9,8 +9,8 @@ namespace Workers.SimAgent;
 /// </summary>
 internal sealed partial class PromptDirectives
 {
-    private PromptDirectives(string cleanText, List<Fault> faults, List<KeyValuePair<string, string>> overrides, List<FileRequest> fileRequests,
-        List<string> problems)
+    private PromptDirectives(string cleanText, List<Fault> faults, List<KeyValuePair<string, string>> overrides,
+        List<FileRequest> fileRequests, List<string> problems)
     {
         CleanText = cleanText;
         Faults = faults;
@@ -59,7 +59,9 @@ internal sealed partial class PromptDirectives
             }
         }
 
-        var fileRequests = FileDirective().Matches(prompt).Select(m => new FileRequest(m.Groups["operation"].Value, m.Groups["path"].Value)).ToList();
+        var fileRequests = FileDirective().Matches(prompt)
+            .Select(m => new FileRequest(m.Groups["operation"].Value, m.Groups["path"].Value))
+            .ToList();
         var clean = FileDirective().Replace(Directive().Replace(prompt, string.Empty), string.Empty);
         return new PromptDirectives(clean, faults, overrides, fileRequests, problems);
     }

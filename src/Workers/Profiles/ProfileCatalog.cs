@@ -83,7 +83,8 @@ public sealed class ProfileCatalog
             UnavailableErrno = errno,
             HomeDirectory = home,
             DefaultWorkingDirectory = RealRoot(workingDirectory),
-            WorkingDirectoryRoots = [RealRoot(workingDirectory), .. profile.AllowedWorkingDirectories.Select(Path.GetFullPath).Select(RealRoot)],
+            WorkingDirectoryRoots =
+                [RealRoot(workingDirectory), .. profile.AllowedWorkingDirectories.Select(Path.GetFullPath).Select(RealRoot)],
             Environment = environment,
             Digest = SettingsDigest(profile),
         };

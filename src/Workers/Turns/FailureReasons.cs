@@ -46,8 +46,8 @@ public static class FailureReasons
     public static IReadOnlySet<string> All { get; } = new HashSet<string>(StringComparer.Ordinal)
     {
         Cancelled, BadInput, DeadlineExceeded, CwdOutsideAllowed, Auth, RateLimit, Balance, ProviderError, ApiRetriesExhausted, SpawnFailed,
-        StartTimeout, LeaseTimeout, ProtocolError, ProcessExitBeforeOutput, ProcessExitMidStream, ProcessStopped, FirstTokenTimeout, TurnTimeout,
-        StaleResume, WorkerLost, WorkerLostAfterToolUse, StoreUnavailable, AgentError, Unclassified,
+        StartTimeout, LeaseTimeout, ProtocolError, ProcessExitBeforeOutput, ProcessExitMidStream, ProcessStopped, FirstTokenTimeout,
+        TurnTimeout, StaleResume, WorkerLost, WorkerLostAfterToolUse, StoreUnavailable, AgentError, Unclassified,
     };
 
     /// <summary>The reason as a metric label: a known reason, or <c>unclassified</c>.</summary>

@@ -38,20 +38,7 @@ public sealed class AcpFileConfinementTests
         };
         var allowed = new[] { place.Under("inside.txt"), place.Workspace + "//sub/../inside.txt/.", place.Under("inside-link") };
 
-        var (result, answers) = await place.RunAsync(refused.Concat(allowed).Select(p => ("read", p)), TestContext.Current.CancellationToken);
-
-        Assert.Equal(TurnStatus.Succeeded, result.Status);
-        foreach (var path in refused)
-        {
-            Assert.True(answers[("read", path)].StartsWith("error -32602 ", StringComparison.Ordinal), $"read {path}: {answers[("read", path)]}");
-        }
-
-        foreach (var path in allowed)
-        {
-            Assert.True(answers[("read", path)] == $"ok \"{Inside}\"", $"read {path}: {answers[("read", path)]}");
-        }
-
-        place.AssertNothingLeaked(result.Text, answers);
+        await place.TryAsync("read", refused, allowed, $"ok \"{Inside}\"", TestContext.Current.CancellationToken);
     }
 
     [Fact(Timeout = 60_000)]
@@ -79,23 +66,11 @@ public sealed class AcpFileConfinementTests
         };
         var allowed = new[] { place.Under("made/deep/new.txt"), place.Workspace + "//fresh.txt/.", place.Under("inside-link") };
 
-        var (result, answers) = await place.RunAsync(refused.Concat(allowed).Select(p => ("write", p)), TestContext.Current.CancellationToken);
-
-        Assert.Equal(TurnStatus.Succeeded, result.Status);
-        foreach (var path in refused)
-        {
-            Assert.True(answers[("write", path)].StartsWith("error -32602 ", StringComparison.Ordinal), $"write {path}: {answers[("write", path)]}");
-        }
-
-        foreach (var path in allowed)
-        {
-            Assert.True(answers[("write", path)] == "ok", $"write {path}: {answers[("write", path)]}");
-        }
+        await place.TryAsync("write", refused, allowed, "ok", TestContext.Current.CancellationToken);
 
         Assert.Equal("written by sim-agent", File.ReadAllText(place.Under("made/deep/new.txt")));
         Assert.Equal("written by sim-agent", File.ReadAllText(place.Under("fresh.txt")));
         Assert.Equal("written by sim-agent", File.ReadAllText(place.Under("inside.txt")));
-        place.AssertNothingLeaked(result.Text, answers);
     }
 
     /// <summary>A workspace (the profile's cwd) full of ways out, and an outside directory with a secret in it.</summary>
@@ -132,9 +107,31 @@ public sealed class AcpFileConfinementTests
 
         public string Under(string relative) => Workspace + "/" + relative;
 
-        /// <summary>One turn of the hostile agent making <paramref name="requests"/>; its answers by (operation, path).</summary>
-        public async Task<(TurnResult Result, Dictionary<(string, string), string> Answers)> RunAsync(IEnumerable<(string Op, string Path)> requests,
+        /// <summary>One turn of the hostile agent asking to <paramref name="operation"/> every path: the turn succeeds, each
+        /// refused path is answered -32602, each allowed one <paramref name="allowedAnswer"/>, and nothing leaks.</summary>
+        public async Task TryAsync(string operation, string[] refused, string[] allowed, string allowedAnswer,
             CancellationToken cancellationToken)
+        {
+            var (result, answers) = await RunAsync(refused.Concat(allowed).Select(p => (operation, p)), cancellationToken);
+
+            Assert.Equal(TurnStatus.Succeeded, result.Status);
+            foreach (var path in refused)
+            {
+                var answer = answers[(operation, path)];
+                Assert.True(answer.StartsWith("error -32602 ", StringComparison.Ordinal), $"{operation} {path}: {answer}");
+            }
+
+            foreach (var path in allowed)
+            {
+                Assert.True(answers[(operation, path)] == allowedAnswer, $"{operation} {path}: {answers[(operation, path)]}");
+            }
+
+            AssertNothingLeaked(result.Text, answers);
+        }
+
+        /// <summary>One turn of the hostile agent making <paramref name="requests"/>; its answers by (operation, path).</summary>
+        private async Task<(TurnResult Result, Dictionary<(string, string), string> Answers)> RunAsync(
+            IEnumerable<(string Op, string Path)> requests, CancellationToken cancellationToken)
         {
             var list = requests.ToList();
             var prompt = "probe " + string.Concat(list.Select(r => $"[[sim-fs:{r.Op}:{r.Path}]]"));
@@ -148,20 +145,22 @@ public sealed class AcpFileConfinementTests
                 answers[(op, line[(op.Length + 4)..arrow])] = line[(arrow + 4)..];
             }
 
-            Assert.True(answers.Count == list.Distinct().Count(), $"{list.Count} requests, {answers.Count} answers: {result.Text} {result.Message}");
+            Assert.True(answers.Count == list.Distinct().Count(),
+                $"{list.Count} requests, {answers.Count} answers: {result.Text} {result.Message}");
             return (result, answers);
         }
 
         /// <summary>Nothing outside was created or changed, the secret was never read, and no answer named the outside
         /// directory unless the agent's own path did (an answer may repeat the path it was asked for, never where a link points).</summary>
-        public void AssertNothingLeaked(string text, Dictionary<(string, string), string> answers)
+        private void AssertNothingLeaked(string text, Dictionary<(string, string), string> answers)
         {
             Assert.Equal(OutsideBefore, Listing());
             Assert.Equal(Secret, File.ReadAllText(OutsideFile));
             Assert.DoesNotContain(Secret, text, StringComparison.Ordinal);
-            foreach (var ((_, path), answer) in answers.Where(a => !a.Key.Item2.Contains(Path.GetFileName(Outside), StringComparison.Ordinal)))
+            var outsideName = Path.GetFileName(Outside);
+            foreach (var ((_, path), answer) in answers.Where(a => !a.Key.Item2.Contains(outsideName, StringComparison.Ordinal)))
             {
-                Assert.False(answer.Contains(Path.GetFileName(Outside), StringComparison.Ordinal), $"the answer to {path} names the outside: {answer}");
+                Assert.False(answer.Contains(outsideName, StringComparison.Ordinal), $"the answer to {path} names the outside: {answer}");
             }
         }
 

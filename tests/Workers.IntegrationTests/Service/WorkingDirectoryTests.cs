@@ -32,8 +32,8 @@ public sealed class WorkingDirectoryTests : IAsyncDisposable
         Directory.CreateSymbolicLink(link, _outside);
         await using var service = await ServiceHarness.StartAsync(_sim);
 
-        using var response = await service.Client.PostAsJsonAsync("/v1/turns", new { conversationId = "c1", profile = "sim-acp", prompt = "hi", cwd = link },
-            TestContext.Current.CancellationToken);
+        using var response = await service.Client.PostAsJsonAsync(
+            "/v1/turns", new { conversationId = "c1", profile = "sim-acp", prompt = "hi", cwd = link }, TestContext.Current.CancellationToken);
         var problem = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
@@ -53,11 +53,9 @@ public sealed class WorkingDirectoryTests : IAsyncDisposable
         await service.WaitForReadyProcessesAsync("sim-acp", 1, token);
 
         // Arrange: a turn holds the conversation, so the next one is accepted (its cwd checked) but not yet claimed.
-        var holding = (await service.EnqueueAsync(new { conversationId = "c1", profile = "sim-acp", prompt = "hold [[sim:first-token-ms=60000]]" }, token))
-            .GetProperty("id").GetString()!;
+        var holding = await EnqueueAsync(service, "c1", "hold [[sim:first-token-ms=60000]]", cwd: null);
         await service.WaitForStatusAsync(holding, "running", token);
-        var swapped = (await service.EnqueueAsync(new { conversationId = "c1", profile = "sim-acp", prompt = Probe(work), cwd = work }, token))
-            .GetProperty("id").GetString()!;
+        var swapped = await EnqueueAsync(service, "c1", Probe(work), work);
 
         // Act: the accepted directory becomes a symlink to outside; then the turn is claimed.
         Directory.Move(work, moved);
@@ -72,14 +70,18 @@ public sealed class WorkingDirectoryTests : IAsyncDisposable
         Assert.Equal(outsideBefore, Directory.GetFileSystemEntries(_outside));
 
         // The same agent, in the real directory, reads and writes there.
-        var inside = (await service.EnqueueAsync(new { conversationId = "c2", profile = "sim-acp", prompt = Probe(moved), cwd = moved }, token))
-            .GetProperty("id").GetString()!;
+        var inside = await EnqueueAsync(service, "c2", Probe(moved), moved);
         var succeeded = await service.WaitForEndAsync(inside, token);
+        var text = succeeded.GetProperty("text").GetString();
         Assert.Equal("succeeded", succeeded.GetProperty("status").GetString());
-        Assert.Contains($"fs:write {moved}/new.txt => ok\n", succeeded.GetProperty("text").GetString(), StringComparison.Ordinal);
-        Assert.Contains($"fs:read {moved}/new.txt => ok \"written by sim-agent\"", succeeded.GetProperty("text").GetString(), StringComparison.Ordinal);
+        Assert.Contains($"fs:write {moved}/new.txt => ok\n", text, StringComparison.Ordinal);
+        Assert.Contains($"fs:read {moved}/new.txt => ok \"written by sim-agent\"", text, StringComparison.Ordinal);
         Assert.Equal(outsideBefore, Directory.GetFileSystemEntries(_outside));
     }
+
+    private static async Task<string> EnqueueAsync(ServiceHarness service, string conversation, string prompt, string? cwd) =>
+        (await service.EnqueueAsync(new { conversationId = conversation, profile = "sim-acp", prompt, cwd }, TestContext.Current.CancellationToken))
+            .GetProperty("id").GetString()!;
 
     private static string Probe(string directory) => $"probe [[sim-fs:write:{directory}/new.txt]][[sim-fs:read:{directory}/new.txt]]";
 

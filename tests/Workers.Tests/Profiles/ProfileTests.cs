@@ -56,9 +56,11 @@ public sealed class ProfileTests : IDisposable
             var real = Directory.CreateDirectory(Path.Combine(projects, "real")).FullName;
             Directory.CreateSymbolicLink(Path.Combine(projects, "inner"), real);
             Directory.CreateSymbolicLink(Path.Combine(projects, "out"), outside);
-            var profile = Catalog(new AgentProfile { Family = "plain", Command = "/bin/cat", AllowedWorkingDirectories = [projects] }).Get("p");
+            var profile = Catalog(new AgentProfile { Family = "plain", Command = "/bin/cat", AllowedWorkingDirectories = [projects] })
+                .Get("p");
 
-            var refusal = Assert.Throws<WorkingDirectoryLeadsOutsideException>(() => profile.ResolveWorkingDirectory(Path.Combine(projects, "out")));
+            var refusal = Assert.Throws<WorkingDirectoryLeadsOutsideException>(
+                () => profile.ResolveWorkingDirectory(Path.Combine(projects, "out")));
 
             Assert.Equal(real, profile.ResolveWorkingDirectory(Path.Combine(projects, "inner")));
             Assert.Contains(Path.Combine(projects, "out"), refusal.Message, StringComparison.Ordinal);

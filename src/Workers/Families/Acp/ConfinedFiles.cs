@@ -43,8 +43,7 @@ internal sealed class ConfinedFiles(string root, Action? betweenCheckAndUse = nu
         }
 
         using var directory = OpenDirectory(target.Directory, path);
-        using var file = UnixFiles.OpenAt(directory, target.Name, UnixFiles.ReadOnly | UnixFiles.NoFollow | UnixFiles.NonBlock | UnixFiles.CloseOnExec,
-            out var errno) ?? throw Failed(path, errno, "read");
+        using var file = UnixFiles.OpenAt(directory, target.Name, UnixFiles.FileToRead, out var errno) ?? throw Failed(path, errno, "read");
         RequireFile(file, path);
         using var reader = new StreamReader(new FileStream(file, FileAccess.Read, bufferSize: 0), Encoding.UTF8);
         return reader.ReadToEnd();
@@ -65,15 +64,14 @@ internal sealed class ConfinedFiles(string root, Action? betweenCheckAndUse = nu
                 }
 
                 // Made or found: opened without following, so a link put (or found) there is refused, not entered.
-                var next = UnixFiles.OpenAt(directory, name, UnixFiles.PathOnly | UnixFiles.DirectoryOnly | UnixFiles.NoFollow | UnixFiles.CloseOnExec,
-                    out var errno) ?? throw Failed(path, errno, "written");
+                var next = UnixFiles.OpenAt(directory, name, UnixFiles.DirectoryHandleNoFollow, out var errno)
+                    ?? throw Failed(path, errno, "written");
                 directory.Dispose();
                 directory = next;
             }
 
-            using var file = UnixFiles.OpenAt(directory, target.Name,
-                UnixFiles.WriteOnly | UnixFiles.Create | UnixFiles.NoFollow | UnixFiles.NonBlock | UnixFiles.CloseOnExec,
-                out var fileErrno) ?? throw Failed(path, fileErrno, "written");
+            using var file = UnixFiles.OpenAt(directory, target.Name, UnixFiles.FileToWrite, out var fileErrno)
+                ?? throw Failed(path, fileErrno, "written");
             RequireFile(file, path);
             using var stream = new FileStream(file, FileAccess.Write, bufferSize: 0);
             stream.SetLength(0);
@@ -105,8 +103,8 @@ internal sealed class ConfinedFiles(string root, Action? betweenCheckAndUse = nu
         if (RealPath.Resolve(root) != root)
         {
             // Replaced (by a symlink, say) since the session opened there: nothing below it is what was allowed.
-            throw new LocalRpcException("The session's working directory is no longer where the session was opened; file access is refused.")
-                { ErrorCode = InvalidParams };
+            throw new LocalRpcException(
+                "The session's working directory is no longer where the session was opened; file access is refused.") { ErrorCode = InvalidParams };
         }
 
         var missing = new Stack<string>();
@@ -129,7 +127,9 @@ internal sealed class ConfinedFiles(string root, Action? betweenCheckAndUse = nu
 
         if (missing.Count == 0)
         {
-            return real == root ? throw NotAFile(path) : new Target(Path.GetDirectoryName(real)!, [], Path.GetFileName(real), Missing: false);
+            return real == root
+                ? throw NotAFile(path)
+                : new Target(Path.GetDirectoryName(real)!, [], Path.GetFileName(real), Missing: false);
         }
 
         var names = missing.ToList();
@@ -139,8 +139,7 @@ internal sealed class ConfinedFiles(string root, Action? betweenCheckAndUse = nu
     /// <summary>Opens a checked directory and checks what was opened: a link swapped into its path since is caught here.</summary>
     private SafeFileHandle OpenDirectory(string directory, string path)
     {
-        var handle = UnixFiles.OpenAt(null, directory, UnixFiles.PathOnly | UnixFiles.DirectoryOnly | UnixFiles.CloseOnExec, out var errno)
-            ?? throw Failed(path, errno, "reached");
+        var handle = UnixFiles.OpenAt(null, directory, UnixFiles.DirectoryHandle, out var errno) ?? throw Failed(path, errno, "reached");
         if (UnixFiles.PathOf(handle) is { } opened && PathContainment.IsWithin(opened, root))
         {
             return handle;
@@ -159,7 +158,10 @@ internal sealed class ConfinedFiles(string root, Action? betweenCheckAndUse = nu
     }
 
     private static LocalRpcException Escapes(string path) =>
-        new($"'{path}' resolves outside the session's working directory, or through a symbolic link that leads nowhere.") { ErrorCode = InvalidParams };
+        new($"'{path}' resolves outside the session's working directory, or through a symbolic link that leads nowhere.")
+        {
+            ErrorCode = InvalidParams,
+        };
 
     private static LocalRpcException NotFound(string path) =>
         new($"File '{path}' does not exist.") { ErrorCode = StaleSessionPatterns.AcpResourceNotFound };

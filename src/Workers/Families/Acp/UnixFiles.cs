@@ -8,13 +8,6 @@ namespace Workers.Families.Acp;
 /// <see cref="ConfinedFiles"/> works through them so that no step follows a symlink it has not checked.</summary>
 internal static partial class UnixFiles
 {
-    public const int ReadOnly = 0;
-    public const int WriteOnly = 1;
-    public const int Create = 0x40;
-    public const int NonBlock = 0x800;
-    public const int CloseOnExec = 0x80000;
-    public const int PathOnly = 0x200000;
-
     public const int NoSuchEntry = 2;
     public const int PermissionDenied = 13;
     public const int Exists = 17;
@@ -22,15 +15,32 @@ internal static partial class UnixFiles
     public const int IsADirectory = 21;
     public const int TooManyLinks = 40;
 
+    private const int WriteOnly = 1;
+    private const int Create = 0x40;
+    private const int NonBlock = 0x800;
+    private const int CloseOnExec = 0x80000;
+    private const int PathOnly = 0x200000;
     private const int AtCurrentDirectory = -100;
     private const int AtSymlinkNoFollow = 0x100;
 
     // O_DIRECTORY and O_NOFOLLOW are the two open flags whose values differ between Linux architectures.
-    private static readonly bool ArmLayout = RuntimeInformation.ProcessArchitecture is Architecture.Arm64 or Architecture.Arm or Architecture.Ppc64le;
+    private static readonly bool ArmLayout =
+        RuntimeInformation.ProcessArchitecture is Architecture.Arm64 or Architecture.Arm or Architecture.Ppc64le;
 
-    public static int DirectoryOnly { get; } = ArmLayout ? 0x4000 : 0x10000;
+    private static readonly int DirectoryOnly = ArmLayout ? 0x4000 : 0x10000;
+    private static readonly int NoFollow = ArmLayout ? 0x8000 : 0x20000;
 
-    public static int NoFollow { get; } = ArmLayout ? 0x8000 : 0x20000;
+    /// <summary>A directory, as a handle for the *at calls only (<c>O_PATH | O_DIRECTORY</c>): opening it reads nothing.</summary>
+    public static int DirectoryHandle { get; } = PathOnly | DirectoryOnly | CloseOnExec;
+
+    /// <summary>As <see cref="DirectoryHandle"/>, but a symlink in the last place is refused (<c>ENOTDIR</c>), never entered.</summary>
+    public static int DirectoryHandleNoFollow { get; } = DirectoryHandle | NoFollow;
+
+    /// <summary>A file to read; a symlink in the last place is refused (<c>ELOOP</c>); a FIFO does not block the open.</summary>
+    public static int FileToRead { get; } = NoFollow | NonBlock | CloseOnExec;
+
+    /// <summary>A file to write, made when missing, not truncated by the open; a symlink in the last place is refused.</summary>
+    public static int FileToWrite { get; } = WriteOnly | Create | NoFollow | NonBlock | CloseOnExec;
 
     /// <summary>Whether something (a symlink counts, even one that leads nowhere) is at <paramref name="path"/>.</summary>
     public static bool ExistsWithoutFollowing(string path) => FAccessAt(AtCurrentDirectory, path, 0, AtSymlinkNoFollow) == 0;

@@ -20,7 +20,8 @@ public sealed class ConfinedFilesTests : IDisposable
 
     private string In(string relative) => Path.Combine(_workspace, relative);
 
-    private string[] OutsideListing() => [.. Directory.EnumerateFileSystemEntries(_outside, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal)];
+    private string[] OutsideListing() =>
+        [.. Directory.EnumerateFileSystemEntries(_outside, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal)];
 
     [Fact]
     public void DirectorySwappedForALink_AfterTheCheck_TheWriteIsRefused()
