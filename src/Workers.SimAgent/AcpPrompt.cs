@@ -64,6 +64,7 @@ internal sealed class AcpPrompt(SimSettings settings, AcpConnection connection, 
             return new AcpReply(AcpMessages.Cancelled());
         }
 
+        await AcpFileRequests.RunAsync(plan.FileRequests, connection, SessionId, cancellationToken);
         PreTokenFaults.Emit(
             connection.Writer,
             plan.Faults,

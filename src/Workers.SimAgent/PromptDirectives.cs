@@ -4,15 +4,18 @@ namespace Workers.SimAgent;
 
 /// <summary>
 /// The <c>[[sim:&lt;item&gt;]]</c> tokens a test can put in a prompt to steer one turn: a fault (<c>[[sim:crash:mid-stream]]</c>) or
-/// a knob override (<c>[[sim:tokens=3]]</c>). They are removed before the prompt is echoed, so the reply stays predictable.
+/// a knob override (<c>[[sim:tokens=3]]</c>), or a file request (<c>[[sim-fs:read:/etc/passwd]]</c>, see <see cref="FileRequest"/>).
+/// They are removed before the prompt is echoed, so the reply stays predictable.
 /// </summary>
 internal sealed partial class PromptDirectives
 {
-    private PromptDirectives(string cleanText, List<Fault> faults, List<KeyValuePair<string, string>> overrides, List<string> problems)
+    private PromptDirectives(string cleanText, List<Fault> faults, List<KeyValuePair<string, string>> overrides,
+        List<FileRequest> fileRequests, List<string> problems)
     {
         CleanText = cleanText;
         Faults = faults;
         Overrides = overrides;
+        FileRequests = fileRequests;
         Problems = problems;
     }
 
@@ -23,6 +26,9 @@ internal sealed partial class PromptDirectives
 
     /// <summary>Knob overrides in prompt order (<c>name=value</c>); a later one for the same knob wins.</summary>
     public IReadOnlyList<KeyValuePair<string, string>> Overrides { get; }
+
+    /// <summary>The <c>fs/*</c> requests to make of the client, in prompt order (ACP mode only).</summary>
+    public IReadOnlyList<FileRequest> FileRequests { get; }
 
     /// <summary>Items that could not be understood; they are reported on stderr and otherwise ignored.</summary>
     public IReadOnlyList<string> Problems { get; }
@@ -53,9 +59,16 @@ internal sealed partial class PromptDirectives
             }
         }
 
-        return new PromptDirectives(Directive().Replace(prompt, string.Empty), faults, overrides, problems);
+        var fileRequests = FileDirective().Matches(prompt)
+            .Select(m => new FileRequest(m.Groups["operation"].Value, m.Groups["path"].Value))
+            .ToList();
+        var clean = FileDirective().Replace(Directive().Replace(prompt, string.Empty), string.Empty);
+        return new PromptDirectives(clean, faults, overrides, fileRequests, problems);
     }
 
     [GeneratedRegex(@"\[\[sim:(?<items>.*?)\]\]", RegexOptions.Singleline)]
     private static partial Regex Directive();
+
+    [GeneratedRegex(@"\[\[sim-fs:(?<operation>read|write):(?<path>.*?)\]\]", RegexOptions.Singleline)]
+    private static partial Regex FileDirective();
 }

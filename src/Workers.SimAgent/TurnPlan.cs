@@ -18,6 +18,7 @@ internal sealed class TurnPlan
         TurnOverheadMs = settings.TurnOverheadMs;
         ApiRetryDelayMs = settings.ApiRetryDelayMs;
         ToolLog = settings.ToolLog;
+        FileRequests = directives.FileRequests;
     }
 
     /// <summary>The prompt as the host sent it; this is what the session stores.</summary>
@@ -30,6 +31,9 @@ internal sealed class TurnPlan
 
     /// <summary>The <c>tool-log</c> knob: where this turn's tool runs are logged (<see cref="ToolExecutionLog"/>).</summary>
     public string? ToolLog { get; }
+
+    /// <summary>The prompt's <c>fs/*</c> requests (<see cref="FileRequest"/>).</summary>
+    public IReadOnlyList<FileRequest> FileRequests { get; }
 
     public int Tokens { get; private set; }
 

@@ -82,9 +82,14 @@ public sealed class ProfileCatalog
             UnavailableReason = reason,
             UnavailableErrno = errno,
             HomeDirectory = home,
-            DefaultWorkingDirectory = Path.TrimEndingDirectorySeparator(workingDirectory),
+            DefaultWorkingDirectory = RealRoot(workingDirectory),
+            WorkingDirectoryRoots =
+                [RealRoot(workingDirectory), .. profile.AllowedWorkingDirectories.Select(Path.GetFullPath).Select(RealRoot)],
             Environment = environment,
             Digest = SettingsDigest(profile),
         };
     }
+
+    /// <summary>A directory as its real path, taken now; as written when it does not exist (yet).</summary>
+    private static string RealRoot(string directory) => RealPath.Resolve(directory) ?? Path.TrimEndingDirectorySeparator(directory);
 }

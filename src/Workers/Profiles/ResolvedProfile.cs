@@ -33,33 +33,47 @@ public sealed class ResolvedProfile
     /// opened under other settings is not reused live.</summary>
     public required string Digest { get; init; }
 
-    /// <summary>The turn's working directory: the profile default, or a directory the profile allows.</summary>
-    /// <exception cref="ArgumentException">The directory is not absolute, not allowed, or does not exist.</exception>
+    /// <summary>Where a turn's working directory may lie, as real paths taken when the catalog resolved the profile (a root
+    /// that did not exist then is kept as written): the default directory and every allowed one. A root swapped for a
+    /// symlink later does not move them. Empty when the profile was not built by the catalog: the default directory alone.</summary>
+    public IReadOnlyList<string> WorkingDirectoryRoots { get; init; } = [];
+
+    /// <summary>The turn's working directory as its real path (every symlink resolved): the profile default, or a directory
+    /// the profile allows. Resolved at enqueue and again when the turn runs, so a directory swapped for a symlink in between
+    /// is caught; agents are launched and sessions opened in the real path this returns.</summary>
+    /// <exception cref="WorkingDirectoryLeadsOutsideException">A symlink leads outside the allowed directories.</exception>
+    /// <exception cref="ArgumentException">The directory is not absolute, not inside the allowed ones, or does not exist.</exception>
     public string ResolveWorkingDirectory(string? requested)
     {
-        if (string.IsNullOrWhiteSpace(requested))
+        var asked = string.IsNullOrWhiteSpace(requested) ? null : requested;
+        var named = asked is null ? $"the working directory of profile '{Name}'" : $"cwd '{asked}'";
+        var path = asked ?? DefaultWorkingDirectory;
+        if (!Path.IsPathRooted(path))
         {
-            return DefaultWorkingDirectory;
+            throw new ArgumentException($"{named} must be an absolute path.");
         }
 
-        if (!Path.IsPathRooted(requested))
+        IReadOnlyList<string> roots = WorkingDirectoryRoots.Count > 0 ? WorkingDirectoryRoots : [DefaultWorkingDirectory];
+        var full = Path.TrimEndingDirectorySeparator(Path.GetFullPath(path));
+        var configured = Options.AllowedWorkingDirectories.Select(Path.GetFullPath).Append(DefaultWorkingDirectory).Concat(roots);
+        if (!configured.Any(root => PathContainment.IsWithin(full, root)))
         {
-            throw new ArgumentException($"cwd '{requested}' must be an absolute path.");
+            throw new ArgumentException($"{named} is outside the directories profile '{Name}' allows.");
         }
 
-        var full = Path.TrimEndingDirectorySeparator(Path.GetFullPath(requested));
-        var roots = Options.AllowedWorkingDirectories.Select(Path.GetFullPath).Append(DefaultWorkingDirectory);
-        if (!roots.Any(root => PathContainment.IsWithin(full, root)))
+        if (!Directory.Exists(full) || RealPath.Resolve(full) is not { } real)
         {
-            throw new ArgumentException($"cwd '{requested}' is outside the directories profile '{Name}' allows.");
+            throw new ArgumentException($"{named} does not exist.");
         }
 
-        if (!Directory.Exists(full))
+        if (!roots.Any(root => PathContainment.IsWithin(real, root)))
         {
-            throw new ArgumentException($"cwd '{requested}' does not exist.");
+            // Through a symlink: said without naming where it leads, which is outside what the producer may see.
+            throw new WorkingDirectoryLeadsOutsideException(
+                $"{named} leads outside the directories profile '{Name}' allows (through a symbolic link).");
         }
 
-        return full;
+        return real;
     }
 
     /// <summary>The launch spec of a process of this profile.</summary>

@@ -8,28 +8,34 @@ internal static class TurnRecords
 {
     public static string TurnLabel(TurnRequest request) => request.IsContinued ? "continued" : "first";
 
-    /// <summary>Checks what a producer sent before any process is involved.</summary>
+    /// <summary>Checks what a producer sent before any process is involved. The working directory is resolved to its real
+    /// path again here, at run time: one swapped for a symlink leading outside since it was accepted is refused.</summary>
     /// <returns>Null when the request is acceptable, else why not.</returns>
-    public static string? Validate(TurnRequest request, ProfileCatalog profiles, out ResolvedProfile? profile, out string workingDirectory)
+    public static TurnRejection? Validate(TurnRequest request, ProfileCatalog profiles, out ResolvedProfile? profile,
+        out string workingDirectory)
     {
         workingDirectory = "";
         if (!profiles.TryGet(request.Profile, out profile))
         {
-            return $"No profile named '{request.Profile}'.";
+            return new TurnRejection(FailureReasons.BadInput, $"No profile named '{request.Profile}'.");
         }
 
         if (string.IsNullOrWhiteSpace(request.Prompt))
         {
-            return "The prompt is empty.";
+            return new TurnRejection(FailureReasons.BadInput, "The prompt is empty.");
         }
 
         try
         {
             workingDirectory = profile.ResolveWorkingDirectory(request.WorkingDirectory);
         }
+        catch (WorkingDirectoryLeadsOutsideException ex)
+        {
+            return new TurnRejection(FailureReasons.CwdOutsideAllowed, ex.Message);
+        }
         catch (ArgumentException ex)
         {
-            return ex.Message;
+            return new TurnRejection(FailureReasons.BadInput, ex.Message);
         }
 
         return null;
@@ -69,19 +75,19 @@ internal static class TurnRecords
         };
     }
 
-    /// <summary>A turn refused before it reached any process: bad input, with the reason.</summary>
-    public static TurnResult Rejected(TurnRequest request, TurnClock clock, ITurnEventSink sink, string family, string message)
+    /// <summary>A turn refused before it reached any process, with the reason.</summary>
+    public static TurnResult Rejected(TurnRequest request, TurnClock clock, ITurnEventSink sink, string family, TurnRejection rejection)
     {
         var turn = new TurnContext(request.Id, request.Prompt, "", clock, sink, new PermissionPolicy());
-        turn.Emit(new TurnFailed(FailureReasons.BadInput, message));
+        turn.Emit(new TurnFailed(rejection.Reason, rejection.Message));
         return new TurnResult
         {
             TurnId = request.Id,
             Profile = request.Profile,
             Family = family,
             Status = TurnStatus.Failed,
-            Reason = FailureReasons.BadInput,
-            Message = message,
+            Reason = rejection.Reason,
+            Message = rejection.Message,
             Turn = TurnLabel(request),
             Timing = clock.Compute(),
         };

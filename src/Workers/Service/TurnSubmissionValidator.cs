@@ -55,12 +55,8 @@ public sealed class TurnSubmissionValidator(ProfileCatalog profiles, ServiceOpti
         {
             try
             {
-                var resolved = profile.ResolveWorkingDirectory(submission.Cwd);
-                // No symlink may lead outside the allowed roots.
-                if (RealPath.Resolve(resolved) is { } real && real != resolved)
-                {
-                    profile.ResolveWorkingDirectory(real);
-                }
+                // Its real path must lie inside too; the message names the cwd as sent, never where a symlink leads.
+                profile.ResolveWorkingDirectory(submission.Cwd);
             }
             catch (ArgumentException ex)
             {

@@ -7,6 +7,7 @@ public static class FailureReasons
     public const string Cancelled = "cancelled";
     public const string BadInput = "bad_input";
     public const string DeadlineExceeded = "deadline_exceeded";
+    public const string CwdOutsideAllowed = "cwd_outside_allowed";
 
     // The provider's.
     public const string Auth = "auth";
@@ -36,7 +37,7 @@ public static class FailureReasons
     /// <c>engineering</c> (ours or the agent's: the failures that are somebody's bug to fix).</summary>
     public static string OwnerOf(string? reason) => reason switch
     {
-        Cancelled or BadInput or DeadlineExceeded => "producer",
+        Cancelled or BadInput or DeadlineExceeded or CwdOutsideAllowed => "producer",
         Auth or RateLimit or Balance or ProviderError or ApiRetriesExhausted => "provider",
         _ => "engineering",
     };
@@ -44,9 +45,9 @@ public static class FailureReasons
     /// <summary>Every reason, for bounded metric labels: anything else is counted as <see cref="Unclassified"/>.</summary>
     public static IReadOnlySet<string> All { get; } = new HashSet<string>(StringComparer.Ordinal)
     {
-        Cancelled, BadInput, DeadlineExceeded, Auth, RateLimit, Balance, ProviderError, ApiRetriesExhausted, SpawnFailed, StartTimeout,
-        LeaseTimeout, ProtocolError, ProcessExitBeforeOutput, ProcessExitMidStream, ProcessStopped, FirstTokenTimeout, TurnTimeout,
-        StaleResume, WorkerLost, WorkerLostAfterToolUse, StoreUnavailable, AgentError, Unclassified,
+        Cancelled, BadInput, DeadlineExceeded, CwdOutsideAllowed, Auth, RateLimit, Balance, ProviderError, ApiRetriesExhausted, SpawnFailed,
+        StartTimeout, LeaseTimeout, ProtocolError, ProcessExitBeforeOutput, ProcessExitMidStream, ProcessStopped, FirstTokenTimeout,
+        TurnTimeout, StaleResume, WorkerLost, WorkerLostAfterToolUse, StoreUnavailable, AgentError, Unclassified,
     };
 
     /// <summary>The reason as a metric label: a known reason, or <c>unclassified</c>.</summary>

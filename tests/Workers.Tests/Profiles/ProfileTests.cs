@@ -47,6 +47,51 @@ public sealed class ProfileTests : IDisposable
     }
 
     [Fact]
+    public void ResolveWorkingDirectory_GivesTheRealPath_AndRefusesALinkOutsideWithoutNamingItsTarget()
+    {
+        var outside = Directory.CreateTempSubdirectory("workers-outside-").FullName;
+        try
+        {
+            var projects = Directory.CreateDirectory(Path.Combine(_data, "projects")).FullName;
+            var real = Directory.CreateDirectory(Path.Combine(projects, "real")).FullName;
+            Directory.CreateSymbolicLink(Path.Combine(projects, "inner"), real);
+            Directory.CreateSymbolicLink(Path.Combine(projects, "out"), outside);
+            var profile = Catalog(new AgentProfile { Family = "plain", Command = "/bin/cat", AllowedWorkingDirectories = [projects] })
+                .Get("p");
+
+            var refusal = Assert.Throws<WorkingDirectoryLeadsOutsideException>(
+                () => profile.ResolveWorkingDirectory(Path.Combine(projects, "out")));
+
+            Assert.Equal(real, profile.ResolveWorkingDirectory(Path.Combine(projects, "inner")));
+            Assert.Contains(Path.Combine(projects, "out"), refusal.Message, StringComparison.Ordinal);
+            Assert.DoesNotContain(Path.GetFileName(outside), refusal.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(outside, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void ResolveWorkingDirectory_DefaultDirectorySwappedForALinkAfterResolution_IsOutside()
+    {
+        var outside = Directory.CreateTempSubdirectory("workers-outside-").FullName;
+        try
+        {
+            var profile = Catalog(new AgentProfile { Family = "plain", Command = "/bin/cat" }).Get("p");
+            Directory.Move(profile.DefaultWorkingDirectory, profile.DefaultWorkingDirectory + "-moved");
+            Directory.CreateSymbolicLink(profile.DefaultWorkingDirectory, outside);
+
+            Assert.Throws<WorkingDirectoryLeadsOutsideException>(() => profile.ResolveWorkingDirectory(null));
+            Assert.Throws<WorkingDirectoryLeadsOutsideException>(() => profile.ResolveWorkingDirectory(profile.DefaultWorkingDirectory));
+        }
+        finally
+        {
+            Directory.Delete(outside, recursive: true);
+        }
+    }
+
+    [Fact]
     public void Validator_NamesTheSettingAndItsValue()
     {
         var options = new WorkersOptions

@@ -111,18 +111,14 @@ internal sealed partial class AcpConnection
     internal JsonElement OnReadTextFile(JsonElement parameters)
     {
         RequireClientFileSystem();
-        var path = ConfinedPath(parameters);
-        if (!File.Exists(path))
-        {
-            throw new LocalRpcException($"File '{path}' does not exist.") { ErrorCode = Turns.StaleSessionPatterns.AcpResourceNotFound };
-        }
-
+        var path = parameters.Str("path");
+        var text = OnConfinedFiles(parameters, files => files.ReadAllText(path!), "read");
         if (parameters.Long("line") is null && parameters.Long("limit") is null)
         {
-            return Answer(new JsonObject { ["content"] = File.ReadAllText(path) });
+            return Answer(new JsonObject { ["content"] = text });
         }
 
-        var lines = File.ReadAllLines(path).AsEnumerable();
+        var lines = Lines(text);
         if (parameters.Long("line") is { } line and > 1)
         {
             lines = lines.Skip((int)line - 1);
@@ -139,14 +135,15 @@ internal sealed partial class AcpConnection
     internal async Task<JsonElement> OnWriteTextFileAsync(JsonElement parameters)
     {
         RequireClientFileSystem();
-        var path = ConfinedPath(parameters);
+        var path = parameters.Str("path");
+        // Checked before the tool use is recorded, so that a refused write is not counted as one.
+        OnConfinedFiles(parameters, files => files.Check(path!), "written");
         if (ActiveTurn is { } turn && !await turn.CommitToolUseAsync())
         {
             throw new LocalRpcException("The turn's tool use could not be recorded; the write was refused.") { ErrorCode = -32603 };
         }
 
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        File.WriteAllText(path, parameters.Str("content") ?? "");
+        OnConfinedFiles(parameters, files => files.WriteAllText(path!, parameters.Str("content") ?? ""), "written");
         return Answer(new JsonObject());
     }
 
@@ -158,30 +155,44 @@ internal sealed partial class AcpConnection
         }
     }
 
-    /// <summary>File access is confined to the working directory of the session that asks.</summary>
-    private string ConfinedPath(JsonElement parameters)
+    /// <summary>File access is confined to the working directory of the session that asks (<see cref="ConfinedFiles"/>).
+    /// Every failure is a JSON-RPC error naming only the agent's own path: the turn goes on.</summary>
+    private T OnConfinedFiles<T>(JsonElement parameters, Func<ConfinedFiles, T> access, string verb)
     {
         var path = parameters.Str("path");
         var root = SessionWorkingDirectory;
-        if (path is null || !Path.IsPathRooted(path))
+        if (path is null)
         {
-            throw new LocalRpcException($"'path' must be an absolute path, got '{path}'.") { ErrorCode = InvalidParams };
+            throw new LocalRpcException("'path' must be an absolute path, got none.") { ErrorCode = InvalidParams };
         }
 
-        if (root is null || parameters.Str("sessionId") != SessionId || !PathContainment.IsWithin(path, root))
+        if (root is null || parameters.Str("sessionId") != SessionId)
         {
             throw new LocalRpcException($"'{path}' is outside the session's working directory.") { ErrorCode = InvalidParams };
         }
 
-        // Compare real paths, so a symlink inside the directory cannot lead outside it.
-        var full = Path.GetFullPath(path);
-        var real = RealPath.Resolve(File.Exists(full) ? full : Path.GetDirectoryName(full)!);
-        if (real is not null && !PathContainment.IsWithin(real, RealPath.Resolve(root) ?? root))
+        try
         {
-            throw new LocalRpcException($"'{path}' resolves outside the session's working directory.") { ErrorCode = InvalidParams };
+            return access(new ConfinedFiles(root));
         }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // The exception's own text may name the real path a link led to.
+            throw new LocalRpcException($"'{path}' could not be {verb}.") { ErrorCode = -32603 };
+        }
+    }
 
-        return full;
+    private void OnConfinedFiles(JsonElement parameters, Action<ConfinedFiles> access, string verb) =>
+        OnConfinedFiles(parameters, files => { access(files); return true; }, verb);
+
+    /// <summary>The lines of a text as <see cref="File.ReadAllLines(string)"/> splits them.</summary>
+    private static IEnumerable<string> Lines(string text)
+    {
+        using var reader = new StringReader(text);
+        while (reader.ReadLine() is { } line)
+        {
+            yield return line;
+        }
     }
 
     private static JsonElement Answer(JsonObject answer) => JsonSerializer.SerializeToElement(answer);

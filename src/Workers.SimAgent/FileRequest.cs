@@ -1,0 +1,11 @@
+namespace Workers.SimAgent;
+
+/// <summary>An ACP <c>fs/*</c> request a prompt asks the agent to make of its client (<c>[[sim-fs:read:/path]]</c>,
+/// <c>[[sim-fs:write:/path]]</c>): the hostile agent of the confinement tests, which asks for whatever paths it is told.</summary>
+/// <param name="Operation"><c>read</c> or <c>write</c>.</param>
+/// <param name="Path">The path exactly as the prompt names it (not checked, not normalised).</param>
+internal sealed record FileRequest(string Operation, string Path)
+{
+    /// <summary>What a write directive writes.</summary>
+    public const string WrittenContent = "written by sim-agent";
+}
