@@ -62,7 +62,7 @@ public sealed partial class AgentPool
         try
         {
             process = Launch(PoolLaunch());
-            using var timeout = new CancellationTokenSource(Options.StartTimeout, _timeProvider);
+            using var timeout = TimerDelay.CancelAfter(Options.StartTimeout, _timeProvider);
             try
             {
                 await process.Connection.WaitReadyAsync(timeout.Token);
