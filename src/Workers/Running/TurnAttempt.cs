@@ -29,6 +29,7 @@ internal sealed class TurnAttempt(TimeProvider timeProvider)
         string? resumeSessionId, string processKind, CancellationToken cancellationToken)
     {
         SessionOpened? session = null;
+        connection.Process.BeginTurn();
         try
         {
             await WaitReadyAsync(connection, profile, cancellationToken);
