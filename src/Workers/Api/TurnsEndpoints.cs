@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Options;
 using Workers.Serialization;
 using Workers.Metrics;
+using Workers.Pooling;
 using Workers.Service;
 using Workers.Store;
 using Workers.Turns;
@@ -28,7 +29,7 @@ internal static class TurnsEndpoints
     }
 
     private static async Task<IResult> EnqueueAsync(HttpRequest request, ITurnStore store, TurnSubmissionValidator validator, Dispatcher dispatcher,
-        IOptions<ServiceOptions> options, TimeProvider timeProvider, CancellationToken cancellationToken)
+        IOptions<ServiceOptions> options, TimeProvider timeProvider, PoolRegistry pools, CancellationToken cancellationToken)
     {
         TurnSubmission? submission;
         try
@@ -49,6 +50,11 @@ internal static class TurnsEndpoints
         if (errors.Count > 0)
         {
             return ApiProblems.Invalid(errors);
+        }
+
+        if (pools.TryGet(submission.Profile!, out var pool) && pool.Availability() is { IsAvailable: false } unavailable)
+        {
+            return ApiProblems.ProfileUnavailable(pool.Name, unavailable.Reason);
         }
 
         if (submission.Id is { } existingId && await store.GetTurnAsync(existingId, cancellationToken) is null

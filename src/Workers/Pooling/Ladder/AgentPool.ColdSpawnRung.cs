@@ -82,11 +82,12 @@ public sealed partial class AgentPool
         {
             process = Launch(launch);
         }
-        catch
+        catch (Exception ex)
         {
             lock (_lock)
             {
                 _reservedSlots--;
+                StartFailed_NeedsLock(RetireReason.StartFailed, ex);
             }
 
             _ready.Writer.TryWrite(null);
