@@ -17,6 +17,7 @@ public static class TimerDelay
         : delay < TimeSpan.Zero ? TimeSpan.Zero
         : delay;
 
-    /// <summary>A source cancelled after <paramref name="delay"/> (<see cref="Clamp"/>ed) on <paramref name="timeProvider"/>'s clock.</summary>
+    /// <summary>A source cancelled after <paramref name="delay"/> (<see cref="Clamp"/>ed) on <paramref name="timeProvider"/>'s
+    /// clock.</summary>
     public static CancellationTokenSource CancelAfter(TimeSpan delay, TimeProvider timeProvider) => new(Clamp(delay), timeProvider);
 }

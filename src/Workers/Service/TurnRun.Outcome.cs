@@ -53,7 +53,8 @@ internal sealed partial class TurnRun
         {
             // A bug of ours must end this one turn with a reason, not leave it running until its lease expires.
             Log.RunFailed(_logger, turn.Id, ex);
-            return EndedWithoutRunning(turn, sink, new TurnFailed(FailureReasons.Unclassified, $"The worker failed running the turn: {ex.Message}"));
+            var failed = new TurnFailed(FailureReasons.Unclassified, $"The worker failed running the turn: {ex.Message}");
+            return EndedWithoutRunning(turn, sink, failed);
         }
     }
 

@@ -46,7 +46,8 @@ public sealed class FarLimitsTests : IAsyncDisposable
 
         // Assert
         Assert.Equal(TurnStatus.Succeeded, result.Status);
-        Assert.Equal(1, _scripted.Pool.Snapshot().CountIn(PoolProcessState.Ready) + _scripted.Pool.Snapshot().CountIn(PoolProcessState.Bound));
+        var snapshot = _scripted.Pool.Snapshot();
+        Assert.Equal(1, snapshot.CountIn(PoolProcessState.Ready) + snapshot.CountIn(PoolProcessState.Bound));
     }
 
     [Fact]
@@ -66,7 +67,8 @@ public sealed class FarLimitsTests : IAsyncDisposable
     }
 
     private Task<TurnResult> RunAsync(string id, DateTimeOffset? deadline) =>
-        _scripted.Runner.RunAsync(new TurnRequest { Id = id, ConversationId = $"c-{id}", Profile = "p", Prompt = "hello", Deadline = deadline },
+        _scripted.Runner.RunAsync(
+            new TurnRequest { Id = id, ConversationId = $"c-{id}", Profile = "p", Prompt = "hello", Deadline = deadline },
             new EventList(), TestContext.Current.CancellationToken);
 
     public ValueTask DisposeAsync() => _scripted.DisposeAsync();

@@ -20,7 +20,8 @@ public sealed class DispatcherCancelTests
         await fixture.Store.ClaimAsync(new ClaimRequest("worker-under-test", DispatcherFixture.LeaseDuration, null, [], 3),
             fixture.Time.GetUtcNow(), TestContext.Current.CancellationToken);
         var asked = StoreEventSink.ToStored(new TurnCancelled("Cancelled by the producer.") { Sequence = 1 }, fixture.Time.GetUtcNow());
-        var outcome = await fixture.Store.RequestCancelAsync("t1", asked, "{}", fixture.Time.GetUtcNow(), TestContext.Current.CancellationToken);
+        var outcome = await fixture.Store.RequestCancelAsync("t1", asked, "{}", fixture.Time.GetUtcNow(),
+            TestContext.Current.CancellationToken);
         Assert.Equal(CancelOutcome.CancelRequested, outcome);
 
         // Act: the service restarts and takes the turn back as attempt 2.
