@@ -49,7 +49,9 @@ public sealed partial class AgentPool
     private void StartFailed_NeedsLock(string reason, Exception failure)
     {
         _startsFailedInARow++;
-        _lastStartFailure = failure is SpawnFailedException spawn ? $"{reason}: {spawn.Errno}: {spawn.Message}" : $"{reason}: {failure.Message}";
+        _lastStartFailure = failure is SpawnFailedException spawn
+            ? $"{reason}: {spawn.Errno}: {spawn.Message}"
+            : $"{reason}: {failure.Message}";
     }
 
     /// <summary>A process became ready, or served a turn: the agent can start.</summary>

@@ -34,11 +34,11 @@ public sealed class PoolAvailabilityTests
             broken = pools.GetProperty("pools").EnumerateArray().Single(p => p.GetProperty("profile").GetString() == "broken");
             return !broken.GetProperty("available").GetBoolean();
         }, "the broken pool to be unavailable");
-        using var refused = await service.Client.PostAsJsonAsync("/v1/turns", new { conversationId = "c-broken", profile = "broken", prompt = "hi" },
-            cancellationToken);
+        using var refused = await service.Client.PostAsJsonAsync("/v1/turns",
+            new { conversationId = "c-broken", profile = "broken", prompt = "hi" }, cancellationToken);
         using var ready = await service.Client.GetAsync("/readyz", cancellationToken);
         var metrics = await service.Client.GetStringAsync("/metrics", cancellationToken);
-        var served = await service.EnqueueAsync(new { conversationId = "c-healthy", profile = "healthy", prompt = "hello" }, cancellationToken);
+        var served = await service.EnqueueAsync(new { conversationId = "c-ok", profile = "healthy", prompt = "hi" }, cancellationToken);
 
         // Assert: the pool says why.
         Assert.Equal("starts_failing", broken.GetProperty("unavailableCode").GetString());

@@ -11,7 +11,8 @@ public sealed class AgentPoolAvailabilityTests
     public async Task StartsFailingInARow_WithNothingServing_MakeThePoolUnavailable_UntilAStartSucceeds()
     {
         // Arrange: every spawn of the agent fails; the pool keeps one process ready.
-        await using var fixture = new PoolFixture(ScriptedLauncher.ManySessions, o => (o.MinReady, o.StartBackoff) = (1, TimeSpan.FromSeconds(1)));
+        await using var fixture = new PoolFixture(ScriptedLauncher.ManySessions,
+            o => (o.MinReady, o.StartBackoff) = (1, TimeSpan.FromSeconds(1)));
         fixture.Launcher.FailSpawns = true;
 
         // Act: the first start fails, then each retry after its backoff.

@@ -24,7 +24,8 @@ public static class WorkersHealthChecks
             foreach (var profile in profiles.All.Where(p => p.IsAvailable))
             {
                 options.Registrations.Add(new HealthCheckRegistration(PoolHealthCheck.NameFor(profile.Name),
-                    sp => new PoolHealthCheck(sp.GetRequiredService<PoolRegistry>(), profile.Name), HealthStatus.Degraded, [PoolHealthCheck.Tag]));
+                    sp => new PoolHealthCheck(sp.GetRequiredService<PoolRegistry>(), profile.Name), HealthStatus.Degraded,
+                    [PoolHealthCheck.Tag]));
             }
         });
         return services;
