@@ -48,7 +48,7 @@ internal sealed class AcpPrompt(SimSettings settings, AcpConnection connection, 
         var prior = session.Stored.ContextTokens;
         await SimDelay.MsAsync(plan.TurnOverheadMs, cancellationToken);
         await StageGate.PassAsync(plan.Faults, FaultStage.SessionInit);
-        StderrFlood.Write(plan.Faults);
+        TurnStderr.Write(plan.Faults);
         await GroupChild.RelayAsync(cancellationToken);
         await SimDelay.MsAsync(plan.FirstTokenDelayMs(prior), cancellationToken);
         if (plan.Faults.ModelError is { } error)

@@ -42,7 +42,7 @@ internal sealed partial class ClaudeTurn(ClaudeContext context, TurnPlan plan, b
                 Writer.WriteLine(ClaudeMessages.Status(SessionId));
             }
 
-            StderrFlood.Write(plan.Faults);
+            TurnStderr.Write(plan.Faults);
             await GroupChild.RelayAsync(cancellationToken);
             _apiStarted = Stopwatch.GetTimestamp();
             await SimDelay.MsAsync(plan.FirstTokenDelayMs(priorContext), cancellationToken);

@@ -36,7 +36,7 @@ internal static class CodexMode
         writer.WriteLine(CodexEvents.TurnStarted());
 
         var priorContext = thread.ContextTokens;
-        StderrFlood.Write(plan.Faults);
+        TurnStderr.Write(plan.Faults);
         await GroupChild.RelayAsync(CancellationToken.None);
         await SimDelay.MsAsync(plan.FirstTokenDelayMs(priorContext), CancellationToken.None);
         if (plan.Faults.ModelError is { } error)

@@ -8,8 +8,9 @@ namespace Workers.SimAgent;
 /// <param name="Stage">For crash, crash-once, hang and stop: where it strikes.</param>
 /// <param name="Amount">For oversized and stderr-flood: bytes; for exit: the exit code; for api-retry: the retry count.</param>
 /// <param name="Error">For error: how the model call fails.</param>
+/// <param name="Text">For stderr-note: the word written.</param>
 internal sealed record Fault(
-    FaultKind Kind, FaultStage Stage = FaultStage.Startup, int Amount = 0, ModelErrorKind Error = ModelErrorKind.Auth)
+    FaultKind Kind, FaultStage Stage = FaultStage.Startup, int Amount = 0, ModelErrorKind Error = ModelErrorKind.Auth, string? Text = null)
 {
     public static bool TryParse(string spec, [NotNullWhen(true)] out Fault? fault, [NotNullWhen(false)] out string? error)
     {
@@ -31,6 +32,7 @@ internal sealed record Fault(
             "exit" when TryParseCount(argument, out var code) && code <= 255 => new Fault(FaultKind.Exit, Amount: code),
             "api-retry" when TryParseCount(argument, out var retries) => new Fault(FaultKind.ApiRetry, Amount: retries),
             "error" when TryParseModelError(argument, out var kind) => new Fault(FaultKind.ModelError, Error: kind),
+            "stderr-note" when IsWord(argument) => new Fault(FaultKind.StderrNote, Text: argument),
             _ when argument is null => SimpleFault(name),
             _ => null,
         };
@@ -49,6 +51,9 @@ internal sealed record Fault(
         "empty-first-chunk" => new Fault(FaultKind.EmptyFirstChunk),
         _ => null,
     };
+
+    private static bool IsWord([NotNullWhen(true)] string? text) =>
+        !string.IsNullOrEmpty(text) && text.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.');
 
     private static bool TryParseCount(string? text, out int value) =>
         int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out value);

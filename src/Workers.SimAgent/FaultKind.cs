@@ -11,6 +11,7 @@ internal enum FaultKind
     HalfJson,
     Oversized,
     StderrFlood,
+    StderrNote,
     IgnoreEof,
     IgnoreSigterm,
     UnknownSession,

@@ -66,6 +66,8 @@ internal sealed class FaultPlan
 
     public int? StderrFloodBytes => Find(FaultKind.StderrFlood)?.Amount;
 
+    public string? StderrNote => Find(FaultKind.StderrNote)?.Text;
+
     public int? ApiRetries => Find(FaultKind.ApiRetry)?.Amount;
 
     /// <summary>How the model call fails, if it does: <c>api-retry</c> ends as a server error once the retries are spent.</summary>

@@ -12,7 +12,7 @@ internal static class PlainMode
         var writer = ProtocolWriter.ForStdout();
 
         await StageGate.PassAsync(plan.Faults, FaultStage.SessionInit);
-        StderrFlood.Write(plan.Faults);
+        TurnStderr.Write(plan.Faults);
         await GroupChild.RelayAsync(CancellationToken.None);
         await SimDelay.MsAsync(plan.FirstTokenDelayMs(0), CancellationToken.None);
         if (plan.Faults.ModelError is { } error)

@@ -50,11 +50,14 @@ internal static class PoolsEndpoints
 
         var snapshot = pool.Snapshot();
         var counters = snapshot.Counters;
+        var availability = pool.Availability();
         return new
         {
             profile = profile.Name,
             family = profile.Family,
-            available = true,
+            available = availability.IsAvailable,
+            unavailableCode = availability.Code,
+            unavailableReason = availability.Reason,
             cliVersion = pool.CliVersion,
             processes = Enum.GetValues<PoolProcessState>().Where(s => s != PoolProcessState.Retired)
                 .ToDictionary(s => s.ToString().ToLowerInvariant(), snapshot.CountIn),

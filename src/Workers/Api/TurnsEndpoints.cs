@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Options;
 using Workers.Serialization;
 using Workers.Metrics;
+using Workers.Pooling;
 using Workers.Service;
 using Workers.Store;
 using Workers.Turns;
@@ -26,7 +27,7 @@ internal static class TurnsEndpoints
     }
 
     private static async Task<IResult> EnqueueAsync(HttpRequest request, ITurnStore store, TurnSubmissionValidator validator, Dispatcher dispatcher,
-        IOptions<ServiceOptions> options, TimeProvider timeProvider, CancellationToken cancellationToken)
+        IOptions<ServiceOptions> options, TimeProvider timeProvider, PoolRegistry pools, CancellationToken cancellationToken)
     {
         TurnSubmission? submission;
         try
@@ -47,6 +48,11 @@ internal static class TurnsEndpoints
         if (errors.Count > 0)
         {
             return ApiProblems.Invalid(errors);
+        }
+
+        if (pools.TryGet(submission.Profile!, out var pool) && pool.Availability() is { IsAvailable: false } unavailable)
+        {
+            return ApiProblems.ProfileUnavailable(pool.Name, unavailable.Reason);
         }
 
         var canonical = submission with { Id = submission.Id ?? Guid.NewGuid().ToString("N") };

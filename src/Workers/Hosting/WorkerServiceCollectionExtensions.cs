@@ -53,6 +53,7 @@ public static class WorkerServiceCollectionExtensions
         services.TryAddSingleton(sp => new DrainDeadline(sp.GetRequiredService<IOptions<MaintenanceOptions>>().Value.DrainDeadline));
         services.TryAddSingleton<Dispatcher>();
         services.AddHostedService(sp => sp.GetRequiredService<Dispatcher>());
+        services.AddWorkersHealthChecks();
         services.AddQuartz(quartz =>
         {
             var retention = new JobKey("apply-retention");

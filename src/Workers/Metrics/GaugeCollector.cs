@@ -19,6 +19,7 @@ public sealed class GaugeCollector(WorkerMetrics metrics, PoolRegistry pools, IT
                 metrics.PoolProcesses.WithLabels(pool.Name, state.ToString().ToLowerInvariant()).Set(snapshot.CountIn(state));
             }
 
+            metrics.PoolAvailable.WithLabels(pool.Name).Set(pool.Availability().IsAvailable ? 1 : 0);
             metrics.ReadyTarget.WithLabels(pool.Name).Set(snapshot.ReadyTarget);
             metrics.BoundSessions.WithLabels(pool.Name).Set(snapshot.BoundSessions);
             metrics.WaitingTurns.WithLabels(pool.Name).Set(snapshot.WaitingTurns);

@@ -46,6 +46,8 @@ public sealed class WorkerMetrics
         CacheCreationTokens = factory.CreateCounter("workers_prompt_cache_creation_tokens_total", "Prompt-cache creation tokens the agents reported.",
             ["profile"]);
         PoolProcesses = factory.CreateGauge("workers_pool_processes", "Processes of a pool by state.", ["profile", "state"]);
+        PoolAvailable = factory.CreateGauge("workers_pool_available",
+            "1 while the pool can serve turns, 0 when it can serve nothing (every start failing, or all capacity stuck).", ["profile"]);
         ReadyTarget = factory.CreateGauge("workers_pool_ready_target", "The pool's current prewarm target.", ["profile"]);
         BoundSessions = factory.CreateGauge("workers_pool_bound_sessions", "Live sessions held between turns.", ["profile"]);
         WaitingTurns = factory.CreateGauge("workers_pool_waiting_turns", "Turns waiting for a process of the pool.", ["profile"]);
@@ -100,6 +102,9 @@ public sealed class WorkerMetrics
     public Counter CacheCreationTokens { get; }
 
     public Gauge PoolProcesses { get; }
+
+    /// <summary><c>workers_pool_available</c>: the pool's availability (<c>specs/pool.md</c>, "Availability").</summary>
+    public Gauge PoolAvailable { get; }
 
     public Gauge ReadyTarget { get; }
 

@@ -62,7 +62,7 @@ public sealed partial class AgentPool
         try
         {
             process = Launch(PoolLaunch());
-            using var timeout = new CancellationTokenSource(Options.StartTimeout, _timeProvider);
+            using var timeout = TimerDelay.CancelAfter(Options.StartTimeout, _timeProvider);
             try
             {
                 await process.Connection.WaitReadyAsync(timeout.Token);
@@ -81,6 +81,7 @@ public sealed partial class AgentPool
             {
                 _startingForPool--;
                 _consecutiveStartFailures = 0;
+                StartSucceeded_NeedsLock();
                 ready = process.State == PoolProcessState.Starting;
                 if (ready)
                 {
@@ -99,7 +100,7 @@ public sealed partial class AgentPool
             var reason = ex is TimeoutException ? RetireReason.StartTimeout
                 : await KilledWhileStartingAsync(process) ? RetireReason.StartKilled
                 : RetireReason.StartFailed;
-            var backoff = EndFailedStart(process, reason);
+            var backoff = EndFailedStart(process, reason, ex);
             ProcessStartCompleted?.Invoke(_timeProvider.GetElapsedTime(started), reason);
             if (process is not null)
             {
@@ -126,7 +127,7 @@ public sealed partial class AgentPool
 
     /// <summary>Gives back the start's slot and counts the failure; returns the backoff before the next start, or null for
     /// a start that was killed (the backoff is for a CLI that cannot start, not for a kill from outside).</summary>
-    private TimeSpan? EndFailedStart(PooledProcess? process, string reason)
+    private TimeSpan? EndFailedStart(PooledProcess? process, string reason, Exception failure)
     {
         var killed = reason == RetireReason.StartKilled;
         TimeSpan? backoff = null;
@@ -140,6 +141,7 @@ public sealed partial class AgentPool
 
             if (!killed)
             {
+                StartFailed_NeedsLock(reason, failure);
                 _consecutiveStartFailures++;
                 var exponent = Math.Min(_consecutiveStartFailures - 1, 16);
                 var wait = TimeSpan.FromTicks(Math.Min(Options.StartBackoff.Ticks << exponent, Options.StartBackoffMax.Ticks));

@@ -27,6 +27,11 @@ public sealed partial class AgentPool
                 : IsExpired_NeedsLock(process) ? RetireReason.Lifetime
                 : _draining || process.RetireWhenReleased ? RetireReason.Drained
                 : null;
+            if (!retire)
+            {
+                StartSucceeded_NeedsLock();
+            }
+
             if (reason is null)
             {
                 process.LastUsed = _timeProvider.GetTimestamp();

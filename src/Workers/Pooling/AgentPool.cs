@@ -128,7 +128,8 @@ public sealed partial class AgentPool : IAsyncDisposable
     {
         var connection = _launcher.Launch(Profile, launch);
         var jitter = Options.LifetimeJitter * Random.Shared.NextDouble();
-        var pooled = new PooledProcess(Interlocked.Increment(ref _nextId), connection, launch, Options.MaxLifetime * (1 - jitter));
+        var pooled = new PooledProcess(Interlocked.Increment(ref _nextId), connection, launch, Options.MaxLifetime * (1 - jitter),
+            _timeProvider);
         lock (_lock)
         {
             _reservedSlots--;

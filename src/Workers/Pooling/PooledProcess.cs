@@ -5,8 +5,13 @@ namespace Workers.Pooling;
 /// <summary>One process of a pool with its bookkeeping. State fields change only under the pool's lock.</summary>
 public sealed class PooledProcess
 {
-    internal PooledProcess(long id, IAgentConnection connection, LaunchRequest launch, TimeSpan lifetime)
+    private readonly TimeProvider _timeProvider;
+    private PoolProcessState _state = PoolProcessState.Starting;
+
+    internal PooledProcess(long id, IAgentConnection connection, LaunchRequest launch, TimeSpan lifetime, TimeProvider timeProvider)
     {
+        _timeProvider = timeProvider;
+        StateSince = timeProvider.GetTimestamp();
         Id = id;
         Connection = connection;
         Launch = launch;
@@ -29,7 +34,18 @@ public sealed class PooledProcess
     /// <summary>This process's lifetime: <c>MaxLifetime</c> less its jitter.</summary>
     public TimeSpan Lifetime { get; }
 
-    public PoolProcessState State { get; internal set; } = PoolProcessState.Starting;
+    public PoolProcessState State
+    {
+        get => _state;
+        internal set
+        {
+            _state = value;
+            StateSince = _timeProvider.GetTimestamp();
+        }
+    }
+
+    /// <summary>When the process entered its current state (monotonic): how long a lease or a start has lasted.</summary>
+    public long StateSince { get; private set; }
 
     /// <summary>Spawn to ready, when the process was warmed by the pool.</summary>
     public TimeSpan? Warmup { get; internal set; }

@@ -76,7 +76,7 @@ public sealed partial class AgentProcess
     {
         try
         {
-            await Exited.WaitAsync(timeout, _timeProvider);
+            await Exited.WaitAsync(TimerDelay.Clamp(timeout), _timeProvider);
             return true;
         }
         catch (TimeoutException)

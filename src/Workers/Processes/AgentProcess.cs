@@ -60,6 +60,8 @@ public sealed partial class AgentProcess : IAgentProcess, IAsyncDisposable
 
     public string ReadStderr() => Stderr.Read();
 
+    public void BeginTurn() => Stderr.BeginTurn();
+
     /// <summary>Starts <paramref name="spec"/> as the leader of a new process group.</summary>
     /// <exception cref="SpawnFailedException">The executable could not be started.</exception>
     public static AgentProcess Start(LaunchSpec spec, TimeProvider timeProvider, ILogger logger)

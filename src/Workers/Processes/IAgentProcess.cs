@@ -35,8 +35,12 @@ public interface IAgentProcess
     /// signal is then ours, not an outside kill (<see cref="OutsideKill"/>).</summary>
     bool SignalledByWorkers { get; }
 
-    /// <summary>The most recent stderr text.</summary>
+    /// <summary>The most recent stderr text of the current turn (<see cref="BeginTurn"/>).</summary>
     string ReadStderr();
+
+    /// <summary>A turn starts on this process: its stderr, in the turn's record and messages, is only what the agent writes
+    /// from now on, never an earlier turn's (another conversation's) — see <see cref="StderrTail"/>.</summary>
+    void BeginTurn();
 
     /// <summary>Kills the whole process group at once.</summary>
     Task<AgentExit> KillAsync();

@@ -36,7 +36,14 @@ public sealed class PooledTurnRunner(ProfileCatalog profiles, PoolRegistry pools
         var knownSession = request.ResumeSessionId;
         if (knownSession is null && conversation is not null)
         {
-            knownSession = (await sessions.FindAsync(conversation, profile.Name, cancellationToken))?.AgentSessionId;
+            try
+            {
+                knownSession = (await sessions.FindAsync(conversation, profile.Name, cancellationToken))?.AgentSessionId;
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return Cancelled(request, profile, turn, "Cancelled by the producer before the turn started.", attempt: 1);
+            }
         }
 
         // A conversation with a known session is a continued one, whether or not the producer said so.
@@ -69,8 +76,7 @@ public sealed class PooledTurnRunner(ProfileCatalog profiles, PoolRegistry pools
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
-                var cancelled = new TurnAttempt.Result(TurnOutcome.Cancelled("Cancelled while waiting for a process."), null, false, null);
-                return TurnRecords.Finish(request, profile, turn, cancelled, StartKinds.Cold, fallback, attempt, null);
+                return Cancelled(request, profile, turn, "Cancelled while waiting for a process.", attempt, fallback);
             }
 
             if (attempt == 1)
@@ -109,7 +115,8 @@ public sealed class PooledTurnRunner(ProfileCatalog profiles, PoolRegistry pools
                 metrics?.RecordStaleResume(profile.Name);
                 if (conversation is not null)
                 {
-                    await sessions.ClearStaleAsync(conversation, cancellationToken);
+                    // Not the turn's token: the agent rejected the session, so it is cleared even if a cancel lands now.
+                    await sessions.ClearStaleAsync(conversation, CancellationToken.None);
                 }
 
                 fallback = ResumePolicy.StartOverAfterStale(turn, request, result.Outcome);
@@ -147,8 +154,9 @@ public sealed class PooledTurnRunner(ProfileCatalog profiles, PoolRegistry pools
 
             if (bind)
             {
+                // Not the turn's token: the turn succeeded, so its session is kept even if a cancel lands now.
                 await sessions.RecordAsync(new ConversationSession(conversation!, profile.Name, sessionId!, workingDirectory, timeProvider.GetUtcNow()),
-                    cancellationToken);
+                    CancellationToken.None);
             }
 
             return TurnRecords.Finish(request, profile, turn, result, lease.ProcessKind, fallback, attempt, lease.Process.ProcessId);
@@ -157,6 +165,13 @@ public sealed class PooledTurnRunner(ProfileCatalog profiles, PoolRegistry pools
 
     private static TurnAttempt.Result WithNote(TurnAttempt.Result result, string note) =>
         result with { Outcome = result.Outcome with { Message = $"{result.Outcome.Message} {note}" } };
+
+    private static TurnResult Cancelled(TurnRequest request, ResolvedProfile profile, TurnContext turn, string message, int attempt,
+        string? fallback = null)
+    {
+        var cancelled = new TurnAttempt.Result(TurnOutcome.Cancelled(message), null, RetireProcess: false, null);
+        return TurnRecords.Finish(request, profile, turn, cancelled, StartKinds.Cold, fallback, attempt, null);
+    }
 
     private static TurnResult Failed(TurnRequest request, ResolvedProfile profile, TurnContext turn, string reason, string message, int attempts = 1)
     {

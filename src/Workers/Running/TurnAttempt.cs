@@ -1,5 +1,6 @@
 using Workers.Families;
 using Workers.Pooling;
+using Workers.Processes;
 using Workers.Profiles;
 using Workers.Turns;
 
@@ -28,6 +29,7 @@ internal sealed class TurnAttempt(TimeProvider timeProvider)
         string? resumeSessionId, string processKind, CancellationToken cancellationToken)
     {
         SessionOpened? session = null;
+        connection.Process.BeginTurn();
         try
         {
             await WaitReadyAsync(connection, profile, cancellationToken);
@@ -64,7 +66,7 @@ internal sealed class TurnAttempt(TimeProvider timeProvider)
 
     private async Task WaitReadyAsync(IAgentConnection connection, ResolvedProfile profile, CancellationToken cancellationToken)
     {
-        using var ready = new CancellationTokenSource(profile.Options.Timeouts.Ready, timeProvider);
+        using var ready = TimerDelay.CancelAfter(profile.Options.Timeouts.Ready, timeProvider);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, ready.Token);
         try
         {
@@ -82,7 +84,7 @@ internal sealed class TurnAttempt(TimeProvider timeProvider)
         SessionRequest request, CancellationToken cancellationToken)
     {
         var remaining = profile.Options.Timeouts.FirstToken - timeProvider.GetElapsedTime(turn.Clock.FirstTokenWaitStart);
-        using var firstToken = new CancellationTokenSource(remaining > TimeSpan.Zero ? remaining : TimeSpan.FromMilliseconds(1), timeProvider);
+        using var firstToken = TimerDelay.CancelAfter(remaining > TimeSpan.Zero ? remaining : TimeSpan.FromMilliseconds(1), timeProvider);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, firstToken.Token);
         try
         {

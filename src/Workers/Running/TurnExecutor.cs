@@ -33,9 +33,16 @@ internal sealed class TurnExecutor(TimeProvider timeProvider)
         // The turn's limit counts from its lease; the first-token limit from the lease of the answer it waits for.
         var sinceLeased = timeProvider.GetElapsedTime(turn.Clock.Leased);
         var sinceFirstTokenWaitStart = timeProvider.GetElapsedTime(turn.Clock.FirstTokenWaitStart);
-        using var firstTokenTimeout = new CancellationTokenSource(Remaining(timeouts.FirstToken, sinceFirstTokenWaitStart), timeProvider);
-        using var turnTimeout = new CancellationTokenSource(Remaining(timeouts.Turn, sinceLeased), timeProvider);
-        using var deadlineTimeout = new CancellationTokenSource(
+        if (deadline is { } passed && passed <= timeProvider.GetUtcNow())
+        {
+            // Readiness or the session took the turn past its deadline: the prompt is not sent, the process is unharmed.
+            return new Execution(TurnOutcome.Failed(FailureReasons.DeadlineExceeded, DeadlinePassed(passed), beforeOutput: !turn.HasOutput),
+                RetireProcess: false);
+        }
+
+        using var firstTokenTimeout = TimerDelay.CancelAfter(Remaining(timeouts.FirstToken, sinceFirstTokenWaitStart), timeProvider);
+        using var turnTimeout = TimerDelay.CancelAfter(Remaining(timeouts.Turn, sinceLeased), timeProvider);
+        using var deadlineTimeout = TimerDelay.CancelAfter(
             deadline is { } d ? Remaining(d - timeProvider.GetUtcNow(), TimeSpan.Zero) : Timeout.InfiniteTimeSpan, timeProvider);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, turnTimeout.Token, deadlineTimeout.Token);
         using var beforeFirstToken = CancellationTokenSource.CreateLinkedTokenSource(stop.Token, firstTokenTimeout.Token);
@@ -62,7 +69,7 @@ internal sealed class TurnExecutor(TimeProvider timeProvider)
             var (reason, message) = cancellationToken.IsCancellationRequested
                 ? (FailureReasons.Cancelled, "Cancelled by the producer.")
                 : deadlineTimeout.IsCancellationRequested
-                    ? (FailureReasons.DeadlineExceeded, $"The turn passed its deadline {deadline:O}.")
+                    ? (FailureReasons.DeadlineExceeded, DeadlinePassed(deadline!.Value))
                     : turnTimeout.IsCancellationRequested
                         ? (FailureReasons.TurnTimeout, $"The turn passed its limit of {timeouts.Turn} (Timeouts:Turn).")
                         : (FailureReasons.FirstTokenTimeout, $"No first token within {timeouts.FirstToken} (Timeouts:FirstToken).");
@@ -96,7 +103,7 @@ internal sealed class TurnExecutor(TimeProvider timeProvider)
     /// <summary>Cancels the family's way; kills the process when the agent does not end the turn in time.</summary>
     private async Task<TurnOutcome?> StopTurnAsync(IAgentConnection connection, Task<TurnOutcome> running, ProfileTimeouts timeouts)
     {
-        using var cancelTimeout = new CancellationTokenSource(timeouts.Cancel, timeProvider);
+        using var cancelTimeout = TimerDelay.CancelAfter(timeouts.Cancel, timeProvider);
         try
         {
             await connection.CancelTurnAsync(cancelTimeout.Token);
@@ -114,13 +121,15 @@ internal sealed class TurnExecutor(TimeProvider timeProvider)
     {
         try
         {
-            await running.WaitAsync(grace, timeProvider);
+            await running.WaitAsync(TimerDelay.Clamp(grace), timeProvider);
         }
         catch (TimeoutException)
         {
             // The turn's reader is stuck on a process we killed; its outcome no longer matters.
         }
     }
+
+    private static string DeadlinePassed(DateTimeOffset deadline) => $"The turn passed its deadline {deadline:O}.";
 
     private static TimeSpan Remaining(TimeSpan limit, TimeSpan spent)
     {

@@ -100,41 +100,10 @@ internal sealed partial class TurnRun
         using var heartbeat = new CancellationTokenSource();
         var heartbeats = HeartbeatAsync(_claimed.Lease, sink, heartbeat.Token);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(_cancel.Token, sink.LeaseLost, sink.StoreUnavailable);
-        if (turn.CancelRequested)
-        {
-            await _cancel.CancelAsync();
-        }
-
         TurnResult result;
         try
         {
-            if (submission.Deadline is { } deadline && deadline <= _timeProvider.GetUtcNow())
-            {
-                // Waited in the queue past the producer's deadline: do not spend a process on it.
-                result = FailedWithoutRunning(turn, sink, FailureReasons.DeadlineExceeded,
-                    $"The turn's deadline {deadline:O} passed while it was queued.");
-            }
-            else
-            {
-                result = await _services.Runner.RunAsync(new TurnRequest
-                {
-                    Id = turn.Id,
-                    ConversationId = turn.ConversationId,
-                    Profile = turn.Profile,
-                    Prompt = submission.Prompt ?? "",
-                    WorkingDirectory = submission.Cwd,
-                    Transcript = submission.Transcript?.Select(t => new TranscriptMessage(t.Role ?? "user", t.Text ?? "")).ToList(),
-                    EnqueuedAt = turn.EnqueuedAt,
-                    Deadline = submission.Deadline,
-                    Continued = turn.Sequence > 1,
-                }, sink, stop.Token, firstSequence);
-            }
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            // A bug of ours must end this one turn with a reason, not leave it running until its lease expires.
-            Log.RunFailed(_logger, turn.Id, ex);
-            result = FailedWithoutRunning(turn, sink, FailureReasons.Unclassified, $"The worker failed running the turn: {ex.Message}");
+            result = await RunOrEndAsync(turn, submission, sink, firstSequence, stop.Token);
         }
         finally
         {
@@ -204,23 +173,6 @@ internal sealed partial class TurnRun
         {
             Log.LeaseLost(_logger, turn.Id);
         }
-    }
-
-    private TurnResult FailedWithoutRunning(StoredTurn turn, StoreEventSink sink, string reason, string message)
-    {
-        sink.OnEvent(new TurnFailed(reason, message) { Sequence = sink.LastSequence + 1 });
-        return new TurnResult
-        {
-            TurnId = turn.Id,
-            Profile = turn.Profile,
-            Family = _services.Profiles.TryGet(turn.Profile, out var profile) ? profile.Family : "",
-            Status = TurnStatus.Failed,
-            Reason = reason,
-            Message = message,
-            Turn = turn.Sequence > 1 ? "continued" : "first",
-            Attempts = turn.Attempts,
-            Timing = new TurnClock(_timeProvider, turn.EnqueuedAt).Compute(),
-        };
     }
 
     /// <summary>Renews the lease every third of it, and sees a cancel asked of another replica. A renewal the store fails

@@ -4,7 +4,8 @@ using Workers.Turns;
 namespace Workers.Tests.Running;
 
 /// <summary>The pooled runner's hold on a leased process: whatever ends an attempt, the process goes back to the pool's
-/// bookkeeping, so no slot is lost for good (issue 11).</summary>
+/// bookkeeping, so no slot is lost for good (issue 11); a cancel that lands before its own handling still ends the turn
+/// cancelled (issue 12).</summary>
 public sealed class PooledTurnRunnerTests : IAsyncDisposable
 {
     private readonly ScriptedRunner _scripted = new(maxProcesses: 1);
@@ -27,6 +28,25 @@ public sealed class PooledTurnRunnerTests : IAsyncDisposable
         Assert.True(broken.Disposed || pool.Snapshot().Processes.All(p => p.Pid != broken.ScriptedProcess.ProcessId));
         var next = await RunAsync("t2");
         Assert.Equal(TurnStatus.Succeeded, next.Status);
+    }
+
+    [Fact]
+    public async Task CancelBeforeTheSessionLookup_EndsTheTurnCancelled_WithItsTerminalEvent()
+    {
+        // Arrange: the cancel is in before the runner looks up the conversation's session (a re-claim with a pending cancel).
+        _scripted.Pool.Start();
+        using var cancelled = new CancellationTokenSource();
+        await cancelled.CancelAsync();
+        var events = new EventList();
+
+        // Act
+        var result = await _scripted.Runner.RunAsync(new TurnRequest { Id = "t1", ConversationId = "c1", Profile = "p", Prompt = "hello" },
+            events, cancelled.Token);
+
+        // Assert: no exception escaped; the turn ended cancelled, without a prompt sent.
+        Assert.Equal((TurnStatus.Cancelled, FailureReasons.Cancelled), (result.Status, result.Reason));
+        Assert.IsType<TurnCancelled>(Assert.Single(events.All));
+        Assert.Empty(Assert.Single(_scripted.Launcher.Launched).Prompts);
     }
 
     private Task<TurnResult> RunAsync(string id) =>

@@ -16,7 +16,8 @@ public sealed class RetryBudgetTests : IAsyncDisposable
 
     public RetryBudgetTests()
     {
-        _scripted = new ScriptedRunner(maxProcesses: 2, _metrics, pool => (pool.MaxAttempts, pool.RetriesAfterKill) = (2, 3));
+        _scripted = new ScriptedRunner(maxProcesses: 2, _metrics,
+            profile => (profile.Pool.MaxAttempts, profile.Pool.RetriesAfterKill) = (2, 3));
         _scripted.Launcher.PlayTurn = (turn, connection) => _plays.Dequeue()(turn, connection);
         _scripted.Pool.Start();
     }

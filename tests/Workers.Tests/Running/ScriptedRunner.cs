@@ -15,7 +15,7 @@ internal sealed class ScriptedRunner : IAsyncDisposable
 {
     private readonly string _data = Directory.CreateTempSubdirectory("workers-runner-tests-").FullName;
 
-    public ScriptedRunner(int maxProcesses, WorkerMetrics? metrics = null, Action<PoolOptions>? configurePool = null)
+    public ScriptedRunner(int maxProcesses, WorkerMetrics? metrics = null, Action<AgentProfile>? configure = null)
     {
         var options = new WorkersOptions { DataDirectory = _data };
         options.Profiles["p"] = new AgentProfile
@@ -28,7 +28,7 @@ internal sealed class ScriptedRunner : IAsyncDisposable
                 MinReady = 1, MaxReady = 1, MaxProcesses = maxProcesses, LifetimeJitter = 0, Adaptive = { Enabled = false },
             },
         };
-        configurePool?.Invoke(options.Profiles["p"].Pool);
+        configure?.Invoke(options.Profiles["p"]);
         var profiles = new ProfileCatalog(options);
         Launcher = new ScriptedLauncher(Time, ScriptedLauncher.ManySessions);
         Pools = new PoolRegistry(profiles, Launcher, Time, NullLoggerFactory.Instance);

@@ -1,4 +1,5 @@
 using Workers.Families;
+using Workers.Processes;
 using Workers.Turns;
 
 namespace Workers.Pooling;
@@ -28,7 +29,7 @@ public sealed partial class AgentPool
     /// first, then an idle ready one) when the pool is full.</summary>
     private async Task<PoolLease> SpawnForTurnAsync(LaunchRequest launch, string fallback, CancellationToken cancellationToken)
     {
-        using var timeout = new CancellationTokenSource(Options.LeaseTimeout, _timeProvider);
+        using var timeout = TimerDelay.CancelAfter(Options.LeaseTimeout, _timeProvider);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
         try
         {
@@ -81,11 +82,12 @@ public sealed partial class AgentPool
         {
             process = Launch(launch);
         }
-        catch
+        catch (Exception ex)
         {
             lock (_lock)
             {
                 _reservedSlots--;
+                StartFailed_NeedsLock(RetireReason.StartFailed, ex);
             }
 
             _ready.Writer.TryWrite(null);

@@ -1,4 +1,5 @@
 using Workers.Families;
+using Workers.Processes;
 using Workers.Turns;
 
 namespace Workers.Pooling;
@@ -9,7 +10,7 @@ public sealed partial class AgentPool
 {
     private async Task<PoolLease> TakeOrWaitAsync(string? fallback, CancellationToken cancellationToken)
     {
-        using var timeout = new CancellationTokenSource(Options.LeaseTimeout, _timeProvider);
+        using var timeout = TimerDelay.CancelAfter(Options.LeaseTimeout, _timeProvider);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
         try
         {

@@ -32,6 +32,10 @@ internal sealed class ScriptedProcess(int processId, TimeProvider timeProvider) 
 
     public string ReadStderr() => "";
 
+    public void BeginTurn()
+    {
+    }
+
     /// <summary>Plays the process dying on its own (a CLI that fails exits 1).</summary>
     public void Crash() => Exit(1);
 

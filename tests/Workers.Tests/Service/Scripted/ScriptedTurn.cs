@@ -4,9 +4,10 @@ namespace Workers.Tests.Service.Scripted;
 
 /// <summary>One call of <see cref="ScriptedTurnRunner"/>: it runs until the test ends it (<see cref="Succeed"/>,
 /// <see cref="Throw"/>) or its token is cancelled, when it ends cancelled the way the pooled runner does — unless it plays
-/// an agent slow to stop (<paramref name="endsWhenCancelled"/> false), which runs on until the test ends it.</summary>
+/// an agent slow to stop (<paramref name="endsWhenCancelled"/> false), which runs on until the test ends it, or a runner whose
+/// cancel escapes as an exception (<paramref name="cancelThrows"/>).</summary>
 internal sealed class ScriptedTurn(TurnRequest request, ITurnEventSink sink, long firstSequence, TimeProvider timeProvider,
-    CancellationToken token, bool endsWhenCancelled = true)
+    CancellationToken token, bool endsWhenCancelled = true, bool cancelThrows = false)
 {
     private readonly TaskCompletionSource<Func<TurnResult>> _end = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _cancelled = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -41,7 +42,11 @@ internal sealed class ScriptedTurn(TurnRequest request, ITurnEventSink sink, lon
         await using var registration = Token.Register(() =>
         {
             _cancelled.TrySetResult();
-            if (endsWhenCancelled)
+            if (cancelThrows)
+            {
+                _end.TrySetException(new OperationCanceledException(Token));
+            }
+            else if (endsWhenCancelled)
             {
                 _end.TrySetResult(() => End(new TurnCancelled("Cancelled by the producer."), TurnStatus.Cancelled, FailureReasons.Cancelled));
             }

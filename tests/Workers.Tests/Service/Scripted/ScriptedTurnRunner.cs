@@ -15,6 +15,10 @@ internal sealed class ScriptedTurnRunner(TimeProvider timeProvider) : ITurnRunne
     /// <summary>Plays agents slow to stop: turns started from now on run on when cancelled, until the test ends them.</summary>
     public bool TurnsEndWhenCancelled { get; set; } = true;
 
+    /// <summary>Plays a cancel that lands before the runner's own cancel handling (the pooled runner's session lookup): turns
+    /// started from now on throw <see cref="OperationCanceledException"/> when cancelled, instead of ending cancelled.</summary>
+    public bool CancelThrows { get; set; }
+
     public int Calls
     {
         get
@@ -28,7 +32,7 @@ internal sealed class ScriptedTurnRunner(TimeProvider timeProvider) : ITurnRunne
 
     public Task<TurnResult> RunAsync(TurnRequest request, ITurnEventSink sink, CancellationToken cancellationToken, long firstSequence = 0)
     {
-        var turn = new ScriptedTurn(request, sink, firstSequence, timeProvider, cancellationToken, TurnsEndWhenCancelled);
+        var turn = new ScriptedTurn(request, sink, firstSequence, timeProvider, cancellationToken, TurnsEndWhenCancelled, CancelThrows);
         lock (_lock)
         {
             _all.Add(turn);
