@@ -111,7 +111,7 @@ internal static class TurnsEndpoints
     }
 
     private static async Task<IResult> StreamAsync(string id, HttpRequest request, ITurnStore store, TurnEventHub hub, TimeProvider timeProvider,
-        CancellationToken cancellationToken)
+        IOptions<ServiceOptions> options, CancellationToken cancellationToken)
     {
         if (await store.GetTurnAsync(id, cancellationToken) is null)
         {
@@ -125,7 +125,7 @@ internal static class TurnsEndpoints
         }
 
         var stream = new TurnEventStream(store, hub, timeProvider);
-        return TypedResults.ServerSentEvents(stream.ReadAsync(id, after, cancellationToken));
+        return new ServerSentEventsResult(stream.ReadAsync(id, after, cancellationToken), options.Value.SseKeepAlive, timeProvider);
     }
 
     private static async Task<IResult> CancelAsync(string id, ITurnStore store, Dispatcher dispatcher, WorkerMetrics metrics, TimeProvider timeProvider,

@@ -1,7 +1,10 @@
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.HttpOverrides;
+using Microsoft.Extensions.Options;
 using Microsoft.Extensions.DependencyInjection;
 using Prometheus;
 using Workers.Metrics;
+using Workers.Service;
 
 namespace Workers.Api;
 
@@ -10,6 +13,7 @@ public static class WorkersApi
 {
     public static WebApplication MapWorkersApi(this WebApplication app)
     {
+        UseKnownProxies(app);
         app.UseMiddleware<RequestRefusals>();
         app.UseMiddleware<BearerTokenAuthentication>();
         app.MapHealth();
@@ -22,5 +26,26 @@ public static class WorkersApi
         app.Services.GetRequiredService<GaugeCollector>().Register(registry);
         app.MapMetrics("/metrics", registry);
         return app;
+    }
+
+    /// <summary>With <c>KnownProxies</c> set, the client of a request that came through one of them is the last address its
+    /// <c>X-Forwarded-For</c> names; without, the header is ignored (ASP.NET would otherwise trust loopback proxies).</summary>
+    private static void UseKnownProxies(WebApplication app)
+    {
+        var proxies = app.Services.GetRequiredService<IOptions<ServiceOptions>>().Value.KnownProxies;
+        if (proxies.Count == 0)
+        {
+            return;
+        }
+
+        var forwarded = new ForwardedHeadersOptions { ForwardedHeaders = ForwardedHeaders.XForwardedFor };
+        forwarded.KnownProxies.Clear();
+        forwarded.KnownIPNetworks.Clear();
+        foreach (var network in Service.KnownProxies.Parse(proxies))
+        {
+            forwarded.KnownIPNetworks.Add(network);
+        }
+
+        app.UseForwardedHeaders(forwarded);
     }
 }

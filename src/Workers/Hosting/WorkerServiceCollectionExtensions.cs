@@ -22,6 +22,7 @@ public static class WorkerServiceCollectionExtensions
         services.AddOptions<ServiceOptions>().Bind(configuration.GetSection(ServiceOptions.SectionName)).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ServiceOptions>, ServiceOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ServiceOptions>, RequestBodyLimit>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ServiceOptions>, KnownProxies>());
         services.TryAddSingleton<ITurnStore>(sp => new SqliteTurnStore(Path.Combine(sp.GetRequiredService<ProfileCatalog>().DataDirectory, "workers.db")));
         services.TryAddSingleton<IConversationSessionStore>(sp => sp.GetRequiredService<ITurnStore>());
         // Hosted services start in registration order and stop in reverse: the store first up and last down, the
@@ -29,6 +30,7 @@ public static class WorkerServiceCollectionExtensions
         services.AddHostedService<StoreInitializer>();
         services.AddWorkerPools(configuration);
         services.TryAddSingleton<TurnEventHub>();
+        services.TryAddSingleton<Api.FailedTokenThrottle>();
         services.TryAddSingleton(sp => new TurnSubmissionValidator(sp.GetRequiredService<ProfileCatalog>(),
             sp.GetRequiredService<IOptions<ServiceOptions>>().Value, sp.GetRequiredService<TimeProvider>()));
         // Each service has its own registry (not prometheus-net's process-wide default), so two services in one process

@@ -7,7 +7,8 @@ public static class PathContainment
     {
         var full = Path.TrimEndingDirectorySeparator(Path.GetFullPath(path));
         var root = Path.TrimEndingDirectorySeparator(Path.GetFullPath(directory));
-        return full.Equals(root, StringComparison.Ordinal)
-            || full.StartsWith(root + Path.DirectorySeparatorChar, StringComparison.Ordinal);
+        // The file-system root keeps its separator when trimmed: it is its own prefix, "/" + "/" would match nothing.
+        var prefix = Path.EndsInDirectorySeparator(root) ? root : root + Path.DirectorySeparatorChar;
+        return full.Equals(root, StringComparison.Ordinal) || full.StartsWith(prefix, StringComparison.Ordinal);
     }
 }

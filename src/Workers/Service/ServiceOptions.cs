@@ -63,6 +63,12 @@ public sealed class ServiceOptions
     [Range(typeof(TimeSpan), "00:00:00.010", "01:00:00")]
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>How long an event stream may stay silent before a comment line is sent on it, so that a proxy or load balancer
+    /// with an idle timeout keeps a stream open while its turn waits in the queue or for its agent.</summary>
+    /// <value>The default is 15 seconds.</value>
+    [Range(typeof(TimeSpan), "00:00:00.100", "00:10:00")]
+    public TimeSpan SseKeepAlive { get; set; } = TimeSpan.FromSeconds(15);
+
     /// <summary>Finished turns, their events and run records older than this are deleted.</summary>
     /// <value>The default is 7 days.</value>
     [Range(typeof(TimeSpan), "00:01:00", "3650.00:00:00")]
@@ -70,6 +76,22 @@ public sealed class ServiceOptions
 
     /// <summary>Bearer tokens accepted by the API; empty means no authentication. Compared in constant time.</summary>
     public List<string> ApiTokens { get; set; } = [];
+
+    /// <summary>Wrong or missing tokens one client may present in <see cref="FailedTokenWindow"/>; past them every request of
+    /// that client that needs a token is refused 429 until the window ends, whatever it carries.</summary>
+    /// <value>The default is 20.</value>
+    [Range(1, 1_000_000)]
+    public int FailedTokenLimit { get; set; } = 20;
+
+    /// <summary>The window over which <see cref="FailedTokenLimit"/> counts a client's wrong tokens.</summary>
+    /// <value>The default is 1 minute.</value>
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    public TimeSpan FailedTokenWindow { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>Proxies (an address, or a network as <c>10.0.0.0/8</c>) whose <c>X-Forwarded-For</c> names the client, so
+    /// that an ingress is not one client to the per-client limits; empty means the connection's own address is the client
+    /// and <c>X-Forwarded-For</c> is ignored.</summary>
+    public List<string> KnownProxies { get; set; } = [];
 
     /// <summary>Writes logs as JSON lines (for log shippers) instead of text.</summary>
     public bool JsonLogs { get; set; }

@@ -27,6 +27,8 @@ public sealed class PrometheusTests
         ["alert:WorkersStaleResumeSpike"] = "an alert condition; the workload has 2 stale resumes, the alert needs 5",
         ["alert:WorkersEngineeringFailuresHigh"] = "an alert condition; needs 10 turns of a profile in 5 min, the workload has about 12",
         ["alert:WorkersScrapeFailing"] = "an alert condition; the scrape succeeds",
+        ["alert:WorkersPoolUnavailable"] =
+            "an alert condition (obs-sim-broken turns unavailable once its failed starts reach the limit, or not yet at the query)",
     };
 
     /// <summary>Recording rules whose value must be a number (not NaN), not only a series: the core of the dashboard and the SLO.</summary>

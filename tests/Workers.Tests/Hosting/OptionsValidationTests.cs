@@ -39,7 +39,25 @@ public sealed class OptionsValidationTests : IDisposable
         { o => o.Urls = "", "Urls: The ServiceOptions.Urls field is required." },
         { o => o.MaxTranscriptEntries = 0, "MaxTranscriptEntries: The field ServiceOptions.MaxTranscriptEntries must be between 1 and 100000." },
         { o => o.MaxRequestBodyBytes = 100, "MaxRequestBodyBytes: The field ServiceOptions.MaxRequestBodyBytes must be between 1024 and 2147483647." },
+        { o => o.SseKeepAlive = TimeSpan.Zero, "SseKeepAlive: The field ServiceOptions.SseKeepAlive must be between 00:00:00.1000000 and 00:10:00." },
+        { o => o.FailedTokenLimit = 0, "FailedTokenLimit: The field ServiceOptions.FailedTokenLimit must be between 1 and 1000000." },
+        {
+            o => o.FailedTokenWindow = TimeSpan.FromDays(2),
+            "FailedTokenWindow: The field ServiceOptions.FailedTokenWindow must be between 00:00:01 and 1.00:00:00."
+        },
     };
+
+    [Fact]
+    public void KnownProxies_AreAddressesOrNetworks_ElseStartUpFailsNamingTheEntry()
+    {
+        var good = new ServiceOptions { KnownProxies = ["10.0.0.7", "10.0.0.0/8", "::1", "fd00::/8"] };
+        var bad = new ServiceOptions { KnownProxies = ["10.0.0.7", "ingress.local", "10.0.0.0/33"] };
+
+        Assert.True(new KnownProxies().Validate(null, good).Succeeded);
+        Assert.Equal(4, KnownProxies.Parse(good.KnownProxies).Count);
+        var failure = Assert.Single(new KnownProxies().Validate(null, bad).Failures!);
+        Assert.StartsWith("Workers:Service:KnownProxies: 'ingress.local', '10.0.0.0/33' is neither", failure, StringComparison.Ordinal);
+    }
 
     [Fact]
     public void BodyLimit_MustHoldTheLargestBodyTheOtherLimitsAllow()
