@@ -20,6 +20,9 @@ public static class WorkersWebApplication
         AddConfigDirectory(builder.Configuration);
         // Cleared before the customisation, so a provider it adds (a test's log capture) stays.
         builder.Logging.ClearProviders();
+        // The health service logs a warning for every degraded check it runs, so each /readyz probe on a replica with an
+        // unavailable pool would write one; the pool logs its failed starts itself. An unhealthy check still logs (Error).
+        builder.Logging.AddFilter("Microsoft.Extensions.Diagnostics.HealthChecks.DefaultHealthCheckService", LogLevel.Error);
         customize?.Invoke(builder);
         var service = builder.Configuration.GetSection(ServiceOptions.SectionName).Get<ServiceOptions>() ?? new ServiceOptions();
         var workers = builder.Configuration.GetSection(WorkersOptions.SectionName).Get<WorkersOptions>() ?? new WorkersOptions();
