@@ -78,6 +78,7 @@ internal sealed partial class BearerTokenAuthentication(
 
     // Once per client and window, when it spends its last failure: a storm is one line, not one per request.
     [LoggerMessage(EventId = Logging.EventIds.Api + 2, Level = LogLevel.Warning,
-        Message = "Client {Client} presented {Limit} wrong or missing tokens within {Window}: its requests are refused 429 until the window ends")]
+        Message = "Client {Client} presented {Limit} wrong or missing tokens within {Window}: "
+            + "its requests are refused 429 until the window ends")]
     private static partial void LogThrottled(ILogger logger, string client, int limit, TimeSpan window);
 }

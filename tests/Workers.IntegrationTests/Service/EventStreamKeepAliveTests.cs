@@ -14,7 +14,8 @@ public sealed class EventStreamKeepAliveTests
     {
         var cancellationToken = TestContext.Current.CancellationToken;
         await using var sim = new SimHarness();
-        sim.AddProfile(Acp, new Dictionary<string, string> { ["SIM_STARTUP_MS"] = "30" }, name: "sim-acp", configure: p => p.Pool.MinReady = 1);
+        sim.AddProfile(Acp, new Dictionary<string, string> { ["SIM_STARTUP_MS"] = "30" }, name: "sim-acp",
+            configure: p => p.Pool.MinReady = 1);
         await using var service = await ServiceHarness.StartAsync(sim, new Dictionary<string, string?>
         {
             ["Workers:Service:SseKeepAlive"] = "00:00:00.200",

@@ -41,7 +41,8 @@ public sealed class FailedTokenThrottleTests
         Assert.Contains("FailedTokenLimit", await right.Content.ReadAsStringAsync(cancellationToken), StringComparison.Ordinal);
         Assert.True(right.Headers.RetryAfter?.Delta > TimeSpan.Zero, "Retry-After");
         Assert.Equal(HttpStatusCode.OK, probe.StatusCode);
-        Assert.Single(logs.Entries, e => e.Level == LogLevel.Warning && e.Message.Contains("wrong or missing tokens", StringComparison.Ordinal));
+        Assert.Single(logs.Entries,
+            e => e.Level == LogLevel.Warning && e.Message.Contains("wrong or missing tokens", StringComparison.Ordinal));
     }
 
     [Fact(Timeout = 60_000)]

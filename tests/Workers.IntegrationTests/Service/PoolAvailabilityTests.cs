@@ -73,7 +73,7 @@ public sealed class PoolAvailabilityTests
             using var probe = await service.Client.GetAsync("/readyz", cancellationToken);
         }
 
-        Assert.DoesNotContain(logs.Entries, e => e.Category.StartsWith("Microsoft.Extensions.Diagnostics.HealthChecks", StringComparison.Ordinal)
-            && e.Level >= Microsoft.Extensions.Logging.LogLevel.Warning);
+        Assert.DoesNotContain(logs.Entries, e => e.Level >= Microsoft.Extensions.Logging.LogLevel.Warning
+            && e.Category.StartsWith("Microsoft.Extensions.Diagnostics.HealthChecks", StringComparison.Ordinal));
     }
 }

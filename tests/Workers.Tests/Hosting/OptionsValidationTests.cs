@@ -39,7 +39,10 @@ public sealed class OptionsValidationTests : IDisposable
         { o => o.Urls = "", "Urls: The ServiceOptions.Urls field is required." },
         { o => o.MaxTranscriptEntries = 0, "MaxTranscriptEntries: The field ServiceOptions.MaxTranscriptEntries must be between 1 and 100000." },
         { o => o.MaxRequestBodyBytes = 100, "MaxRequestBodyBytes: The field ServiceOptions.MaxRequestBodyBytes must be between 1024 and 2147483647." },
-        { o => o.SseKeepAlive = TimeSpan.Zero, "SseKeepAlive: The field ServiceOptions.SseKeepAlive must be between 00:00:00.1000000 and 00:10:00." },
+        {
+            o => o.SseKeepAlive = TimeSpan.Zero,
+            "SseKeepAlive: The field ServiceOptions.SseKeepAlive must be between 00:00:00.1000000 and 00:10:00."
+        },
         { o => o.FailedTokenLimit = 0, "FailedTokenLimit: The field ServiceOptions.FailedTokenLimit must be between 1 and 1000000." },
         {
             o => o.FailedTokenWindow = TimeSpan.FromDays(2),
