@@ -1,5 +1,4 @@
 using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Workers.Serialization;
@@ -47,7 +46,14 @@ public sealed record TurnSubmission
     public string IdempotencyHash()
     {
         var normalised = this with { Id = null, Metadata = Metadata is { } metadata ? CanonicalJson.Normalise(metadata) : null };
-        return Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(normalised.ToCanonicalJson())));
+        // The canonical JSON's UTF-8 bytes, hashed as they are written: a body at the size limit never exists again whole.
+        using var hashing = new HashingBufferWriter(HashAlgorithmName.SHA256);
+        using (var writer = new Utf8JsonWriter(hashing))
+        {
+            JsonSerializer.Serialize(writer, normalised, CanonicalOptions);
+        }
+
+        return Convert.ToHexString(hashing.GetHashAndReset());
     }
 
     public static TurnSubmission FromStored(string json) => JsonSerializer.Deserialize<TurnSubmission>(json, CanonicalOptions)!;

@@ -39,4 +39,24 @@ public sealed class CanonicalJsonTests
         Assert.Equal(hash, Submission("t2", """{"b":{"y":2,"x":1},"a":1}""").IdempotencyHash());
         Assert.NotEqual(hash, Submission("t1", """{"b":{"y":1,"x":2},"a":1}""").IdempotencyHash());
     }
+
+    /// <summary>The hash is taken as the JSON is written, in 64 KiB pieces; it must stay the hash of the whole canonical text,
+    /// or a repeat of a turn stored before would read as a conflict.</summary>
+    [Fact]
+    public void IdempotencyHash_IsTheSha256OfTheCanonicalJson_AcrossManyChunks()
+    {
+        var text = string.Concat(Enumerable.Repeat("<tag> é 😀 \" ", 20_000));
+        var submission = new TurnSubmission
+        {
+            Id = "t1", ConversationId = "c1", Profile = "p", Prompt = text,
+            Transcript = [new TurnSubmission.TranscriptEntry { Role = "user", Text = text }],
+            Metadata = JsonDocument.Parse("""{"a":1,"b":[1,2]}""").RootElement,
+        };
+
+        var whole = (submission with { Id = null }).ToCanonicalJson();
+        var expected = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(whole)));
+
+        Assert.True(whole.Length > 1_000_000, "the canonical text spans many chunks");
+        Assert.Equal(expected, submission.IdempotencyHash());
+    }
 }
