@@ -18,7 +18,8 @@ internal static class AcpHostileMessages
     /// <summary>The text of the foreign update; it must never reach the turn.</summary>
     public const string ForeignText = "FOREIGN-TEXT";
 
-    public static async Task SendAsync(FaultPlan faults, AcpConnection connection, StoredSession session, CancellationToken cancellationToken)
+    public static async Task SendAsync(
+        FaultPlan faults, AcpConnection connection, StoredSession session, CancellationToken cancellationToken)
     {
         if (faults.Has(FaultKind.StrayResponses))
         {
@@ -63,12 +64,14 @@ internal static class AcpHostileMessages
             "session/request_permission", AcpMessages.PermissionRequest(ForeignSessionId, "call_foreign"), cancellationToken);
         Report(connection, session.Id, "session/request_permission", permission);
 
-        var read = await connection.RequestAsync("fs/read_text_file",
-            new JsonObject { ["sessionId"] = ForeignSessionId, ["path"] = Path.Combine(session.Cwd, "foreign.txt") }, cancellationToken);
+        var path = Path.Combine(session.Cwd, "foreign.txt");
+        var read = await connection.RequestAsync(
+            "fs/read_text_file", new JsonObject { ["sessionId"] = ForeignSessionId, ["path"] = path }, cancellationToken);
         Report(connection, session.Id, "fs/read_text_file", read);
 
-        var write = await connection.RequestAsync("fs/write_text_file",
-            new JsonObject { ["sessionId"] = ForeignSessionId, ["path"] = Path.Combine(session.Cwd, "foreign.txt"), ["content"] = ForeignText },
+        var write = await connection.RequestAsync(
+            "fs/write_text_file",
+            new JsonObject { ["sessionId"] = ForeignSessionId, ["path"] = path, ["content"] = ForeignText },
             cancellationToken);
         Report(connection, session.Id, "fs/write_text_file", write);
     }

@@ -27,7 +27,8 @@ public sealed class OversizedLineTests
 
         // Act
         var probe = MemoryProbe.Start();
-        var failed = await pools.RunAsync(family, $"big [[sim:oversized:{HundredMegabytes}]]", "conversation-a", cancellationToken: cancellationToken);
+        var failed = await pools.RunAsync(family, $"big [[sim:oversized:{HundredMegabytes}]]", "conversation-a",
+            cancellationToken: cancellationToken);
         var (allocated, peak, figures) = (probe.AllocatedBytes, probe.PeakResidentGrowthBytes, probe.Describe());
         var next = await pools.RunAsync(family, "hello", "conversation-b", cancellationToken: cancellationToken);
 

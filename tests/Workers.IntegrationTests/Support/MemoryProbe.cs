@@ -33,7 +33,8 @@ public sealed partial class MemoryProbe
 
     /// <summary>Both, in MiB, for the test's output.</summary>
     public string Describe() =>
-        string.Create(CultureInfo.InvariantCulture, $"allocated {AllocatedBytes / 1048576.0:0.0} MiB, peak RSS growth {PeakResidentGrowthBytes / 1048576.0:0.0} MiB");
+        string.Create(CultureInfo.InvariantCulture,
+            $"allocated {AllocatedBytes / 1048576.0:0.0} MiB, peak RSS growth {PeakResidentGrowthBytes / 1048576.0:0.0} MiB");
 
     private static long StatusKilobytes(string field)
     {
