@@ -11,8 +11,9 @@ namespace Workers.Families;
 /// <summary>What of an agent's stdout reaches its family's protocol, one record at a time in stdout order. One type for
 /// the stdio families' read loop and the ACP filter alike, because each rule is a promise that holds whatever the family:
 /// a line over <c>MaxLineBytes</c> breaks the protocol (the turn fails as <c>protocol_error</c>, the process gets no
-/// further turn); blank lines are skipped; a line that is not one JSON object is skipped with an <c>unparsable_line</c>
-/// notice (the ACP SDKs and the Claude SDK skip what they cannot parse, and StreamJsonRpc would drop its connection);
+/// further turn); blank lines are skipped; a line that is not one JSON object, or one its family cannot take at all
+/// (<see cref="IStdoutHandler.Unacceptable"/>), is skipped with an <c>unparsable_line</c> notice (the ACP SDKs and the
+/// Claude SDK skip what they cannot parse, and StreamJsonRpc would drop its connection);
 /// and a handler that throws fails the turn as broken instead of ending the read, which would leave the turn hanging.</summary>
 internal sealed partial class StdoutFilter(IStdoutHandler handler, int maxLineBytes, ILogger logger, int processId)
 {
@@ -67,14 +68,14 @@ internal sealed partial class StdoutFilter(IStdoutHandler handler, int maxLineBy
     {
         var utf8 = Encoding.UTF8.GetBytes(line);
         using var document = ParseObject(utf8);
-        if (document is null)
+        if ((document is null ? "a JSON object" : handler.Unacceptable(document.RootElement)) is { } expected)
         {
             var preview = line.Length > PreviewLength ? line[..PreviewLength] + "…" : line;
-            handler.ActiveTurn?.Emit(new AgentNotice("unparsable_line", $"Skipped a line that is not a JSON object: {preview}"));
+            handler.ActiveTurn?.Emit(new AgentNotice("unparsable_line", $"Skipped a line that is not {expected}: {preview}"));
             return;
         }
 
-        await handler.OnObjectAsync(document.RootElement, utf8);
+        await handler.OnObjectAsync(document!.RootElement, utf8);
     }
 
     /// <summary>The line as a document when it is exactly one JSON object (no trailing value), else null.</summary>

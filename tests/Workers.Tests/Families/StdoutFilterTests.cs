@@ -68,6 +68,17 @@ public sealed class StdoutFilterTests
     }
 
     [Fact]
+    public async Task JsonObjectTheFamilyCannotTake_IsSkippedWithANoticeNamingWhatItIsNot()
+    {
+        _handler.Refusal = "a JSON-RPC message: its id is neither a string, a 64-bit integer nor null";
+
+        var notice = Assert.IsType<AgentNotice>(Assert.Single(await SkipAsync("{\"id\":1.5,\"result\":{}}")));
+        Assert.Equal("unparsable_line", notice.Code);
+        Assert.Equal("Skipped a line that is not a JSON-RPC message: its id is neither a string, a 64-bit integer nor null: "
+            + "{\"id\":1.5,\"result\":{}}", notice.Message);
+    }
+
+    [Fact]
     public async Task UnparsableLine_NoticeShowsTheFirst120Characters()
     {
         var line = "x" + new string('y', 200);
@@ -184,6 +195,11 @@ public sealed class StdoutFilterTests
         public List<string> Failures { get; } = [];
 
         public Exception? ThrowOnNextObject { get; set; }
+
+        /// <summary>What <see cref="Unacceptable"/> answers: the family refuses every object when set.</summary>
+        public string? Refusal { get; set; }
+
+        public string? Unacceptable(JsonElement message) => Refusal;
 
         public ValueTask OnObjectAsync(JsonElement message, ReadOnlyMemory<byte> utf8)
         {

@@ -76,6 +76,15 @@ internal sealed partial class AcpConnection
 
     internal async Task<JsonElement> OnRequestPermissionAsync(JsonElement parameters)
     {
+        if (parameters.Str("sessionId") is not { } sessionId || sessionId != SessionId)
+        {
+            // Not this process's session: nothing of it is the running turn's, so it is neither shown, decided nor recorded.
+            throw new LocalRpcException($"Session '{parameters.Str("sessionId")}' is not the session of this process.")
+            {
+                ErrorCode = InvalidParams,
+            };
+        }
+
         var turn = ActiveTurn;
         var toolCall = parameters.Obj("toolCall");
         var toolCallId = toolCall?.Str("toolCallId");
