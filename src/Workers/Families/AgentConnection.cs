@@ -25,7 +25,7 @@ internal abstract class AgentConnection : IAgentConnection, IStdoutHandler
         Profile = profile;
         TimeProvider = timeProvider;
         Logger = logger;
-        _stdout = new StdoutFilter(this, profile.Options.MaxLineBytes, logger, process.ProcessId);
+        _stdout = new StdoutFilter(this, profile.Options.MaxLineBytes, profile.Options.MaxTurnOutputBytes, logger, process.ProcessId);
     }
 
     /// <summary>The process, with its pipes: the family speaks through it.</summary>

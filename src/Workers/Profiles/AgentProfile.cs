@@ -66,4 +66,11 @@ public sealed class AgentProfile
     /// <summary>The longest stdout line accepted from the agent; a longer one fails the turn as a protocol error.</summary>
     /// <value>The default is 8 MiB.</value>
     public int MaxLineBytes { get; set; } = 8 * 1024 * 1024;
+
+    /// <summary>The most stdout the agent may write while one turn runs; more fails the turn as a protocol error and retires the
+    /// process. Everything a turn takes is held until it is stored (its events, its text), so this bounds what one turn of a
+    /// flooding agent costs the service's memory and the store.</summary>
+    /// <value>The default is 256 MiB, generous on purpose (a stream-json text delta is a line of a few hundred bytes, so a long
+    /// agentic turn can write tens of MB); it must be at least <see cref="MaxLineBytes"/>.</value>
+    public long MaxTurnOutputBytes { get; set; } = 256L * 1024 * 1024;
 }
