@@ -148,6 +148,17 @@ public sealed class ProfileTests : IDisposable
     }
 
     [Fact]
+    public void Validator_AFileReadLimitBelowOneByte_IsRefusedNamingIt()
+    {
+        var profile = new AgentProfile { Family = "acp", Command = "/bin/cat", MaxFileReadBytes = 0 };
+        var options = new WorkersOptions { DataDirectory = _data, Profiles = { ["p"] = profile } };
+
+        var result = new WorkersOptionsValidator(AgentDrivers.BuiltInNames).Validate(null, options);
+
+        Assert.Contains(result.Failures!, f => f == "Workers:Profiles:p:MaxFileReadBytes 0 must be at least 1.");
+    }
+
+    [Fact]
     public void Catalog_DisabledProfile_IsLeftOutAndNotValidated()
     {
         var options = new WorkersOptions
