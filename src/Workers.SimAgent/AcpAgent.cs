@@ -50,6 +50,11 @@ internal sealed class AcpAgent(SimSettings settings, AcpConnection connection, S
             ? (session, session.Prompts.Begin())
             : default((AcpSession Session, CancellationTokenSource Cancellation)?);
         var requestId = id.DeepClone();
+        if (method == "initialize")
+        {
+            connection.InitializeId ??= id.DeepClone();
+        }
+
         _ = Task.Run(() => RespondAsync(requestId, method, parameters, prompt));
     }
 

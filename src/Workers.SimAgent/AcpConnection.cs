@@ -12,6 +12,10 @@ internal sealed class AcpConnection(ProtocolWriter writer)
 
     public ProtocolWriter Writer => writer;
 
+    /// <summary>The id of the client's <c>initialize</c> request, once it came: the <c>stray-responses</c> fault answers it
+    /// twice.</summary>
+    public JsonNode? InitializeId { get; set; }
+
     public void Reply(JsonNode id, AcpReply reply)
     {
         // codex-acp writes "result" before "id"; clients must parse by field, and this keeps them honest.

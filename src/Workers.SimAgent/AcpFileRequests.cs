@@ -22,6 +22,16 @@ internal static class AcpFileRequests
                 parameters["content"] = FileRequest.WrittenContent;
             }
 
+            if (request.Line is { } line)
+            {
+                parameters["line"] = line;
+            }
+
+            if (request.Limit is { } limit)
+            {
+                parameters["limit"] = limit;
+            }
+
             var reply = await connection.RequestAsync($"fs/{request.Operation}_text_file", parameters, cancellationToken);
             var report = $"fs:{request.Operation} {request.Path} => {Describe(reply)}\n";
             connection.Update(sessionId, AcpMessages.Chunk("agent_message_chunk", report));

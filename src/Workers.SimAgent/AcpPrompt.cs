@@ -65,10 +65,12 @@ internal sealed class AcpPrompt(SimSettings settings, AcpConnection connection, 
         }
 
         await AcpFileRequests.RunAsync(plan.FileRequests, connection, SessionId, cancellationToken);
+        await AcpHostileMessages.SendAsync(plan.Faults, connection, session.Stored, cancellationToken);
         PreTokenFaults.Emit(
             connection.Writer,
             plan.Faults,
-            filler => AcpMessages.SessionUpdate(SessionId, AcpMessages.Chunk("agent_thought_chunk", filler)));
+            filler => AcpMessages.SessionUpdate(SessionId, AcpMessages.Chunk("agent_thought_chunk", filler)),
+            text => AcpMessages.SessionUpdate(SessionId, AcpMessages.Chunk("agent_message_chunk", text)));
 
         // claude-code-acp opens its reply with an empty chunk; the first non-empty chunk is the real first token.
         if (plan.Faults.Has(FaultKind.EmptyFirstChunk))

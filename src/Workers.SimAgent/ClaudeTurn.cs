@@ -57,7 +57,8 @@ internal sealed partial class ClaudeTurn(ClaudeContext context, TurnPlan plan, b
                 await UseToolAsync(cancellationToken);
             }
 
-            PreTokenFaults.Emit(Writer, plan.Faults, Oversized);
+            PreTokenFaults.Emit(
+                Writer, plan.Faults, Oversized, text => ClaudeMessages.StreamEvent(SessionId, ClaudeMessages.TextDelta(0, text)));
             await AnswerAsync(priorContext, cancellationToken);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)

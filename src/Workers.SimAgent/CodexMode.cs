@@ -68,7 +68,10 @@ internal static class CodexMode
 
         string? reasoningId = null;
         PreTokenFaults.Emit(
-            writer, plan.Faults, filler => CodexEvents.ItemCompleted(CodexEvents.Reasoning(reasoningId ??= NextItemId(), filler)));
+            writer,
+            plan.Faults,
+            filler => CodexEvents.ItemCompleted(CodexEvents.Reasoning(reasoningId ??= NextItemId(), filler)),
+            text => CodexEvents.ItemCompleted(CodexEvents.AgentMessage(NextItemId(), text)));
 
         // exec --json does not stream deltas: the whole generation time passes, then the message arrives complete.
         var tokens = plan.ReplyTokens();

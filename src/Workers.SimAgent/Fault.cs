@@ -6,7 +6,8 @@ namespace Workers.SimAgent;
 /// <summary>One injected fault, parsed from a spec such as <c>crash:mid-stream</c>, <c>oversized:70000</c> or <c>error:auth</c>.</summary>
 /// <param name="Kind">What the fault does.</param>
 /// <param name="Stage">For crash, crash-once, hang and stop: where it strikes.</param>
-/// <param name="Amount">For oversized and stderr-flood: bytes; for exit: the exit code; for api-retry: the retry count.</param>
+/// <param name="Amount">For oversized and stderr-flood: bytes; for exit: the exit code; for api-retry: the retry count; for
+/// garbage and flood: the number of lines.</param>
 /// <param name="Error">For error: how the model call fails.</param>
 /// <param name="Text">For stderr-note: the word written.</param>
 internal sealed record Fault(
@@ -30,6 +31,8 @@ internal sealed record Fault(
             "oversized" or "stderr-flood" when TryParseCount(argument, out var bytes) =>
                 new Fault(name == "oversized" ? FaultKind.Oversized : FaultKind.StderrFlood, Amount: bytes),
             "exit" when TryParseCount(argument, out var code) && code <= 255 => new Fault(FaultKind.Exit, Amount: code),
+            "garbage" or "flood" when TryParseCount(argument, out var lines) && lines > 0 =>
+                new Fault(name == "garbage" ? FaultKind.Garbage : FaultKind.Flood, Amount: lines),
             "api-retry" when TryParseCount(argument, out var retries) => new Fault(FaultKind.ApiRetry, Amount: retries),
             "error" when TryParseModelError(argument, out var kind) => new Fault(FaultKind.ModelError, Error: kind),
             "stderr-note" when IsWord(argument) => new Fault(FaultKind.StderrNote, Text: argument),
@@ -42,13 +45,16 @@ internal sealed record Fault(
 
     private static Fault? SimpleFault(string name) => name switch
     {
-        "garbage" => new Fault(FaultKind.Garbage),
+        "garbage" => new Fault(FaultKind.Garbage, Amount: 1),
         "half-json" => new Fault(FaultKind.HalfJson),
         "ignore-eof" => new Fault(FaultKind.IgnoreEof),
         "ignore-sigterm" => new Fault(FaultKind.IgnoreSigterm),
         "unknown-session" => new Fault(FaultKind.UnknownSession),
         "permission" => new Fault(FaultKind.Permission),
         "empty-first-chunk" => new Fault(FaultKind.EmptyFirstChunk),
+        "invalid-utf8" => new Fault(FaultKind.InvalidUtf8),
+        "stray-responses" => new Fault(FaultKind.StrayResponses),
+        "foreign-session" => new Fault(FaultKind.ForeignSession),
         _ => null,
     };
 

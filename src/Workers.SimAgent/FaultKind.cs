@@ -20,4 +20,8 @@ internal enum FaultKind
     ModelError,
     ApiRetry,
     EmptyFirstChunk,
+    Flood,
+    InvalidUtf8,
+    StrayResponses,
+    ForeignSession,
 }

@@ -64,6 +64,12 @@ internal sealed class FaultPlan
 
     public int? OversizedBytes => Find(FaultKind.Oversized)?.Amount;
 
+    /// <summary>Lines of the <c>garbage</c> fault (1 without a count).</summary>
+    public int GarbageLines => Find(FaultKind.Garbage)?.Amount ?? 0;
+
+    /// <summary>Extra text deltas of the <c>flood</c> fault.</summary>
+    public int FloodLines => Find(FaultKind.Flood)?.Amount ?? 0;
+
     public int? StderrFloodBytes => Find(FaultKind.StderrFlood)?.Amount;
 
     public string? StderrNote => Find(FaultKind.StderrNote)?.Text;

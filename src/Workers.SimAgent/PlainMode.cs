@@ -28,7 +28,7 @@ internal static class PlainMode
         }
 
         await StageGate.PassAsync(plan.Faults, FaultStage.BeforeFirstToken);
-        PreTokenFaults.Emit(writer, plan.Faults, filler => new JsonObject { ["type"] = "oversized", ["text"] = filler });
+        PreTokenFaults.Emit(writer, plan.Faults, filler => new JsonObject { ["type"] = "oversized", ["text"] = filler }, textDelta: null);
         await TokenPacer.RunAsync(plan, plan.ReplyTokens(), (_, token) => writer.WriteRaw(token), CancellationToken.None);
         writer.WriteRaw("\n");
 

@@ -60,7 +60,8 @@ internal sealed partial class PromptDirectives
         }
 
         var fileRequests = FileDirective().Matches(prompt)
-            .Select(m => new FileRequest(m.Groups["operation"].Value, m.Groups["path"].Value))
+            .Select(m => new FileRequest(
+                m.Groups["operation"].Value, m.Groups["path"].Value, Number(m.Groups["line"]), Number(m.Groups["limit"])))
             .ToList();
         var clean = FileDirective().Replace(Directive().Replace(prompt, string.Empty), string.Empty);
         return new PromptDirectives(clean, faults, overrides, fileRequests, problems);
@@ -69,6 +70,11 @@ internal sealed partial class PromptDirectives
     [GeneratedRegex(@"\[\[sim:(?<items>.*?)\]\]", RegexOptions.Singleline)]
     private static partial Regex Directive();
 
-    [GeneratedRegex(@"\[\[sim-fs:(?<operation>read|write):(?<path>.*?)\]\]", RegexOptions.Singleline)]
+    private static long? Number(Group group) =>
+        group.Success && group.Value.Length > 0 ? long.Parse(group.Value, System.Globalization.CultureInfo.InvariantCulture) : null;
+
+    // A read may name the part it wants: read@<line>+<limit>, either number left out (read@2:, read@+3:).
+    [GeneratedRegex(@"\[\[sim-fs:(?<operation>read|write)(?:@(?<line>\d*)(?:\+(?<limit>\d*))?)?:(?<path>.*?)\]\]",
+        RegexOptions.Singleline)]
     private static partial Regex FileDirective();
 }

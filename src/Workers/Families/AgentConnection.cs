@@ -25,7 +25,7 @@ internal abstract class AgentConnection : IAgentConnection, IStdoutHandler
         Profile = profile;
         TimeProvider = timeProvider;
         Logger = logger;
-        _stdout = new StdoutFilter(this, profile.Options.MaxLineBytes, logger, process.ProcessId);
+        _stdout = new StdoutFilter(this, profile.Options.MaxLineBytes, profile.Options.MaxTurnOutputBytes, logger, process.ProcessId);
     }
 
     /// <summary>The process, with its pipes: the family speaks through it.</summary>
@@ -101,6 +101,10 @@ internal abstract class AgentConnection : IAgentConnection, IStdoutHandler
     {
     }
 
+    /// <summary>Why the family cannot take <paramref name="message"/> at all (see <see cref="IStdoutHandler.Unacceptable"/>); null
+    /// when it can.</summary>
+    protected virtual string? Unacceptable(JsonElement message) => null;
+
     /// <summary>Called once when stdout has ended, whether or not a turn was running.</summary>
     protected abstract ValueTask OnOutputEndedAsync();
 
@@ -160,6 +164,8 @@ internal abstract class AgentConnection : IAgentConnection, IStdoutHandler
     TurnContext? IStdoutHandler.ActiveTurn => ActiveTurn;
 
     ValueTask IStdoutHandler.OnObjectAsync(JsonElement message, ReadOnlyMemory<byte> utf8) => OnObjectAsync(message, utf8);
+
+    string? IStdoutHandler.Unacceptable(JsonElement message) => Unacceptable(message);
 
     void IStdoutHandler.OnChunk(string text) => OnChunk(text);
 

@@ -13,6 +13,10 @@ internal interface IStdoutHandler
     /// only until the returned task completes; the next line is not taken before.</summary>
     ValueTask OnObjectAsync(JsonElement message, ReadOnlyMemory<byte> utf8);
 
+    /// <summary>Why a JSON object cannot be taken by the family at all, as "a …" for the notice ("Skipped a line that is not
+    /// a …"); null when it can. ACP: a message StreamJsonRpc could not read, which would end its connection.</summary>
+    string? Unacceptable(JsonElement message);
+
     /// <summary>A raw chunk of stdout (chunk framing only).</summary>
     void OnChunk(string text);
 

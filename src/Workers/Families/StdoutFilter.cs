@@ -11,10 +11,13 @@ namespace Workers.Families;
 /// <summary>What of an agent's stdout reaches its family's protocol, one record at a time in stdout order. One type for
 /// the stdio families' read loop and the ACP filter alike, because each rule is a promise that holds whatever the family:
 /// a line over <c>MaxLineBytes</c> breaks the protocol (the turn fails as <c>protocol_error</c>, the process gets no
-/// further turn); blank lines are skipped; a line that is not one JSON object is skipped with an <c>unparsable_line</c>
-/// notice (the ACP SDKs and the Claude SDK skip what they cannot parse, and StreamJsonRpc would drop its connection);
-/// and a handler that throws fails the turn as broken instead of ending the read, which would leave the turn hanging.</summary>
-internal sealed partial class StdoutFilter(IStdoutHandler handler, int maxLineBytes, ILogger logger, int processId)
+/// further turn); blank lines are skipped; a line that is not one JSON object, or one its family cannot take at all
+/// (<see cref="IStdoutHandler.Unacceptable"/>), is skipped with an <c>unparsable_line</c> notice (the ACP SDKs and the
+/// Claude SDK skip what they cannot parse, and StreamJsonRpc would drop its connection), the notices of a turn bounded;
+/// a turn's stdout past <c>MaxTurnOutputBytes</c> breaks the protocol too, and the rest of that turn's stdout is not taken
+/// (<see cref="TurnOutputAccount"/>); and a handler that throws fails the turn as broken instead of ending the read, which
+/// would leave the turn hanging.</summary>
+internal sealed partial class StdoutFilter(IStdoutHandler handler, int maxLineBytes, long maxTurnOutputBytes, ILogger logger, int processId)
 {
     /// <summary>The deepest nesting a line may have to be passed on: the default of <see cref="JsonDocument"/>, which is
     /// what the stdio families decode with and what StreamJsonRpc parses ACP messages with.</summary>
@@ -23,6 +26,8 @@ internal sealed partial class StdoutFilter(IStdoutHandler handler, int maxLineBy
     private const int PreviewLength = 120;
 
     private static readonly JsonDocumentOptions ParseOptions = new() { MaxDepth = MaxDepth };
+
+    private readonly TurnOutputAccount _account = new(maxTurnOutputBytes);
 
     /// <summary>Takes every record until the output ends.</summary>
     public async Task ReadAllAsync(ChannelReader<AgentOutput> output)
@@ -36,6 +41,17 @@ internal sealed partial class StdoutFilter(IStdoutHandler handler, int maxLineBy
     /// <summary>Takes one record; the handler is done with it when this completes.</summary>
     public async ValueTask TakeAsync(AgentOutput output)
     {
+        switch (_account.Add(handler.ActiveTurn, output.Bytes))
+        {
+            // An oversized line is named as such below, whatever else it exceeds.
+            case TurnOutputAccount.Charge.Exceeded when output.Kind != AgentOutputKind.OversizedLine:
+                handler.FailTurnAsBroken(
+                    $"The agent wrote more than {maxTurnOutputBytes} bytes of output in one turn (MaxTurnOutputBytes).");
+                return;
+            case TurnOutputAccount.Charge.Refused:
+                return;
+        }
+
         try
         {
             switch (output.Kind)
@@ -67,14 +83,24 @@ internal sealed partial class StdoutFilter(IStdoutHandler handler, int maxLineBy
     {
         var utf8 = Encoding.UTF8.GetBytes(line);
         using var document = ParseObject(utf8);
-        if (document is null)
+        if ((document is null ? "a JSON object" : handler.Unacceptable(document.RootElement)) is { } expected)
         {
-            var preview = line.Length > PreviewLength ? line[..PreviewLength] + "…" : line;
-            handler.ActiveTurn?.Emit(new AgentNotice("unparsable_line", $"Skipped a line that is not a JSON object: {preview}"));
+            var turn = handler.ActiveTurn;
+            if (_account.Skipped(turn, () => Notice(expected, line)) is { } notice)
+            {
+                turn!.Emit(notice);
+            }
+
             return;
         }
 
-        await handler.OnObjectAsync(document.RootElement, utf8);
+        await handler.OnObjectAsync(document!.RootElement, utf8);
+    }
+
+    private static AgentNotice Notice(string expected, string line)
+    {
+        var preview = line.Length > PreviewLength ? line[..PreviewLength] + "…" : line;
+        return new AgentNotice("unparsable_line", $"Skipped a line that is not {expected}: {preview}");
     }
 
     /// <summary>The line as a document when it is exactly one JSON object (no trailing value), else null.</summary>

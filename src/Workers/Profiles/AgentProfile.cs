@@ -66,4 +66,18 @@ public sealed class AgentProfile
     /// <summary>The longest stdout line accepted from the agent; a longer one fails the turn as a protocol error.</summary>
     /// <value>The default is 8 MiB.</value>
     public int MaxLineBytes { get; set; } = 8 * 1024 * 1024;
+
+    /// <summary>The most stdout the agent may write while one turn runs; more fails the turn as a protocol error and retires the
+    /// process. Everything a turn takes is held until it is stored (its events, its text), so this bounds what one turn of a
+    /// flooding agent costs the service's memory and the store.</summary>
+    /// <value>The default is 256 MiB, generous on purpose (a stream-json text delta is a line of a few hundred bytes, so a long
+    /// agentic turn can write tens of MB); it must be at least <see cref="MaxLineBytes"/>.</value>
+    public long MaxTurnOutputBytes { get; set; } = 256L * 1024 * 1024;
+
+    /// <summary>ACP: the most text one <c>fs/read_text_file</c> answer may hold, in UTF-8 bytes; a read that would return more
+    /// is refused (-32602 naming this setting) as soon as it gets there, so a file of any size costs the service at most this
+    /// much. Lines before a <c>line</c> are scanned, not held, so an agent pages through a bigger file with
+    /// <c>line</c>/<c>limit</c>.</summary>
+    /// <value>The default is 8 MiB, as <see cref="MaxLineBytes"/>: an answer is one line to the agent.</value>
+    public int MaxFileReadBytes { get; set; } = 8 * 1024 * 1024;
 }

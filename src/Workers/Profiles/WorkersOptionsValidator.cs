@@ -37,6 +37,17 @@ public sealed class WorkersOptionsValidator(FamilyNames families) : IValidateOpt
                 errors.Add($"{prefix}:MaxLineBytes {profile.MaxLineBytes} is below the minimum of 4096.");
             }
 
+            if (profile.MaxFileReadBytes < 1)
+            {
+                errors.Add($"{prefix}:MaxFileReadBytes {profile.MaxFileReadBytes} must be at least 1.");
+            }
+
+            if (profile.MaxTurnOutputBytes < profile.MaxLineBytes)
+            {
+                errors.Add($"{prefix}:MaxTurnOutputBytes {profile.MaxTurnOutputBytes} is below MaxLineBytes {profile.MaxLineBytes}: "
+                    + "a turn could not take one whole line.");
+            }
+
             CheckTimer(errors, $"{prefix}:Timeouts:Ready", profile.Timeouts.Ready);
             CheckTimer(errors, $"{prefix}:Timeouts:FirstToken", profile.Timeouts.FirstToken);
             CheckTimer(errors, $"{prefix}:Timeouts:Turn", profile.Timeouts.Turn);

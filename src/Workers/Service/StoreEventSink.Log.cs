@@ -19,6 +19,11 @@ internal sealed partial class StoreEventSink
             Message = "Turn {TurnId} failed store_unavailable: {MaxBufferedEvents} events were waiting for the store")]
         public static partial void BufferFull(ILogger logger, string turnId, int maxBufferedEvents);
 
+        [LoggerMessage(EventId = EventIds.Turns + 35, Level = LogLevel.Warning,
+            Message = "Turn {TurnId} failed protocol_error: its agent wrote events faster than the store took them "
+                + "({MaxBufferedEvents} waiting)")]
+        public static partial void Outpaced(ILogger logger, string turnId, int maxBufferedEvents);
+
         [LoggerMessage(EventId = EventIds.Turns + 33, Level = LogLevel.Error,
             Message = "Gave up writing the end of turn {TurnId} after the store failed for {Outage}; its lease will expire")]
         public static partial void GaveUp(ILogger logger, string turnId, TimeSpan outage, Exception exception);

@@ -25,7 +25,7 @@ internal sealed partial class StoreEventSink
             try
             {
                 await write(cancellationToken);
-                _outage.Succeeded();
+                Succeeded();
                 return;
             }
             catch (LeaseLostException)
@@ -87,7 +87,7 @@ internal sealed partial class StoreEventSink
         {
             // Only the loop's wait is cancellable: a batch being written is written whole.
             await WriteAllAsync(CancellationToken.None);
-            _outage.Succeeded();
+            Succeeded();
             return _flushInterval;
         }
         catch (Exception ex) when (IsStoreFailure(ex))
@@ -145,6 +145,14 @@ internal sealed partial class StoreEventSink
         }
 
         _lastError = error;
+        _storeFailing = true;
         return _outage.Failed(now);
+    }
+
+    /// <summary>Records a write that succeeded: an outage, if any, is over.</summary>
+    private void Succeeded()
+    {
+        _outage.Succeeded();
+        _storeFailing = false;
     }
 }

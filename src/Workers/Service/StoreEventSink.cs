@@ -12,9 +12,12 @@ namespace Workers.Service;
 /// event is held back: the store writes it with the turn's end, and only then is it published. See
 /// <c>specs/store.md</c> "Event writes when the store fails" for the contract.</summary>
 /// <remarks>When the store cannot take the events — its writes fail for the whole lease, or the buffer is full — the
-/// sink fails the turn itself (<c>store_unavailable</c>): it fixes the terminal event after the last event it kept,
-/// refuses every event after it, and fires <see cref="StoreUnavailable"/> so the run stops. Nothing a live reader saw
-/// is dropped: an event is published only once it is in the buffer, and the buffer is written before the end.</remarks>
+/// sink fails the turn itself: it fixes the terminal event after the last event it kept, refuses every event after it,
+/// and fires <see cref="StoreUnavailable"/> so the run stops. The reason is <c>store_unavailable</c>, unless the buffer
+/// filled while the store answered every write: then the agent wrote events faster than a working store takes them (a
+/// flood), and the turn fails <c>protocol_error</c>, so that a hostile agent does not pass for a store outage. Nothing a
+/// live reader saw is dropped: an event is published only once it is in the buffer, and the buffer is written before the
+/// end.</remarks>
 internal sealed partial class StoreEventSink : ITurnEventSink, IAsyncDisposable
 {
     /// <summary>Events per write transaction.</summary>
@@ -43,6 +46,12 @@ internal sealed partial class StoreEventSink : ITurnEventSink, IAsyncDisposable
     /// <summary>Why the sink failed the turn; null while it has not. Guarded by <see cref="_lock"/>.</summary>
     private string? _failure;
 
+    /// <summary>The reason of <see cref="_failure"/>. Guarded by <see cref="_lock"/>.</summary>
+    private string _failureReason = FailureReasons.StoreUnavailable;
+
+    /// <summary>True from a failed write until one succeeds: a full buffer is then the store's doing, else the agent's.</summary>
+    private volatile bool _storeFailing;
+
     /// <summary>The store's last refusal, for the failure's message.</summary>
     private volatile Exception? _lastError;
 
@@ -70,15 +79,16 @@ internal sealed partial class StoreEventSink : ITurnEventSink, IAsyncDisposable
     /// <summary>Fires when a write was refused because the lease is gone: the run must stop and write nothing more.</summary>
     public CancellationToken LeaseLost => _leaseLost.Token;
 
-    /// <summary>Fires when the sink failed the turn because the store cannot take its events: the run must stop, and its
-    /// end (<see cref="ApplyFailure"/>, <see cref="Terminal"/>) is still written, through <see cref="FinishAsync"/> and
-    /// <see cref="RetryAsync"/>.</summary>
+    /// <summary>Fires when the sink failed the turn because the store cannot take its events (or a working store cannot
+    /// keep up with the agent): the run must stop, and its end (<see cref="ApplyFailure"/>, <see cref="Terminal"/>) is still
+    /// written, through <see cref="FinishAsync"/> and <see cref="RetryAsync"/>.</summary>
     public CancellationToken StoreUnavailable => _storeUnavailable.Token;
 
     public void OnEvent(TurnEvent turnEvent)
     {
         var stored = ToStored(turnEvent, _timeProvider.GetUtcNow());
         bool failedNow;
+        bool outpaced;
         lock (_lock)
         {
             if (_failure is not null || Terminal is not null)
@@ -105,14 +115,27 @@ internal sealed partial class StoreEventSink : ITurnEventSink, IAsyncDisposable
                 return;
             }
 
+            outpaced = !_storeFailing;
             var message = $"{_limits.MaxBufferedEvents} events were waiting for the store to take them; the turn was stopped "
                 + "instead of holding more.";
-            failedNow = FailTurn_NeedsLock(_lastError is { } error ? $"{message} Last error: {error.Message}" : message);
+            failedNow = outpaced
+                ? FailTurn_NeedsLock(FailureReasons.ProtocolError, $"The agent wrote events faster than the store took them: {message} "
+                    + "The store was answering.")
+                : FailTurn_NeedsLock(FailureReasons.StoreUnavailable,
+                    _lastError is { } error ? $"{message} Last error: {error.Message}" : message);
         }
 
         if (failedNow)
         {
-            Log.BufferFull(_logger, _lease.TurnId, _limits.MaxBufferedEvents);
+            if (outpaced)
+            {
+                Log.Outpaced(_logger, _lease.TurnId, _limits.MaxBufferedEvents);
+            }
+            else
+            {
+                Log.BufferFull(_logger, _lease.TurnId, _limits.MaxBufferedEvents);
+            }
+
             StopRun();
         }
     }
@@ -131,7 +154,7 @@ internal sealed partial class StoreEventSink : ITurnEventSink, IAsyncDisposable
         {
             return _failure is null
                 ? result
-                : result with { Status = TurnStatus.Failed, Reason = FailureReasons.StoreUnavailable, Message = _failure };
+                : result with { Status = TurnStatus.Failed, Reason = _failureReason, Message = _failure };
         }
     }
 
@@ -143,7 +166,7 @@ internal sealed partial class StoreEventSink : ITurnEventSink, IAsyncDisposable
         bool failedNow;
         lock (_lock)
         {
-            failedNow = FailTurn_NeedsLock(message);
+            failedNow = FailTurn_NeedsLock(FailureReasons.StoreUnavailable, message);
         }
 
         if (failedNow)
@@ -154,16 +177,16 @@ internal sealed partial class StoreEventSink : ITurnEventSink, IAsyncDisposable
         return failedNow;
     }
 
-    /// <summary>Fails the turn with <c>store_unavailable</c> unless its end is already known; true when it did.</summary>
-    private bool FailTurn_NeedsLock(string message)
+    /// <summary>Fails the turn with <paramref name="reason"/> unless its end is already known; true when it did.</summary>
+    private bool FailTurn_NeedsLock(string reason, string message)
     {
         if (_failure is not null || Terminal is not null)
         {
             return false;
         }
 
-        _failure = message;
-        Terminal = ToStored(new TurnFailed(FailureReasons.StoreUnavailable, message) { Sequence = LastSequence + 1 },
+        (_failure, _failureReason) = (message, reason);
+        Terminal = ToStored(new TurnFailed(reason, message) { Sequence = LastSequence + 1 },
             _timeProvider.GetUtcNow());
         LastSequence = Terminal.Sequence;
         return true;

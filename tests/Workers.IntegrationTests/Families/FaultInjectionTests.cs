@@ -29,6 +29,8 @@ public sealed class FaultInjectionTests
             data.Add(family, "hang:mid-stream", family == Codex ? FirstTokenTimeout : TurnTimeout);
             data.Add(family, "garbage", null);
             data.Add(family, "half-json", null);
+            // Undecodable bytes become U+FFFD and a lone surrogate escape is read as one (specs/security.md, "Hostile agents").
+            data.Add(family, "invalid-utf8", null);
             data.Add(family, "oversized:200000", family == Plain ? null : ProtocolError);
             data.Add(family, "stderr-flood:2000000", null);
             // A plain turn ends at the exit, so a CLI that never exits times out; the others end the turn in-band.
@@ -90,7 +92,7 @@ public sealed class FaultInjectionTests
         Assert.Equal(expectedReason is null ? TurnStatus.Succeeded : TurnStatus.Failed, result.Status);
         var terminal = Assert.Single(events.Events, e => e.IsTerminal);
         Assert.Same(terminal, events.Events[^1]);
-        if (fault is "garbage" or "half-json" && family != Plain)
+        if (fault is "garbage" or "half-json" or "invalid-utf8" && family != Plain)
         {
             Assert.Contains(events.OfType<AgentNotice>(), n => n.Code == "unparsable_line");
         }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Threading.Channels;
@@ -11,13 +12,14 @@ namespace Workers.Tests.Families;
 public sealed class StdoutFilterTests
 {
     private const int MaxLineBytes = 4096;
+    private const long MaxTurnOutputBytes = 16 * 1024 * 1024;
 
     private readonly Handler _handler = new();
     private readonly StdoutFilter _filter;
 
     public StdoutFilterTests()
     {
-        _filter = new StdoutFilter(_handler, MaxLineBytes, NullLogger.Instance, processId: 42);
+        _filter = new StdoutFilter(_handler, MaxLineBytes, MaxTurnOutputBytes, NullLogger.Instance, processId: 42);
     }
 
     private static AgentOutput Line(string text) => AgentOutput.Line(text, Encoding.UTF8.GetByteCount(text));
@@ -68,6 +70,17 @@ public sealed class StdoutFilterTests
     }
 
     [Fact]
+    public async Task JsonObjectTheFamilyCannotTake_IsSkippedWithANoticeNamingWhatItIsNot()
+    {
+        _handler.Refusal = "a JSON-RPC message: its id is neither a string, a 64-bit integer nor null";
+
+        var notice = Assert.IsType<AgentNotice>(Assert.Single(await SkipAsync("{\"id\":1.5,\"result\":{}}")));
+        Assert.Equal("unparsable_line", notice.Code);
+        Assert.Equal("Skipped a line that is not a JSON-RPC message: its id is neither a string, a 64-bit integer nor null: "
+            + "{\"id\":1.5,\"result\":{}}", notice.Message);
+    }
+
+    [Fact]
     public async Task UnparsableLine_NoticeShowsTheFirst120Characters()
     {
         var line = "x" + new string('y', 200);
@@ -82,6 +95,77 @@ public sealed class StdoutFilterTests
         _handler.ActiveTurn = null;
 
         Assert.Empty(await SkipAsync("[1,2]"));
+    }
+
+    [Fact]
+    public async Task SkippedLines_GetANoticeEachForTheFirstTen_ThenACountAtEveryPowerOfTen()
+    {
+        for (var i = 1; i <= 10_000; i++)
+        {
+            await _filter.TakeAsync(Line($"garbage {i}"));
+        }
+
+        var notices = _handler.Turn.Events.Cast<AgentNotice>().ToList();
+        Assert.Equal(13, notices.Count);
+        Assert.All(notices, n => Assert.Equal("unparsable_line", n.Code));
+        Assert.Equal(
+            Enumerable.Range(1, 10).Select(i => $"Skipped a line that is not a JSON object: garbage {i}"),
+            notices.Take(10).Select(n => n.Message));
+        Assert.Equal([100, 1000, 10_000], notices.Skip(10).Select(n => int.Parse(n.Message.Split(' ')[0], CultureInfo.InvariantCulture)));
+        Assert.Equal("100 lines were skipped in this turn so far; after the first 10, they are counted at every power of ten.",
+            notices[10].Message);
+    }
+
+    [Fact]
+    public async Task SkippedLines_OfANewTurn_AreCountedAfresh()
+    {
+        for (var i = 0; i < 10; i++)
+        {
+            await _filter.TakeAsync(Line("garbage"));
+        }
+
+        var next = new RecordedTurn();
+        _handler.ActiveTurn = next.Context;
+        await _filter.TakeAsync(Line("garbage of the next turn"));
+
+        var notice = Assert.IsType<AgentNotice>(Assert.Single(next.Events));
+        Assert.Equal("Skipped a line that is not a JSON object: garbage of the next turn", notice.Message);
+    }
+
+    [Fact]
+    public async Task TurnOutputPastTheLimit_FailsTheTurnOnce_AndTheRestOfThatTurnIsNotTaken()
+    {
+        var filter = new StdoutFilter(_handler, MaxLineBytes, 64 * 1024, NullLogger.Instance, processId: 42);
+        var line = $"{{\"pad\":\"{new string('x', 1014)}\"}}"; // 1024 bytes: 64 fit the 64 KiB limit, the 65th does not
+
+        for (var i = 0; i < 100; i++)
+        {
+            await filter.TakeAsync(Line(line));
+        }
+
+        Assert.Equal(64, _handler.Objects.Count);
+        Assert.Equal("The agent wrote more than 65536 bytes of output in one turn (MaxTurnOutputBytes).", Assert.Single(_handler.Failures));
+
+        // The next turn starts from nothing.
+        _handler.ActiveTurn = new RecordedTurn().Context;
+        await filter.TakeAsync(Line(line));
+        Assert.Equal(65, _handler.Objects.Count);
+    }
+
+    [Fact]
+    public async Task OutputWithNoTurnRunning_IsNotCounted()
+    {
+        _handler.ActiveTurn = null;
+        var filter = new StdoutFilter(_handler, MaxLineBytes, 64 * 1024, NullLogger.Instance, processId: 42);
+        var line = $"{{\"pad\":\"{new string('x', 1014)}\"}}";
+
+        for (var i = 0; i < 100; i++)
+        {
+            await filter.TakeAsync(Line(line));
+        }
+
+        Assert.Equal(100, _handler.Objects.Count);
+        Assert.Empty(_handler.Failures);
     }
 
     [Fact]
@@ -184,6 +268,11 @@ public sealed class StdoutFilterTests
         public List<string> Failures { get; } = [];
 
         public Exception? ThrowOnNextObject { get; set; }
+
+        /// <summary>What <see cref="Unacceptable"/> answers: the family refuses every object when set.</summary>
+        public string? Refusal { get; set; }
+
+        public string? Unacceptable(JsonElement message) => Refusal;
 
         public ValueTask OnObjectAsync(JsonElement message, ReadOnlyMemory<byte> utf8)
         {

@@ -133,6 +133,32 @@ public sealed class ProfileTests : IDisposable
     }
 
     [Fact]
+    public void Validator_ATurnOutputLimitBelowOneLine_IsRefusedNamingBoth()
+    {
+        var profile = new AgentProfile { Family = "plain", Command = "/bin/cat", MaxLineBytes = 8192, MaxTurnOutputBytes = 8191 };
+
+        var options = new WorkersOptions { DataDirectory = _data, Profiles = { ["p"] = profile } };
+
+        var result = new WorkersOptionsValidator(AgentDrivers.BuiltInNames).Validate(null, options);
+
+        Assert.Contains(result.Failures!,
+            f => f == "Workers:Profiles:p:MaxTurnOutputBytes 8191 is below MaxLineBytes 8192: a turn could not take one whole line.");
+        profile.MaxTurnOutputBytes = 8192;
+        Assert.True(new WorkersOptionsValidator(AgentDrivers.BuiltInNames).Validate(null, options).Succeeded);
+    }
+
+    [Fact]
+    public void Validator_AFileReadLimitBelowOneByte_IsRefusedNamingIt()
+    {
+        var profile = new AgentProfile { Family = "acp", Command = "/bin/cat", MaxFileReadBytes = 0 };
+        var options = new WorkersOptions { DataDirectory = _data, Profiles = { ["p"] = profile } };
+
+        var result = new WorkersOptionsValidator(AgentDrivers.BuiltInNames).Validate(null, options);
+
+        Assert.Contains(result.Failures!, f => f == "Workers:Profiles:p:MaxFileReadBytes 0 must be at least 1.");
+    }
+
+    [Fact]
     public void Catalog_DisabledProfile_IsLeftOutAndNotValidated()
     {
         var options = new WorkersOptions

@@ -108,6 +108,36 @@ public sealed class StoreEventSinkTests
         Assert.Equal(FailureReasons.StoreUnavailable, (await fixture.TurnAsync()).Reason);
     }
 
+    /// <summary>A flood: the agent fills the buffer before the store's next flush, while the store answers every write. That is
+    /// the agent's doing, not an outage: the turn fails <c>protocol_error</c>, so a hostile agent does not pass for a store
+    /// that is down (<c>specs/security.md</c>, "Hostile agents"). It used to fail <c>store_unavailable</c>.</summary>
+    [Fact]
+    public async Task BufferFull_WhileTheStoreAnswers_FailsTheTurnAsTheAgentsFlood()
+    {
+        // Arrange: a working store; the clock does not move, so no flush comes between the events.
+        await using var fixture = await SinkFixture.CreateAsync();
+        await using var sink = fixture.CreateSink(maxBufferedEvents: 5);
+
+        // Act
+        for (var sequence = 1; sequence <= 7; sequence++)
+        {
+            sink.OnEvent(Text(sequence));
+        }
+
+        // Assert
+        Assert.True(sink.StoreUnavailable.IsCancellationRequested);
+        Assert.Equal([1L, 2L, 3L, 4L, 5L], fixture.ReceivedLive());
+        Assert.Equal((6L, "failed"), (sink.Terminal?.Sequence, sink.Terminal?.Type));
+        var result = sink.ApplyFailure(CancelledResult());
+        Assert.Equal((TurnStatus.Failed, FailureReasons.ProtocolError), (result.Status, result.Reason));
+        Assert.StartsWith("The agent wrote events faster than the store took them: 5 events were waiting", result.Message,
+            StringComparison.Ordinal);
+        await sink.FinishAsync(Ct);
+        await fixture.CompleteAsync(sink, result);
+        Assert.Equal([1L, 2L, 3L, 4L, 5L, 6L], await fixture.StoredAsync());
+        Assert.Equal(FailureReasons.ProtocolError, (await fixture.TurnAsync()).Reason);
+    }
+
     [Fact]
     public async Task Finish_StoreNeverAnswers_GivesUpAfterItsBound_LeavingTheTurnToTheClaimRule()
     {

@@ -76,6 +76,15 @@ internal sealed partial class AcpConnection
 
     internal async Task<JsonElement> OnRequestPermissionAsync(JsonElement parameters)
     {
+        if (parameters.Str("sessionId") is not { } sessionId || sessionId != SessionId)
+        {
+            // Not this process's session: nothing of it is the running turn's, so it is neither shown, decided nor recorded.
+            throw new LocalRpcException($"Session '{parameters.Str("sessionId")}' is not the session of this process.")
+            {
+                ErrorCode = InvalidParams,
+            };
+        }
+
         var turn = ActiveTurn;
         var toolCall = parameters.Obj("toolCall");
         var toolCallId = toolCall?.Str("toolCallId");
@@ -112,24 +121,8 @@ internal sealed partial class AcpConnection
     {
         RequireClientFileSystem();
         var path = parameters.Str("path");
-        var text = OnConfinedFiles(parameters, files => files.ReadAllText(path!), "read");
-        if (parameters.Long("line") is null && parameters.Long("limit") is null)
-        {
-            return Answer(new JsonObject { ["content"] = text });
-        }
-
-        var lines = Lines(text);
-        if (parameters.Long("line") is { } line and > 1)
-        {
-            lines = lines.Skip((int)line - 1);
-        }
-
-        if (parameters.Long("limit") is { } limit and >= 0)
-        {
-            lines = lines.Take((int)limit);
-        }
-
-        return Answer(new JsonObject { ["content"] = string.Join('\n', lines) });
+        var read = new TextRead(parameters.Long("line"), parameters.Long("limit"), Profile.Options.MaxFileReadBytes);
+        return Answer(new JsonObject { ["content"] = OnConfinedFiles(parameters, files => files.ReadText(path!, read), "read") });
     }
 
     internal async Task<JsonElement> OnWriteTextFileAsync(JsonElement parameters)
@@ -184,16 +177,6 @@ internal sealed partial class AcpConnection
 
     private void OnConfinedFiles(JsonElement parameters, Action<ConfinedFiles> access, string verb) =>
         OnConfinedFiles(parameters, files => { access(files); return true; }, verb);
-
-    /// <summary>The lines of a text as <see cref="File.ReadAllLines(string)"/> splits them.</summary>
-    private static IEnumerable<string> Lines(string text)
-    {
-        using var reader = new StringReader(text);
-        while (reader.ReadLine() is { } line)
-        {
-            yield return line;
-        }
-    }
 
     private static JsonElement Answer(JsonObject answer) => JsonSerializer.SerializeToElement(answer);
 }

@@ -134,7 +134,8 @@ internal sealed partial class AcpConnection : AgentConnection
     /// <summary>A <c>session/update</c> notification is handled here, in stdout order, instead of through StreamJsonRpc:
     /// its handlers run on pool threads, so under load the prompt's answer could be seen before the last updates that the
     /// agent wrote ahead of it, cutting the end off the turn's text. Handled here, every update is done before the answer
-    /// that follows it even reaches the JSON-RPC reader. Every other message goes on to it.</summary>
+    /// that follows it even reaches the JSON-RPC reader. Every other message goes on to it (but a response only when it
+    /// answers a request of ours still waiting: <see cref="AcpRpcChannel.ForwardAsync"/>).</summary>
     protected override ValueTask OnObjectAsync(JsonElement message, ReadOnlyMemory<byte> utf8)
     {
         if (message.Str("method") == "session/update" && !message.TryGetProperty("id", out _))
@@ -143,8 +144,11 @@ internal sealed partial class AcpConnection : AgentConnection
             return ValueTask.CompletedTask;
         }
 
-        return _rpc.ForwardAsync(utf8);
+        return _rpc.ForwardAsync(message, utf8);
     }
+
+    /// <summary>A message StreamJsonRpc could not read would end its connection: it is skipped like an unparsable line.</summary>
+    protected override string? Unacceptable(JsonElement message) => AcpEnvelope.Problem(message);
 
     protected override void EndActiveTurn(Func<TurnContext, TurnOutcome> outcome) => _prompt.Abort(outcome);
 

@@ -10,20 +10,25 @@ namespace Workers.Families.Acp;
 
 /// <summary>JSON-RPC with an ACP agent: StreamJsonRpc writes to the agent's stdin and reads only the lines that the
 /// stdout filter passes on (<see cref="ForwardAsync"/>), never stdout itself, because one unparsable line would end its
-/// connection. Requests made through <see cref="RequestAsync"/> turn an error answer or a lost connection into a
-/// <see cref="TurnFailedException"/> with a named reason.</summary>
+/// connection. Of the responses, only the first answer to a request of ours still waiting goes on (<see cref="PendingRequests"/>):
+/// StreamJsonRpc would drop its connection on any other. Requests made through <see cref="RequestAsync"/> turn an error answer
+/// or a lost connection into a <see cref="TurnFailedException"/> with a named reason.</summary>
 internal sealed partial class AcpRpcChannel : IDisposable
 {
     private static readonly byte[] NewLine = "\n"u8.ToArray();
 
     private readonly Pipe _inbound = new(new PipeOptions(useSynchronizationContext: false));
+    private readonly PendingRequests _pending = new();
     private readonly AgentProcess _process;
+    private readonly ILogger _logger;
     private readonly JsonRpc _rpc;
+    private long _strayResponses;
 
     public AcpRpcChannel(AgentProcess process, object clientTarget, ILogger logger)
     {
         _process = process;
-        var handler = new NewLineDelimitedMessageHandler(process.Input, _inbound.Reader, new SystemTextJsonFormatter())
+        _logger = logger;
+        var handler = new AcpMessageHandler(process.Input, _inbound.Reader, _pending)
         {
             NewLine = NewLineDelimitedMessageHandler.NewLineStyle.Lf,
         };
@@ -42,9 +47,29 @@ internal sealed partial class AcpRpcChannel : IDisposable
     /// <summary>False once the connection was disposed or ended.</summary>
     public bool IsOpen => !_rpc.IsDisposed && !_rpc.Completion.IsCompleted;
 
-    /// <summary>Passes one line of stdout on to the JSON-RPC reader.</summary>
-    public async ValueTask ForwardAsync(ReadOnlyMemory<byte> line)
+    /// <summary>How many responses the agent sent to no request of ours still waiting (dropped).</summary>
+    public long StrayResponses => Interlocked.Read(ref _strayResponses);
+
+    /// <summary>Passes one message of stdout (<paramref name="message"/>, as the UTF-8 <paramref name="line"/>) on to the
+    /// JSON-RPC reader; a response that answers no request of ours still waiting is dropped and logged (the first of the
+    /// process at Warning, the rest at Debug, so that a flood of them does not flood the log), never handed to a turn.</summary>
+    public async ValueTask ForwardAsync(JsonElement message, ReadOnlyMemory<byte> line)
     {
+        if (!message.TryGetProperty("method", out _) && !(message.TryGetProperty("id", out var id) && _pending.TryTake(id)))
+        {
+            var raw = message.TryGetProperty("id", out var strayId) ? strayId.GetRawText() : "none";
+            if (Interlocked.Increment(ref _strayResponses) == 1)
+            {
+                LogFirstStrayResponse(_logger, _process.ProcessId, raw);
+            }
+            else
+            {
+                LogStrayResponse(_logger, _process.ProcessId, raw);
+            }
+
+            return;
+        }
+
         await _inbound.Writer.WriteAsync(line);
         await _inbound.Writer.WriteAsync(NewLine);
     }
@@ -105,6 +130,14 @@ internal sealed partial class AcpRpcChannel : IDisposable
 
     /// <summary>Closes the agent's stdin.</summary>
     public void Dispose() => _rpc.Dispose();
+
+    [LoggerMessage(EventId = EventIds.Families + 21, Level = LogLevel.Warning,
+        Message = "Agent process {ProcessId} answered a request that is not waiting (id {Id}); dropped, as any more will be")]
+    private static partial void LogFirstStrayResponse(ILogger logger, int processId, string id);
+
+    [LoggerMessage(EventId = EventIds.Families + 22, Level = LogLevel.Debug,
+        Message = "Agent process {ProcessId} answered a request that is not waiting (id {Id}); dropped")]
+    private static partial void LogStrayResponse(ILogger logger, int processId, string id);
 
     [LoggerMessage(EventId = EventIds.Families + 20, Level = LogLevel.Debug,
         Message = "JSON-RPC connection to agent process {ProcessId} ended: {Reason} {Description}")]

@@ -28,12 +28,18 @@ internal sealed class ConfinedFiles(string root, Action? betweenCheckAndUse = nu
     private const int InvalidParams = -32602;
     private const int InternalError = -32603;
 
+    /// <summary>What a read takes from the file at a time: also the most it reads past where it stops.</summary>
+    private const int ReadBufferBytes = 64 * 1024;
+
     private static readonly UTF8Encoding Utf8NoBom = new(encoderShouldEmitUTF8Identifier: false);
 
     /// <summary>Refuses a path that does not lead inside the root (as <see cref="WriteAllText"/> would), touching nothing.</summary>
     public void Check(string path) => Locate(path);
 
-    public string ReadAllText(string path)
+    /// <summary>Reads what <paramref name="read"/> asks of the file at <paramref name="path"/>, with bounded memory.</summary>
+    /// <exception cref="LocalRpcException">Refused, missing, or larger than <see cref="TextRead.MaxBytes"/> (-32602, naming
+    /// <c>MaxFileReadBytes</c>: nothing past that point is read).</exception>
+    public string ReadText(string path, TextRead read)
     {
         var target = Locate(path);
         betweenCheckAndUse?.Invoke();
@@ -45,8 +51,8 @@ internal sealed class ConfinedFiles(string root, Action? betweenCheckAndUse = nu
         using var directory = OpenDirectory(target.Directory, path);
         using var file = UnixFiles.OpenAt(directory, target.Name, UnixFiles.FileToRead, out var errno) ?? throw Failed(path, errno, "read");
         RequireFile(file, path);
-        using var reader = new StreamReader(new FileStream(file, FileAccess.Read, bufferSize: 0), Encoding.UTF8);
-        return reader.ReadToEnd();
+        using var reader = new StreamReader(new FileStream(file, FileAccess.Read, bufferSize: 0), Encoding.UTF8, true, ReadBufferBytes);
+        return read.From(reader) ?? throw TooLarge(path, read);
     }
 
     public void WriteAllText(string path, string content)
@@ -165,6 +171,13 @@ internal sealed class ConfinedFiles(string root, Action? betweenCheckAndUse = nu
 
     private static LocalRpcException NotFound(string path) =>
         new($"File '{path}' does not exist.") { ErrorCode = StaleSessionPatterns.AcpResourceNotFound };
+
+    private static LocalRpcException TooLarge(string path, TextRead read) =>
+        new($"'{path}': the text asked for is larger than the {read.MaxBytes} bytes a read may return (MaxFileReadBytes); "
+            + (read.Whole ? "ask for part of it with line and limit." : "ask for fewer lines."))
+        {
+            ErrorCode = InvalidParams,
+        };
 
     private static LocalRpcException NotAFile(string path) => new($"'{path}' is not a regular file.") { ErrorCode = InvalidParams };
 

@@ -25,7 +25,7 @@ internal static class ClaudeResultClassifier
 
         if (result.Bool("is_error") || subtype != "success")
         {
-            var text = result.Str("result") ?? string.Join("; ", result.Array("errors").Select(e => e.GetString()));
+            var text = result.Str("result") ?? string.Join("; ", result.Array("errors").Select(e => e.AsText()));
             var reason = result.Long("api_error_status") is { } status
                 ? ProviderErrorClassifier.FromHttpStatus((int)status)
                 : facts.AssistantError is not null

@@ -72,7 +72,7 @@ public sealed class ConfinedFilesTests : IDisposable
             File.CreateSymbolicLink(In("inside.txt"), Path.Combine(_outside, "secret.txt"));
         });
 
-        var refusal = Assert.Throws<LocalRpcException>(() => files.ReadAllText(In("inside.txt")));
+        var refusal = Assert.Throws<LocalRpcException>(() => files.ReadText(In("inside.txt"), new TextRead(null, null, 1024)));
 
         Assert.Equal(-32602, refusal.ErrorCode);
     }
@@ -87,7 +87,8 @@ public sealed class ConfinedFilesTests : IDisposable
         {
             var files = new ConfinedFiles(_workspace);
 
-            Assert.Equal(-32602, Assert.Throws<LocalRpcException>(() => files.ReadAllText(In("secret.txt"))).ErrorCode);
+            var read = new TextRead(null, null, 1024);
+            Assert.Equal(-32602, Assert.Throws<LocalRpcException>(() => files.ReadText(In("secret.txt"), read)).ErrorCode);
             Assert.Equal(-32602, Assert.Throws<LocalRpcException>(() => files.WriteAllText(In("new.txt"), "x")).ErrorCode);
             Assert.False(File.Exists(Path.Combine(_outside, "new.txt")));
         }

@@ -218,4 +218,20 @@ public sealed class ClaudeResultClassifierTests
             verdict.Outcome.Message);
         Assert.True(verdict.Outcome.BeforeOutput);
     }
+
+    /// <summary>A hostile or broken agent's <c>errors</c> may hold anything: each item is shown as text, never thrown on (a
+    /// number there used to throw out of the decoder and fail the turn as undecodable output).</summary>
+    [Fact]
+    public void Classify_ErrorsThatAreNotAllStrings_ShowsEachAsText()
+    {
+        var line = """
+            {"type":"result","subtype":"error_during_execution","is_error":true,"num_turns":1,"stop_reason":null,
+             "session_id":"22795ca6-5b1e-4c57-9a7e-1f0c2f3d4e5a","errors":[42,{"a":1},"half \ud83d emoji",null]}
+            """;
+
+        var verdict = ClaudeResultClassifier.Classify(Line(line), Silent);
+
+        Assert.Equal(FailureReasons.AgentError, verdict.Outcome.Reason);
+        Assert.EndsWith("42; {\"a\":1}; half \uFFFD emoji; null", verdict.Outcome.Message, StringComparison.Ordinal);
+    }
 }
