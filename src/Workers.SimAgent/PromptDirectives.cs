@@ -4,18 +4,20 @@ namespace Workers.SimAgent;
 
 /// <summary>
 /// The <c>[[sim:&lt;item&gt;]]</c> tokens a test can put in a prompt to steer one turn: a fault (<c>[[sim:crash:mid-stream]]</c>) or
-/// a knob override (<c>[[sim:tokens=3]]</c>), or a file request (<c>[[sim-fs:read:/etc/passwd]]</c>, see <see cref="FileRequest"/>).
+/// a knob override (<c>[[sim:tokens=3]]</c>), a file request (<c>[[sim-fs:read:/etc/passwd]]</c>, see <see cref="FileRequest"/>), or a
+/// file operation the agent does itself (<c>[[sim-io:read:/etc/passwd]]</c>, see <see cref="OwnFileOperation"/>).
 /// They are removed before the prompt is echoed, so the reply stays predictable.
 /// </summary>
 internal sealed partial class PromptDirectives
 {
     private PromptDirectives(string cleanText, List<Fault> faults, List<KeyValuePair<string, string>> overrides,
-        List<FileRequest> fileRequests, List<string> problems)
+        List<FileRequest> fileRequests, List<OwnFileOperation> ownFileOperations, List<string> problems)
     {
         CleanText = cleanText;
         Faults = faults;
         Overrides = overrides;
         FileRequests = fileRequests;
+        OwnFileOperations = ownFileOperations;
         Problems = problems;
     }
 
@@ -29,6 +31,9 @@ internal sealed partial class PromptDirectives
 
     /// <summary>The <c>fs/*</c> requests to make of the client, in prompt order (ACP mode only).</summary>
     public IReadOnlyList<FileRequest> FileRequests { get; }
+
+    /// <summary>The file operations the agent does itself, in prompt order (every mode).</summary>
+    public IReadOnlyList<OwnFileOperation> OwnFileOperations { get; }
 
     /// <summary>Items that could not be understood; they are reported on stderr and otherwise ignored.</summary>
     public IReadOnlyList<string> Problems { get; }
@@ -63,8 +68,12 @@ internal sealed partial class PromptDirectives
             .Select(m => new FileRequest(
                 m.Groups["operation"].Value, m.Groups["path"].Value, Number(m.Groups["line"]), Number(m.Groups["limit"])))
             .ToList();
-        var clean = FileDirective().Replace(Directive().Replace(prompt, string.Empty), string.Empty);
-        return new PromptDirectives(clean, faults, overrides, fileRequests, problems);
+        var ownFileOperations = OwnFileDirective().Matches(prompt)
+            .Select(m => new OwnFileOperation(m.Groups["operation"].Value, m.Groups["path"].Value))
+            .ToList();
+        var clean = OwnFileDirective().Replace(
+            FileDirective().Replace(Directive().Replace(prompt, string.Empty), string.Empty), string.Empty);
+        return new PromptDirectives(clean, faults, overrides, fileRequests, ownFileOperations, problems);
     }
 
     [GeneratedRegex(@"\[\[sim:(?<items>.*?)\]\]", RegexOptions.Singleline)]
@@ -77,4 +86,7 @@ internal sealed partial class PromptDirectives
     [GeneratedRegex(@"\[\[sim-fs:(?<operation>read|write)(?:@(?<line>\d*)(?:\+(?<limit>\d*))?)?:(?<path>.*?)\]\]",
         RegexOptions.Singleline)]
     private static partial Regex FileDirective();
+
+    [GeneratedRegex(@"\[\[sim-io:(?<operation>read|write|append|list):(?<path>.*?)\]\]", RegexOptions.Singleline)]
+    private static partial Regex OwnFileDirective();
 }

@@ -19,6 +19,7 @@ internal sealed class TurnPlan
         ApiRetryDelayMs = settings.ApiRetryDelayMs;
         ToolLog = settings.ToolLog;
         FileRequests = directives.FileRequests;
+        OwnFileOperations = directives.OwnFileOperations;
     }
 
     /// <summary>The prompt as the host sent it; this is what the session stores.</summary>
@@ -34,6 +35,9 @@ internal sealed class TurnPlan
 
     /// <summary>The prompt's <c>fs/*</c> requests (<see cref="FileRequest"/>).</summary>
     public IReadOnlyList<FileRequest> FileRequests { get; }
+
+    /// <summary>The prompt's <c>[[sim-io:…]]</c> operations, which the agent does itself (<see cref="OwnFileOperation"/>).</summary>
+    public IReadOnlyList<OwnFileOperation> OwnFileOperations { get; }
 
     public int Tokens { get; private set; }
 
@@ -73,7 +77,12 @@ internal sealed class TurnPlan
     /// <summary>First-token latency grows with the context the model has to read: a fixed part plus a per-1000-token part.</summary>
     public double FirstTokenDelayMs(int contextTokens) => FirstTokenMs + (ContextMsPerKToken * contextTokens / 1000.0);
 
-    public string[] ReplyTokens() => ReplyText.Tokens(CleanPrompt, Tokens);
+    /// <summary>
+    /// The reply's deltas: first one line per <see cref="OwnFileOperation"/>, in prompt order, each done here (every mode calls
+    /// this once, right before its first token, when a real agent would act), then the echo of <see cref="ReplyText"/>. The
+    /// lines are part of the reply, so they stream and are stored like the rest of it, and a test finds them at its start.
+    /// </summary>
+    public string[] ReplyTokens() => [.. OwnFileOperations.Select(o => o.Run()), .. ReplyText.Tokens(CleanPrompt, Tokens)];
 
     private bool TryOverride(string name, string value)
     {
