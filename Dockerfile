@@ -49,13 +49,15 @@ RUN ln -s ../lib/node_modules/npm/bin/npm-cli.js /usr/local/bin/npm \
     && node --version && npm --version
 
 # The service runs every agent in its own process group through `setsid` (util-linux), and its orphan watchdog is a
-# small `sh` script using sed and tr. Ubuntu's base image has them all; install util-linux only if it is missing.
-RUN if ! command -v setsid >/dev/null 2>&1; then \
+# small `sh` script using sed and tr. Ubuntu's base image has them all but util-linux may be missing. Profiles in
+# conversation isolation run their agents under bubblewrap (specs/isolation.md; as a non-root user it needs unprivileged
+# user namespaces from the host).
+RUN if ! command -v setsid >/dev/null 2>&1 || ! command -v bwrap >/dev/null 2>&1; then \
       apt-get update \
-      && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends util-linux \
+      && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends util-linux bubblewrap \
       && rm -rf /var/lib/apt/lists/*; \
     fi \
-    && command -v setsid && command -v sh && command -v sed && command -v tr
+    && command -v setsid && command -v bwrap && command -v sh && command -v sed && command -v tr
 
 # The agent CLIs, installed as root into /opt/agents (read-only to the service user: an agent cannot update itself).
 RUN if [ -n "$AGENT_CLIS" ]; then \

@@ -12,6 +12,8 @@ if ! command -v prometheus >/dev/null 2>&1 || ! command -v promtool >/dev/null 2
 fi
 # The Deployment tests lint the Helm chart's values and ops/ with yamllint.
 command -v yamllint >/dev/null 2>&1 || need_apt+=(yamllint)
+# Profiles in conversation isolation run their agents under bubblewrap (specs/isolation.md); the Isolation tests need it.
+command -v bwrap >/dev/null 2>&1 || need_apt+=(bubblewrap)
 if [ "${#need_apt[@]}" -gt 0 ]; then
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need_apt[@]}"

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using Workers.Isolation;
 using Workers.Processes;
 using Workers.Profiles;
 
@@ -16,7 +17,14 @@ public sealed class FamilyLauncher(AgentDrivers drivers, AgentLauncher processes
     public IAgentConnection Launch(ResolvedProfile profile, LaunchRequest request)
     {
         var driver = drivers.For(profile.Family);
-        var process = processes.Start(driver.BuildLaunch(profile, request));
+        var spec = driver.BuildLaunch(profile, request);
+        if (profile.Isolation == IsolationMode.Conversation)
+        {
+            var slot = request.Slot ?? throw new InvalidOperationException($"Profile '{profile.Name}' isolates conversations: its processes need a slot.");
+            spec = SandboxCommand.Wrap(profile, spec, slot, spec.WorkingDirectory);
+        }
+
+        var process = processes.Start(spec);
         return driver.Attach(process, profile, request, timeProvider, _logger);
     }
 }

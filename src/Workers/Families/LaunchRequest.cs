@@ -5,4 +5,7 @@ namespace Workers.Families;
 /// <param name="ResumeSessionId">For families where resume is a launch flag: the session to resume.</param>
 /// <param name="PresetSessionId">For Claude: the id the new session gets (<c>--session-id</c>), so a prewarmed
 /// process has its session before any turn arrives.</param>
-public sealed record LaunchRequest(string WorkingDirectory, string? ResumeSessionId = null, string? PresetSessionId = null);
+/// <param name="Slot">In conversation isolation, the process's sandbox directories; <paramref name="WorkingDirectory"/> is then
+/// the path the agent sees.</param>
+public sealed record LaunchRequest(string WorkingDirectory, string? ResumeSessionId = null, string? PresetSessionId = null,
+    Isolation.ProcessSlot? Slot = null);

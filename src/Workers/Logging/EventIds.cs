@@ -10,4 +10,5 @@ internal static class EventIds
     public const int Store = 1500;
     public const int Api = 1600;
     public const int Maintenance = 1700;
+    public const int Isolation = 1800;
 }

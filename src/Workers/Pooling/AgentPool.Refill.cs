@@ -187,7 +187,7 @@ public sealed partial class AgentPool
     {
         if (Options.PrewarmSession && Traits.PreopensSessions)
         {
-            await process.Connection.PreopenSessionAsync(Profile.DefaultWorkingDirectory, cancellationToken);
+            await process.Connection.PreopenSessionAsync(Profile.AgentWorkingDirectory, cancellationToken);
         }
     }
 }

@@ -52,6 +52,10 @@ public sealed partial class AgentPool
                         _ready.Writer.TryWrite(null);
                     }
                 }
+                else if (_handOver is not null)
+                {
+                    reason = RetireReason.Isolated;
+                }
                 else if (Traits.ServesManySessions)
                 {
                     // A turn without a conversation leaves nothing worth keeping but a warm process that can open another session.

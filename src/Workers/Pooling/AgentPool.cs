@@ -1,6 +1,7 @@
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Workers.Families;
+using Workers.Isolation;
 using Workers.Processes;
 using Workers.Profiles;
 
@@ -20,6 +21,9 @@ public sealed partial class AgentPool : IAsyncDisposable
     private readonly IAgentLauncher _launcher;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
+
+    /// <summary>In conversation isolation, what moves conversations' files in and out of the processes' slots; else null.</summary>
+    private readonly ConversationHandOver? _handOver;
     private long _nextId;
     private int _reservedSlots;
     private int _startingForPool;
@@ -36,6 +40,9 @@ public sealed partial class AgentPool : IAsyncDisposable
         _timeProvider = timeProvider;
         _logger = logger;
         _options = profile.Options.Pool;
+        _handOver = profile.Isolation == IsolationMode.Conversation
+            ? new ConversationHandOver(new ConversationFiles(profile.DataDirectory, profile), logger)
+            : null;
         Target = new PrewarmTarget(timeProvider, profile.Options.Pool.MinReady);
         _startBackoffTimer = timeProvider.CreateTimer(_ => Replenish(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         _stoppedSweep = timeProvider.CreateTimer(_ => SweepStopped(), null, _options.StoppedCheckInterval, _options.StoppedCheckInterval);
@@ -99,8 +106,14 @@ public sealed partial class AgentPool : IAsyncDisposable
         Replenish();
     }
 
-    /// <summary>Starts filling the pool to its ready target.</summary>
-    public void Start() => Replenish();
+    /// <summary>Starts filling the pool to its ready target; in conversation isolation, first puts back at rest what a killed
+    /// service left in its processes' slots.</summary>
+    /// <exception cref="IOException">The conversation folders are not on one file system.</exception>
+    public void Start()
+    {
+        _handOver?.Recover();
+        Replenish();
+    }
 
     /// <summary>Waits until the pool holds <paramref name="count"/> ready processes (or the token fires).</summary>
     public async Task WaitForReadyAsync(int count, CancellationToken cancellationToken)
@@ -124,9 +137,35 @@ public sealed partial class AgentPool : IAsyncDisposable
 
     /// <summary>Spawns a process of this pool and puts it under the pool's bookkeeping (state Starting).</summary>
     /// <exception cref="SpawnFailedException">The executable could not be started.</exception>
-    private PooledProcess Launch(LaunchRequest launch)
+    /// <exception cref="Isolation.ConversationStateUnavailableException">The conversation's files could not be brought in.</exception>
+    private PooledProcess Launch(LaunchRequest launch, string? filesOf = null)
     {
-        var connection = _launcher.Launch(Profile, launch);
+        IAgentConnection connection;
+        if (_handOver is null)
+        {
+            connection = _launcher.Launch(Profile, launch);
+        }
+        else
+        {
+            // The conversation's files are in before the agent starts: a CLI that resumes at launch reads them at once.
+            var slot = _handOver.CreateSlot();
+            launch = launch with { Slot = slot };
+            try
+            {
+                if (filesOf is not null)
+                {
+                    _handOver.BringIn(slot, filesOf);
+                }
+
+                connection = _launcher.Launch(Profile, launch);
+            }
+            catch
+            {
+                _handOver.TakeOut(slot);
+                throw;
+            }
+        }
+
         var jitter = Options.LifetimeJitter * Random.Shared.NextDouble();
         var pooled = new PooledProcess(Interlocked.Increment(ref _nextId), connection, launch, Options.MaxLifetime * (1 - jitter),
             _timeProvider);
@@ -138,6 +177,12 @@ public sealed partial class AgentPool : IAsyncDisposable
 
         connection.VersionReported += version => CliVersion = version;
         connection.Process.Exited.ContinueWith(_ => OnExited(pooled), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        if (_handOver is not null && launch.Slot is { } held)
+        {
+            // Once the agent is gone, and only then, its conversation's files go back at rest.
+            connection.Process.Exited.ContinueWith(_ => _handOver.TakeOut(held), CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+        }
+
         Counters.Spawned();
         return pooled;
     }
@@ -145,7 +190,7 @@ public sealed partial class AgentPool : IAsyncDisposable
     /// <summary>The launch of a pooled (refill) process: the profile's default directory, and where the family takes the
     /// session id at launch, a preassigned one, so the process's session exists before any turn asks for it.</summary>
     private LaunchRequest PoolLaunch() => new(
-        Profile.DefaultWorkingDirectory,
+        Profile.AgentWorkingDirectory,
         PresetSessionId: Traits.PresetsSessionAtLaunch ? Guid.NewGuid().ToString() : null);
 
     /// <summary>Takes a capacity slot for a process about to be launched.</summary>

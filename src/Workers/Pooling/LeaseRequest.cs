@@ -5,4 +5,6 @@ namespace Workers.Pooling;
 /// <param name="ResumeSessionId">The conversation's known agent session.</param>
 /// <param name="WorkingDirectory">The turn's working directory.</param>
 /// <param name="Digest">The profile's settings digest: a bound session opened under other settings is not reused.</param>
-public sealed record LeaseRequest(string? ConversationId, string? ResumeSessionId, string WorkingDirectory, string Digest);
+/// <param name="FilesOf">In conversation isolation, the conversation whose files the process is to hold: the turn's conversation,
+/// even when its bound process is not wanted (a rerun after text); null for a turn without one.</param>
+public sealed record LeaseRequest(string? ConversationId, string? ResumeSessionId, string WorkingDirectory, string Digest, string? FilesOf = null);

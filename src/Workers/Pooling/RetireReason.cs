@@ -40,4 +40,8 @@ public static class RetireReason
 
     /// <summary>Its conversation was deleted.</summary>
     public const string Forgotten = "forgotten";
+
+    /// <summary>In conversation isolation, its turn ended without leaving it bound to the conversation (a turn without one, a
+    /// failed first turn): it held that conversation's files and memory, so it serves no other.</summary>
+    public const string Isolated = "isolated";
 }

@@ -51,7 +51,14 @@ public sealed partial class AgentProcess
 
         Log.Escalating(_logger, ProcessId, "SIGTERM");
         Volatile.Write(ref _signalledByWorkers, 1);
-        SignalGroup(ProcessGroup.SigTerm);
+        if (_spec.Sandboxed)
+        {
+            SandboxedGroup.SignalAgent(ProcessId, ProcessGroup.SigTerm);
+        }
+        else
+        {
+            SignalGroup(ProcessGroup.SigTerm);
+        }
         if (await WaitAsync(gracePeriod))
         {
             return await Exited;

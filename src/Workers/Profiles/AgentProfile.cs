@@ -39,6 +39,15 @@ public sealed class AgentProfile
     /// <value>The default is <see cref="ResumeMode.Auto"/>.</value>
     public ResumeMode Resume { get; set; } = ResumeMode.Auto;
 
+    /// <summary>Whether conversations of the profile are kept apart from each other: their own HOME and workspace, the agent in
+    /// a sandbox (<c>specs/isolation.md</c>).</summary>
+    /// <value>The default is <see cref="IsolationMode.Profile"/> (one trust domain); the shipped real-CLI profiles set
+    /// <see cref="IsolationMode.Conversation"/>.</value>
+    public IsolationMode Isolation { get; set; } = IsolationMode.Profile;
+
+    /// <summary>The sandbox used in <see cref="IsolationMode.Conversation"/> isolation.</summary>
+    public SandboxOptions Sandbox { get; set; } = new();
+
     public ProfileTimeouts Timeouts { get; set; } = new();
 
     public PermissionPolicy Permissions { get; set; } = new();

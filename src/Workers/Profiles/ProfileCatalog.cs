@@ -73,6 +73,21 @@ public sealed class ProfileCatalog
             errno = ex.Errno;
         }
 
+        string? sandbox = null;
+        if (profile.Isolation == IsolationMode.Conversation && fileName is not null)
+        {
+            try
+            {
+                sandbox = ExecutableResolver.Resolve(profile.Sandbox.Command, environment["PATH"]);
+            }
+            catch (SpawnFailedException ex)
+            {
+                fileName = null;
+                reason = $"Isolation 'Conversation' runs agents under bubblewrap, and '{profile.Sandbox.Command}' cannot be run: {ex.Message}";
+                errno = ex.Errno;
+            }
+        }
+
         return new ResolvedProfile
         {
             Name = profile.Name,
@@ -87,6 +102,9 @@ public sealed class ProfileCatalog
                 [RealRoot(workingDirectory), .. profile.AllowedWorkingDirectories.Select(Path.GetFullPath).Select(RealRoot)],
             Environment = environment,
             Digest = SettingsDigest(profile),
+            DataDirectory = dataDirectory,
+            SandboxExecutable = sandbox,
+            SandboxReadablePaths = sandbox is null ? [] : Isolation.SandboxCommand.ReadablePaths(profile, fileName, environment, dataDirectory),
         };
     }
 

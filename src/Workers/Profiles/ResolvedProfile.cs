@@ -23,7 +23,25 @@ public sealed class ResolvedProfile
 
     public required string HomeDirectory { get; init; }
 
+    /// <summary>The profile's default working directory; in conversation isolation, the folder that holds every conversation's
+    /// own workspace.</summary>
     public required string DefaultWorkingDirectory { get; init; }
+
+    /// <summary>The service's data directory, which no sandboxed agent sees.</summary>
+    public string DataDirectory { get; init; } = "";
+
+    public IsolationMode Isolation => Options.Isolation;
+
+    /// <summary>The default working directory as the agent sees it: the profile's, or in conversation isolation the sandbox's
+    /// <c>/conversation/workspace</c>, the same for every conversation.</summary>
+    public string AgentWorkingDirectory => Isolation == IsolationMode.Conversation ? Workers.Isolation.ProcessSlot.WorkspaceMount : DefaultWorkingDirectory;
+
+    /// <summary>In conversation isolation, the resolved bubblewrap executable (null when it is missing: the profile is then
+    /// unavailable).</summary>
+    public string? SandboxExecutable { get; init; }
+
+    /// <summary>In conversation isolation, what the agent may read besides the system (<c>Isolation/SandboxCommand.cs</c>).</summary>
+    public IReadOnlyList<string> SandboxReadablePaths { get; init; } = [];
 
     public required IReadOnlyDictionary<string, string> Environment { get; init; }
 
@@ -46,6 +64,12 @@ public sealed class ResolvedProfile
     public string ResolveWorkingDirectory(string? requested)
     {
         var asked = string.IsNullOrWhiteSpace(requested) ? null : requested;
+        if (asked is null && Isolation == IsolationMode.Conversation)
+        {
+            // The conversation's own workspace, brought into the sandbox at this fixed path.
+            return AgentWorkingDirectory;
+        }
+
         var named = asked is null ? $"the working directory of profile '{Name}'" : $"cwd '{asked}'";
         var path = asked ?? DefaultWorkingDirectory;
         if (!Path.IsPathRooted(path))
@@ -59,6 +83,13 @@ public sealed class ResolvedProfile
         if (!configured.Any(root => PathContainment.IsWithin(full, root)))
         {
             throw new ArgumentException($"{named} is outside the directories profile '{Name}' allows.");
+        }
+
+        if (Isolation == IsolationMode.Conversation && PathContainment.IsWithin(full, DefaultWorkingDirectory))
+        {
+            // There every conversation keeps its own workspace: naming it (or one of them) would reach the others.
+            throw new ArgumentException(
+                $"{named} is inside the folder of profile '{Name}' that holds every conversation's workspace; in conversation isolation a turn names no cwd (its own workspace) or one of AllowedWorkingDirectories.");
         }
 
         if (!Directory.Exists(full) || RealPath.Resolve(full) is not { } real)

@@ -1,4 +1,5 @@
 using Workers.Families;
+using Workers.Isolation;
 using Workers.Metrics;
 using Workers.Pooling;
 using Workers.Processes;
@@ -60,7 +61,7 @@ public sealed class PooledTurnRunner(ProfileCatalog profiles, PoolRegistry pools
             {
                 // A rerun after text takes no bound process: the conversation's live session holds the partial answer.
                 var bound = retriedAfterText ? null : conversation;
-                lease = await pool.LeaseAsync(new LeaseRequest(bound, resumeId, workingDirectory, profile.Digest), cancellationToken);
+                lease = await pool.LeaseAsync(new LeaseRequest(bound, resumeId, workingDirectory, profile.Digest, FilesOf: conversation), cancellationToken);
             }
             catch (PoolExhaustedException ex)
             {
@@ -69,6 +70,10 @@ public sealed class PooledTurnRunner(ProfileCatalog profiles, PoolRegistry pools
             catch (SpawnFailedException ex)
             {
                 return Failed(request, profile, turn, FailureReasons.SpawnFailed, $"{ex.Errno}: {ex.Message}", attempt);
+            }
+            catch (ConversationStateUnavailableException ex)
+            {
+                return Failed(request, profile, turn, FailureReasons.StateUnavailable, ex.Message, attempt);
             }
             catch (ObjectDisposedException)
             {

@@ -30,6 +30,9 @@ public static class FailureReasons
     public const string WorkerLost = "worker_lost";
     public const string WorkerLostAfterToolUse = "worker_lost_after_tool_use";
     public const string StoreUnavailable = "store_unavailable";
+
+    /// <summary>In conversation isolation, the conversation's files could not be brought to the process that was to serve it.</summary>
+    public const string StateUnavailable = "state_unavailable";
     public const string AgentError = "agent_error";
     public const string Unclassified = "unclassified";
 
@@ -47,7 +50,7 @@ public static class FailureReasons
     {
         Cancelled, BadInput, DeadlineExceeded, CwdOutsideAllowed, Auth, RateLimit, Balance, ProviderError, ApiRetriesExhausted, SpawnFailed,
         StartTimeout, LeaseTimeout, ProtocolError, ProcessExitBeforeOutput, ProcessExitMidStream, ProcessStopped, FirstTokenTimeout,
-        TurnTimeout, StaleResume, WorkerLost, WorkerLostAfterToolUse, StoreUnavailable, AgentError, Unclassified,
+        TurnTimeout, StaleResume, WorkerLost, WorkerLostAfterToolUse, StoreUnavailable, StateUnavailable, AgentError, Unclassified,
     };
 
     /// <summary>The reason as a metric label: a known reason, or <c>unclassified</c>.</summary>

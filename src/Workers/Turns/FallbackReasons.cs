@@ -15,6 +15,9 @@ public static class FallbackReasons
     /// <summary>Claude/codex fix the working directory at launch; the turn asked for another than the pool's.</summary>
     public const string WorkingDirectoryDiffers = "working_directory_differs";
 
+    /// <summary>In conversation isolation the turn named its own working directory, which is bound into the sandbox at launch.</summary>
+    public const string IsolationNeedsLaunch = "isolation_needs_launch";
+
     /// <summary>No ready process was left; one was spawned for the turn.</summary>
     public const string NoReadyProcess = "no_ready_process";
 
@@ -38,7 +41,7 @@ public static class FallbackReasons
 
     private static readonly HashSet<string> All =
     [
-        BoundProcessGone, BoundSessionMismatch, ResumeNeedsLaunch, WorkingDirectoryDiffers, NoReadyProcess, TookOverLruSession, StaleSession,
+        BoundProcessGone, BoundSessionMismatch, ResumeNeedsLaunch, WorkingDirectoryDiffers, IsolationNeedsLaunch, NoReadyProcess, TookOverLruSession, StaleSession,
         ResumeDisabled, ResumeUnsupported, NoSessions, RetriedAfterText,
     ];
 

@@ -166,7 +166,8 @@ internal sealed partial class AcpConnection
 
         try
         {
-            return access(new ConfinedFiles(root));
+            // In a sandbox the agent names paths as it sees them; they are answered from the slot behind them.
+            return access(_slot is null ? new ConfinedFiles(root) : new ConfinedFiles(_slot.HostPathOf(root), viewRoot: root));
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {

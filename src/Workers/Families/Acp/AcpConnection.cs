@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
+using Workers.Isolation;
 using Workers.Processes;
 using Workers.Profiles;
 using Workers.Turns;
@@ -17,11 +18,20 @@ internal sealed partial class AcpConnection : AgentConnection
     private readonly AcpRpcChannel _rpc;
     private readonly AcpSessions _sessions;
     private readonly AcpPromptTurn _prompt;
+    private readonly ProcessSlot? _slot;
     private Task? _initialize;
 
-    internal AcpConnection(AgentProcess process, ResolvedProfile profile, TimeProvider timeProvider, ILogger logger)
+    /// <summary>Attaches to a started agent process.</summary>
+    /// <param name="process">The agent.</param>
+    /// <param name="profile">Its profile.</param>
+    /// <param name="slot">In conversation isolation, the process's sandbox directories: an <c>fs/*</c> path the agent names under
+    /// <c>/conversation</c> is answered from there.</param>
+    /// <param name="timeProvider">The clock.</param>
+    /// <param name="logger">The log.</param>
+    internal AcpConnection(AgentProcess process, ResolvedProfile profile, ProcessSlot? slot, TimeProvider timeProvider, ILogger logger)
         : base(process, profile, timeProvider, logger)
     {
+        _slot = slot;
         _rpc = new AcpRpcChannel(process, new AcpClientTarget(this), logger);
         _sessions = new AcpSessions(_rpc, profile.Options, MarkBroken);
         _prompt = new AcpPromptTurn(_rpc, ExitOutcomeAsync);

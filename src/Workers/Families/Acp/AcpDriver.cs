@@ -17,8 +17,8 @@ internal sealed class AcpDriver : IAgentDriver
         PresetsSessionAtLaunch: false, PreopensSessions: true);
 
     public LaunchSpec BuildLaunch(ResolvedProfile profile, LaunchRequest request) =>
-        profile.CreateLaunchSpec(profile.Options.Args, profile.DefaultWorkingDirectory, OutputFraming.Lines);
+        profile.CreateLaunchSpec(profile.Options.Args, profile.AgentWorkingDirectory, OutputFraming.Lines);
 
     public IAgentConnection Attach(AgentProcess process, ResolvedProfile profile, LaunchRequest request, TimeProvider timeProvider, ILogger logger) =>
-        new AcpConnection(process, profile, timeProvider, logger);
+        new AcpConnection(process, profile, request.Slot, timeProvider, logger);
 }

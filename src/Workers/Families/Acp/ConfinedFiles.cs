@@ -23,7 +23,9 @@ namespace Workers.Families.Acp;
 /// <param name="root">The session's working directory, a real path when the session was opened.</param>
 /// <param name="betweenCheckAndUse">Runs after the path is checked and before anything is opened: the tests swap links in
 /// there to show that a race cannot escape.</param>
-internal sealed class ConfinedFiles(string root, Action? betweenCheckAndUse = null)
+/// <param name="viewRoot">Where the agent sees <paramref name="root"/> when it runs in a sandbox (<c>/conversation/workspace</c>):
+/// paths under it are taken as the same place under the root; null when the agent sees the root itself.</param>
+internal sealed class ConfinedFiles(string root, Action? betweenCheckAndUse = null, string? viewRoot = null)
 {
     private const int InvalidParams = -32602;
     private const int InternalError = -32603;
@@ -101,6 +103,11 @@ internal sealed class ConfinedFiles(string root, Action? betweenCheckAndUse = nu
         }
 
         var full = Path.TrimEndingDirectorySeparator(Path.GetFullPath(path));
+        if (viewRoot is not null && PathContainment.IsWithin(full, viewRoot))
+        {
+            full = root + full[viewRoot.Length..];
+        }
+
         if (!PathContainment.IsWithin(full, root))
         {
             throw new LocalRpcException($"'{path}' is outside the session's working directory.") { ErrorCode = InvalidParams };

@@ -1,4 +1,5 @@
 using Workers.Families;
+using Workers.Isolation;
 using Workers.Processes;
 using Workers.Turns;
 
@@ -17,9 +18,15 @@ public sealed partial class AgentPool
             return (new LaunchRequest(request.WorkingDirectory, ResumeSessionId: request.ResumeSessionId), FallbackReasons.ResumeNeedsLaunch);
         }
 
-        if (!Traits.ServesManySessions && request.WorkingDirectory != Profile.DefaultWorkingDirectory)
+        if (!Traits.ServesManySessions && request.WorkingDirectory != Profile.AgentWorkingDirectory)
         {
             return (new LaunchRequest(request.WorkingDirectory), FallbackReasons.WorkingDirectoryDiffers);
+        }
+
+        if (_handOver is not null && request.WorkingDirectory != Profile.AgentWorkingDirectory)
+        {
+            // A directory the turn named is bound into the sandbox when it starts: no ready process can see it.
+            return (new LaunchRequest(request.WorkingDirectory), FallbackReasons.IsolationNeedsLaunch);
         }
 
         return null;
@@ -27,7 +34,7 @@ public sealed partial class AgentPool
 
     /// <summary>Spawns a process for this turn, waiting for capacity (evicting the least recently used bound process
     /// first, then an idle ready one) when the pool is full.</summary>
-    private async Task<PoolLease> SpawnForTurnAsync(LaunchRequest launch, string fallback, CancellationToken cancellationToken)
+    private async Task<PoolLease> SpawnForTurnAsync(LaunchRequest launch, string fallback, string? filesOf, CancellationToken cancellationToken)
     {
         using var timeout = TimerDelay.CancelAfter(Options.LeaseTimeout, _timeProvider);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
@@ -36,7 +43,7 @@ public sealed partial class AgentPool
             while (true)
             {
                 ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) == 1 || _draining, this);
-                if (TryLaunchInFreeSlot(launch, fallback) is { } lease)
+                if (TryLaunchInFreeSlot(launch, fallback, filesOf) is { } lease)
                 {
                     return lease;
                 }
@@ -67,7 +74,7 @@ public sealed partial class AgentPool
     }
 
     /// <summary>Launches a process for the turn if a capacity slot is free; null when the pool is full.</summary>
-    private PoolLease? TryLaunchInFreeSlot(LaunchRequest launch, string fallback)
+    private PoolLease? TryLaunchInFreeSlot(LaunchRequest launch, string fallback, string? filesOf = null)
     {
         lock (_lock)
         {
@@ -80,7 +87,18 @@ public sealed partial class AgentPool
         PooledProcess process;
         try
         {
-            process = Launch(launch);
+            process = Launch(launch, filesOf);
+        }
+        catch (ConversationStateUnavailableException)
+        {
+            // Not the CLI's failure: no start backoff.
+            lock (_lock)
+            {
+                _reservedSlots--;
+            }
+
+            _ready.Writer.TryWrite(null);
+            throw;
         }
         catch (Exception ex)
         {

@@ -27,12 +27,18 @@ public sealed partial class AgentPool
             return Leased(new PoolLease(bound, StartKinds.Warm, FromBinding: true, null));
         }
 
-        if (NeedsLaunchForTurn(request) is { } launch)
+        if (_handOver is not null && request.FilesOf is { } owner)
         {
-            return Leased(await SpawnForTurnAsync(launch.Request, fallback ?? launch.Reason, cancellationToken));
+            // Held by a process on its way out (a binding let go, a retry after a crash): it gives them back when it exits.
+            await WaitUntilAtRestAsync(owner, cancellationToken);
         }
 
-        return Leased(await TakeOrWaitAsync(fallback, cancellationToken));
+        if (NeedsLaunchForTurn(request) is { } launch)
+        {
+            return Leased(await SpawnForTurnAsync(launch.Request, fallback ?? launch.Reason, request.FilesOf, cancellationToken));
+        }
+
+        return Leased(BringConversationIn(await TakeOrWaitAsync(fallback, cancellationToken), request));
     }
 
     private PoolLease Leased(PoolLease lease)

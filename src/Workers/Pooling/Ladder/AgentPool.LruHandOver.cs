@@ -18,7 +18,8 @@ public sealed partial class AgentPool
             return false;
         }
 
-        if (Traits.ServesManySessions && evicted.IsUsable)
+        // In conversation isolation a process that served one conversation never serves another.
+        if (Traits.ServesManySessions && evicted.IsUsable && _handOver is null)
         {
             Counters.Retired(RetireReason.Evicted);
             handedOver = new PoolLease(evicted, StartKinds.Warm, FromBinding: false, fallback ?? FallbackReasons.TookOverLruSession);

@@ -1,0 +1,111 @@
+using Workers.Processes;
+using Workers.Profiles;
+
+namespace Workers.Isolation;
+
+/// <summary>The bubblewrap command line that runs an agent in its conversation's sandbox (<c>specs/isolation.md</c>, "The
+/// sandbox"): a read-only system, the slot's <c>conversation/</c> at <c>/conversation</c> and its <c>tmp/</c> at <c>/tmp</c>
+/// as the only writable places (and a working directory the turn named, at its own path), no view of any other process
+/// (<c>--unshare-pid</c>: without it <c>/proc/&lt;pid&gt;/root</c> leads into another sandbox), and no capabilities (as root
+/// bwrap would otherwise keep them all). The network is the host's.</summary>
+public static class SandboxCommand
+{
+    /// <summary>The system directories every agent reads; on a merged-/usr system the top-level ones are symlinks into /usr and
+    /// stay symlinks.</summary>
+    private static readonly string[] SystemDirectories = ["/usr", "/etc", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"];
+
+    /// <summary>The directories an agent of <paramref name="profile"/> may read besides the system: the child's PATH, the
+    /// executable's install tree (for an npm package, the folder that holds its <c>node_modules</c>), <c>DOTNET_ROOT</c>, the
+    /// operator's <c>Sandbox:ReadOnlyPaths</c>; real paths, parents before children, none inside the data directory.</summary>
+    public static IReadOnlyList<string> ReadablePaths(AgentProfile profile, string? executable, IReadOnlyDictionary<string, string> environment,
+        string dataDirectory)
+    {
+        var candidates = new List<string>();
+        if (environment.GetValueOrDefault("PATH") is { } searchPath)
+        {
+            candidates.AddRange(searchPath.Split(':', StringSplitOptions.RemoveEmptyEntries));
+        }
+
+        if (executable is not null && RealPath.Resolve(executable) is { } real)
+        {
+            var packages = real.IndexOf("/node_modules/", StringComparison.Ordinal);
+            candidates.Add(packages > 0 ? real[..packages] : Path.GetDirectoryName(real)!);
+            candidates.Add(Path.GetDirectoryName(executable)!);
+        }
+
+        if (environment.GetValueOrDefault("DOTNET_ROOT") is { } dotnetRoot)
+        {
+            candidates.Add(dotnetRoot);
+        }
+
+        candidates.AddRange(profile.Sandbox.ReadOnlyPaths);
+        return [.. candidates
+            .Where(Path.IsPathRooted)
+            .Select(RealPath.Resolve)
+            .OfType<string>()
+            .Where(path => path != "/" && !PathContainment.IsWithin(path, dataDirectory) && !SystemDirectories.Any(s => PathContainment.IsWithin(path, s)))
+            .Distinct(StringComparer.Ordinal)
+            .OrderBy(path => path.Length)];
+    }
+
+    /// <summary>The launch of <paramref name="agent"/> inside the sandbox of <paramref name="slot"/>.</summary>
+    /// <param name="profile">The agent's profile: what it may read.</param>
+    /// <param name="agent">The agent's own launch, as its family built it.</param>
+    /// <param name="slot">The process's directories.</param>
+    /// <param name="agentWorkingDirectory">The working directory as the agent sees it: <see cref="ProcessSlot.WorkspaceMount"/>, or
+    /// a directory the turn named, which is then bound read-write at its own path.</param>
+    public static LaunchSpec Wrap(ResolvedProfile profile, LaunchSpec agent, ProcessSlot slot, string agentWorkingDirectory)
+    {
+        var arguments = new List<string>
+        {
+            "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try", "--cap-drop", "ALL", "--die-with-parent",
+        };
+        foreach (var directory in SystemDirectories)
+        {
+            var info = new DirectoryInfo(directory);
+            if (info.LinkTarget is { } target)
+            {
+                arguments.AddRange(["--symlink", target, directory]);
+            }
+            else if (info.Exists)
+            {
+                arguments.AddRange(["--ro-bind", directory, directory]);
+            }
+        }
+
+        foreach (var path in profile.SandboxReadablePaths)
+        {
+            arguments.AddRange(["--ro-bind", path, path]);
+        }
+
+        // Whatever a readable path may hold of the service's files or of directories other conversations name is covered.
+        foreach (var hidden in profile.WorkingDirectoryRoots.Prepend(profile.DataDirectory).Distinct(StringComparer.Ordinal))
+        {
+            if (profile.SandboxReadablePaths.Any(path => PathContainment.IsWithin(hidden, path)))
+            {
+                arguments.AddRange(["--tmpfs", hidden]);
+            }
+        }
+
+        arguments.AddRange(["--dev", "/dev", "--proc", "/proc", "--bind", slot.Tmp, "/tmp", "--bind", slot.ConversationDirectory, ProcessSlot.ConversationMount]);
+        if (agentWorkingDirectory != ProcessSlot.WorkspaceMount)
+        {
+            arguments.AddRange(["--bind", agentWorkingDirectory, agentWorkingDirectory]);
+        }
+
+        arguments.AddRange(["--chdir", agentWorkingDirectory, "--", agent.FileName, .. agent.Arguments]);
+        var environment = new Dictionary<string, string>(agent.Environment, StringComparer.Ordinal)
+        {
+            ["HOME"] = ProcessSlot.HomeMount,
+            ["TMPDIR"] = "/tmp",
+        };
+        return agent with
+        {
+            FileName = profile.SandboxExecutable ?? throw new SpawnFailedException("ENOENT", $"Profile '{profile.Name}' has no sandbox executable."),
+            Arguments = arguments,
+            WorkingDirectory = slot.Root,
+            Environment = environment,
+            Sandboxed = true,
+        };
+    }
+}
