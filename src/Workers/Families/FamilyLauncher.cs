@@ -21,7 +21,7 @@ public sealed class FamilyLauncher(AgentDrivers drivers, AgentLauncher processes
         if (profile.Isolation == IsolationMode.Conversation)
         {
             var slot = request.Slot ?? throw new InvalidOperationException($"Profile '{profile.Name}' isolates conversations: its processes need a slot.");
-            spec = SandboxCommand.Wrap(profile, spec, slot, spec.WorkingDirectory);
+            spec = SandboxCommand.Wrap(profile, spec, slot, request.WorkingDirectory);
         }
 
         var process = processes.Start(spec);

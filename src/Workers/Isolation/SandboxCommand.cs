@@ -52,9 +52,10 @@ public static class SandboxCommand
     /// <param name="profile">The agent's profile: what it may read.</param>
     /// <param name="agent">The agent's own launch, as its family built it.</param>
     /// <param name="slot">The process's directories.</param>
-    /// <param name="agentWorkingDirectory">The working directory as the agent sees it: <see cref="ProcessSlot.WorkspaceMount"/>, or
-    /// a directory the turn named, which is then bound read-write at its own path.</param>
-    public static LaunchSpec Wrap(ResolvedProfile profile, LaunchSpec agent, ProcessSlot slot, string agentWorkingDirectory)
+    /// <param name="sessionWorkingDirectory">The working directory the process is launched for, as the agent sees it:
+    /// <see cref="ProcessSlot.WorkspaceMount"/>, or a directory the turn named, which is then bound read-write at its own path. The
+    /// agent starts in <paramref name="agent"/>'s working directory (an ACP agent is told its session's directory later).</param>
+    public static LaunchSpec Wrap(ResolvedProfile profile, LaunchSpec agent, ProcessSlot slot, string sessionWorkingDirectory)
     {
         var arguments = new List<string>
         {
@@ -88,12 +89,12 @@ public static class SandboxCommand
         }
 
         arguments.AddRange(["--dev", "/dev", "--proc", "/proc", "--bind", slot.Tmp, "/tmp", "--bind", slot.ConversationDirectory, ProcessSlot.ConversationMount]);
-        if (agentWorkingDirectory != ProcessSlot.WorkspaceMount)
+        if (sessionWorkingDirectory != ProcessSlot.WorkspaceMount)
         {
-            arguments.AddRange(["--bind", agentWorkingDirectory, agentWorkingDirectory]);
+            arguments.AddRange(["--bind", sessionWorkingDirectory, sessionWorkingDirectory]);
         }
 
-        arguments.AddRange(["--chdir", agentWorkingDirectory, "--", agent.FileName, .. agent.Arguments]);
+        arguments.AddRange(["--chdir", agent.WorkingDirectory, "--", agent.FileName, .. agent.Arguments]);
         var environment = new Dictionary<string, string>(agent.Environment, StringComparer.Ordinal)
         {
             ["HOME"] = ProcessSlot.HomeMount,
