@@ -68,8 +68,12 @@ public interface ITurnStore : IConversationSessionStore
     /// <paramref name="since"/>, oldest first: the input of <c>workers report</c>.</summary>
     Task<IReadOnlyList<string>> ListResultsAsync(string? profile, DateTimeOffset since, CancellationToken cancellationToken);
 
-    /// <summary>Deletes terminal turns finished before <paramref name="cutoff"/> with their events and runs; returns how many turns.</summary>
-    Task<int> ApplyRetentionAsync(DateTimeOffset cutoff, CancellationToken cancellationToken);
+    /// <summary>Deletes terminal turns finished before <paramref name="cutoff"/> with their events and runs; returns how many turns,
+    /// and the conversations left with no turn (each named once, by the call that deleted its last turn).</summary>
+    Task<RetentionResult> ApplyRetentionAsync(DateTimeOffset cutoff, CancellationToken cancellationToken);
+
+    /// <summary>The ids of every conversation that has at least one turn: what the orphan sweep keeps the files of.</summary>
+    Task<IReadOnlyList<string>> ListConversationIdsAsync(CancellationToken cancellationToken);
 
     /// <summary>True when the store answers.</summary>
     Task<bool> PingAsync(CancellationToken cancellationToken);

@@ -72,7 +72,7 @@ public sealed class SqliteRetentionTests : IAsyncLifetime
         };
 
         // Act
-        var deleted = await _store.ApplyRetentionAsync(Cutoff, Ct);
+        var deleted = (await _store.ApplyRetentionAsync(Cutoff, Ct)).Turns;
 
         // Assert: every expired turn is gone with its events and runs, in batches of at most BatchSize, and the turn that
         // ended between two batches went with a later one.
@@ -87,7 +87,7 @@ public sealed class SqliteRetentionTests : IAsyncLifetime
         }
 
         Assert.Single(await _store.ReadEventsAsync("fresh", 0, 10, Ct));
-        Assert.Equal(0, await _store.ApplyRetentionAsync(Cutoff, Ct));
+        Assert.Equal(0, (await _store.ApplyRetentionAsync(Cutoff, Ct)).Turns);
     }
 
     private async Task RunToEndAsync(string id, DateTimeOffset at)

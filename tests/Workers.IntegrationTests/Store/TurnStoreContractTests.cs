@@ -700,7 +700,7 @@ public abstract class TurnStoreContractTests : IAsyncLifetime
 
         var deleted = await Store.ApplyRetentionAsync(T0.AddMinutes(5), Ct);
 
-        Assert.Equal(2, deleted);
+        Assert.Equal(2, deleted.Turns);
         foreach (var gone in new[] { "old-done", "old-cancelled" })
         {
             Assert.Null(await Store.GetTurnAsync(gone, Ct));
@@ -712,7 +712,30 @@ public abstract class TurnStoreContractTests : IAsyncLifetime
         Assert.Single(await Store.ReadEventsAsync("new-done", 0, 10, Ct));
         Assert.Single(await Store.ReadEventsAsync("running", 0, 10, Ct));
         Assert.Equal(TurnState.Queued, (await Store.GetTurnAsync("queued", Ct))!.State);
-        Assert.Equal(0, await Store.ApplyRetentionAsync(T0.AddMinutes(5), Ct));
+        Assert.Equal(0, (await Store.ApplyRetentionAsync(T0.AddMinutes(5), Ct)).Turns);
+    }
+
+    [Fact]
+    public async Task ApplyRetention_NamesTheConversationsItLeftWithoutATurn_AndListConversationIdsKnowsTheRest()
+    {
+        // a: both turns old (emptied, across two turns); b: one old, one recent (kept); c: old but queued (kept).
+        await EnqueueAsync("a1", "a", T0);
+        await EnqueueAsync("a2", "a", T0.AddSeconds(1));
+        await EnqueueAsync("b1", "b", T0.AddSeconds(2));
+        await EnqueueAsync("b2", "b", T0.AddSeconds(3));
+        await EnqueueAsync("c1", "c", T0.AddSeconds(4));
+        await CompleteAsync((await ClaimAsync(T0.AddMinutes(1), preferred: ["a"]))!, T0.AddMinutes(1));
+        await CompleteAsync((await ClaimAsync(T0.AddMinutes(1), preferred: ["a"]))!, T0.AddMinutes(2));
+        await CompleteAsync((await ClaimAsync(T0.AddMinutes(2), preferred: ["b"]))!, T0.AddMinutes(2));
+        await CompleteAsync((await ClaimAsync(T0.AddMinutes(9), preferred: ["b"]))!, T0.AddMinutes(10));
+        Assert.Equal(["a", "b", "c"], (await Store.ListConversationIdsAsync(Ct)).Order(StringComparer.Ordinal));
+
+        var result = await Store.ApplyRetentionAsync(T0.AddMinutes(5), Ct);
+
+        Assert.Equal(3, result.Turns);
+        Assert.Equal(["a"], result.EmptiedConversations);
+        Assert.Equal(["b", "c"], (await Store.ListConversationIdsAsync(Ct)).Order(StringComparer.Ordinal));
+        Assert.Empty((await Store.ApplyRetentionAsync(T0.AddMinutes(5), Ct)).EmptiedConversations);
     }
 
     [Fact]

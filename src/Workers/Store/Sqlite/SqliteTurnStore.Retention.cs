@@ -13,14 +13,15 @@ public sealed partial class SqliteTurnStore
 
     /// <remarks>In transactions of at most <see cref="RetentionBatchSize"/> turns: the write gate is released between
     /// them, so claims and event writes wait for one batch, never for the whole history.</remarks>
-    public async Task<int> ApplyRetentionAsync(DateTimeOffset cutoff, CancellationToken cancellationToken)
+    public async Task<RetentionResult> ApplyRetentionAsync(DateTimeOffset cutoff, CancellationToken cancellationToken)
     {
         var total = 0;
+        var emptied = new List<string>();
         int deleted;
         do
         {
             deleted = await WriteAsync(
-                (connection, transaction) => DeleteExpiredBatchAsync(connection, transaction, cutoff, cancellationToken), cancellationToken);
+                (connection, transaction) => DeleteExpiredBatchAsync(connection, transaction, cutoff, emptied, cancellationToken), cancellationToken);
             total += deleted;
             if (AfterRetentionBatch is { } afterBatch)
             {
@@ -34,12 +35,13 @@ public sealed partial class SqliteTurnStore
             await CheckpointAsync(cancellationToken);
         }
 
-        return total;
+        return new RetentionResult(total, emptied);
     }
 
-    /// <summary>Deletes up to <see cref="RetentionBatchSize"/> expired turns, oldest first, with their events and runs.</summary>
+    /// <summary>Deletes up to <see cref="RetentionBatchSize"/> expired turns, oldest first, with their events and runs, and adds
+    /// to <paramref name="emptied"/> the conversations of those turns that have no turn left.</summary>
     private async Task<int> DeleteExpiredBatchAsync(SqliteConnection connection, SqliteTransaction transaction, DateTimeOffset cutoff,
-        CancellationToken cancellationToken)
+        List<string> emptied, CancellationToken cancellationToken)
     {
         var ids = new List<string>();
         await using (var select = Command(connection, transaction,
@@ -64,8 +66,34 @@ public sealed partial class SqliteTurnStore
             cancellationToken);
         await DeleteAsync(connection, transaction, "DELETE FROM runs WHERE turn_id IN (SELECT value FROM json_each(@ids));", idsJson,
             cancellationToken);
-        return await DeleteAsync(connection, transaction, "DELETE FROM turns WHERE id IN (SELECT value FROM json_each(@ids));", idsJson,
+        var conversations = new List<string>();
+        await using (var select = Command(connection, transaction,
+            "SELECT DISTINCT conversation_id FROM turns WHERE id IN (SELECT value FROM json_each(@ids));"))
+        {
+            Bind(select, "@ids", idsJson);
+            await using var reader = await select.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                conversations.Add(reader.GetString(0));
+            }
+        }
+
+        var deleted = await DeleteAsync(connection, transaction, "DELETE FROM turns WHERE id IN (SELECT value FROM json_each(@ids));", idsJson,
             cancellationToken);
+
+        // In the same transaction: a conversation named here had no turn when the deletion committed.
+        await using (var empty = Command(connection, transaction,
+            "SELECT value FROM json_each(@conversations) WHERE NOT EXISTS (SELECT 1 FROM turns WHERE conversation_id = value);"))
+        {
+            Bind(empty, "@conversations", JsonSerializer.Serialize(conversations));
+            await using var reader = await empty.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                emptied.Add(reader.GetString(0));
+            }
+        }
+
+        return deleted;
     }
 
     private static async Task<int> DeleteAsync(SqliteConnection connection, SqliteTransaction transaction, string sql, string idsJson,

@@ -127,8 +127,11 @@ internal sealed class FaultyTurnStore(ITurnStore inner, TimeProvider? timeProvid
     public Task<IReadOnlyList<string>> ListResultsAsync(string? profile, DateTimeOffset since, CancellationToken cancellationToken) =>
         inner.ListResultsAsync(profile, since, cancellationToken);
 
-    public Task<int> ApplyRetentionAsync(DateTimeOffset cutoff, CancellationToken cancellationToken) =>
+    public Task<RetentionResult> ApplyRetentionAsync(DateTimeOffset cutoff, CancellationToken cancellationToken) =>
         inner.ApplyRetentionAsync(cutoff, cancellationToken);
+
+    public Task<IReadOnlyList<string>> ListConversationIdsAsync(CancellationToken cancellationToken) =>
+        inner.ListConversationIdsAsync(cancellationToken);
 
     public Task<bool> PingAsync(CancellationToken cancellationToken) => inner.PingAsync(cancellationToken);
 
