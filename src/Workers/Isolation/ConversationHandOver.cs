@@ -64,6 +64,13 @@ public sealed partial class ConversationHandOver
         }
     }
 
+    /// <summary>True when the conversation has files at rest: a process would have to take them over its own fresh ones.</summary>
+    public bool HasFilesAtRest(string conversationId)
+    {
+        var key = ConversationFiles.KeyOf(conversationId);
+        return Directory.Exists(Files.HomeAtRest(key)) || Directory.Exists(Files.WorkspaceAtRest(key));
+    }
+
     /// <summary>True while a process's slot holds the conversation's files.</summary>
     public bool IsHeld(string conversationId)
     {

@@ -32,6 +32,41 @@ public sealed partial class AgentPool
         }
     }
 
+    /// <summary>Why the leased process cannot take the conversation's files at rest and a process must be launched with them
+    /// instead; null when it can (or there is nothing to bring). A family whose process fixes its working directory at launch
+    /// (Claude, codex) keeps the fresh workspace as its cwd; an agent holding files open in its fresh HOME (opencode's
+    /// database) would go on using those.</summary>
+    private string? ColdHandOverReason(PoolLease lease, LeaseRequest request)
+    {
+        if (_handOver is null || request.FilesOf is not { } conversation || lease.Process.Launch.Slot is not { } slot
+            || slot.OwnerKey == ConversationFiles.KeyOf(conversation) || !_handOver.HasFilesAtRest(conversation))
+        {
+            return null;
+        }
+
+        return !Traits.ServesManySessions ? Turns.FallbackReasons.IsolationNeedsLaunch
+            : SandboxedGroup.HoldsOpenUnder(lease.Process.ProcessId, ProcessSlot.ConversationMount) ? Turns.FallbackReasons.StateOpen
+            : null;
+    }
+
+    /// <summary>Puts a leased process that held no conversation back among the ready ones; one that did is retired.</summary>
+    private void GiveBackUnused(PoolLease lease)
+    {
+        var process = lease.Process;
+        lock (_lock)
+        {
+            if (process.State == PoolProcessState.Leased && process.Launch.Slot?.OwnerKey is null && lease.ProcessKind == Families.StartKinds.Warm)
+            {
+                process.State = PoolProcessState.Ready;
+                _readyCount++;
+                _ready.Writer.TryWrite(process);
+                return;
+            }
+        }
+
+        Retire(process, RetireReason.Isolated);
+    }
+
     /// <summary>Brings the turn's conversation files into the leased process's slot (a rename or two); a process whose slot
     /// cannot take them is retired and the turn fails <c>state_unavailable</c>.</summary>
     private PoolLease BringConversationIn(PoolLease lease, LeaseRequest request)

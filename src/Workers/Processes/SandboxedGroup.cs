@@ -21,6 +21,38 @@ internal static class SandboxedGroup
         return sent || ProcessGroup.Signal(groupId, signal);
     }
 
+    /// <summary>True when a process of the group holds a file open under <paramref name="agentDirectory"/> (a path as the agent
+    /// sees it: <c>/proc/&lt;pid&gt;/fd</c> links show paths inside the sandbox). A directory renamed away under such a process
+    /// would keep being the one it reads and writes.</summary>
+    public static bool HoldsOpenUnder(int groupId, string agentDirectory)
+    {
+        var prefix = agentDirectory.TrimEnd('/') + "/";
+        foreach (var member in ProcessTable.Read())
+        {
+            if (member.GroupId != groupId)
+            {
+                continue;
+            }
+
+            try
+            {
+                foreach (var descriptor in Directory.EnumerateFileSystemEntries($"/proc/{member.ProcessId}/fd"))
+                {
+                    if (new FileInfo(descriptor).LinkTarget is { } target && target.StartsWith(prefix, StringComparison.Ordinal))
+                    {
+                        return true;
+                    }
+                }
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // Gone meanwhile: holds nothing.
+            }
+        }
+
+        return false;
+    }
+
     private static bool IsBubblewrap(int processId)
     {
         try

@@ -18,6 +18,10 @@ public static class FallbackReasons
     /// <summary>In conversation isolation the turn named its own working directory, which is bound into the sandbox at launch.</summary>
     public const string IsolationNeedsLaunch = "isolation_needs_launch";
 
+    /// <summary>In conversation isolation the ready process held files open in its own HOME (opencode's database), so the
+    /// conversation's could not be renamed in under it: a process was launched with them instead.</summary>
+    public const string StateOpen = "state_open";
+
     /// <summary>No ready process was left; one was spawned for the turn.</summary>
     public const string NoReadyProcess = "no_ready_process";
 
@@ -41,7 +45,7 @@ public static class FallbackReasons
 
     private static readonly HashSet<string> All =
     [
-        BoundProcessGone, BoundSessionMismatch, ResumeNeedsLaunch, WorkingDirectoryDiffers, IsolationNeedsLaunch, NoReadyProcess, TookOverLruSession, StaleSession,
+        BoundProcessGone, BoundSessionMismatch, ResumeNeedsLaunch, WorkingDirectoryDiffers, IsolationNeedsLaunch, StateOpen, NoReadyProcess, TookOverLruSession, StaleSession,
         ResumeDisabled, ResumeUnsupported, NoSessions, RetriedAfterText,
     ];
 

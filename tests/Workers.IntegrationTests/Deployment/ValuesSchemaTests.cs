@@ -94,6 +94,7 @@ public sealed class ValuesSchemaTests
         Compare("profiles.<name>", profile, typeof(AgentProfile), ["Name"], ["memoryPerProcessMiB"], mismatches);
         Compare("profiles.<name>.timeouts", profile.Properties["timeouts"], typeof(ProfileTimeouts), [], [], mismatches);
         Compare("profiles.<name>.permissions", profile.Properties["permissions"], typeof(PermissionPolicy), [], [], mismatches);
+        Compare("profiles.<name>.sandbox", profile.Properties["sandbox"], typeof(SandboxOptions), [], [], mismatches);
         var pool = profile.Properties["pool"];
         Compare("profiles.<name>.pool", pool, typeof(PoolOptions), [], [], mismatches);
         Compare("profiles.<name>.pool.adaptive", pool.Properties["adaptive"], typeof(AdaptivePrewarmOptions), [], [], mismatches);

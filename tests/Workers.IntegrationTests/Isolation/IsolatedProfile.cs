@@ -30,9 +30,12 @@ internal static partial class IsolatedProfile
     public static ConversationFiles Files(SimHarness sim, string profile) => new(sim.DataDirectory, sim.Catalog.Get(profile));
 
     /// <summary>The slot that holds the conversation's files now, found by its owner file; null when none does.</summary>
-    public static ProcessSlotPaths? SlotHolding(SimHarness sim, string profile, string conversation)
+    public static ProcessSlotPaths? SlotHolding(SimHarness sim, string profile, string conversation) =>
+        SlotHolding(Files(sim, profile), conversation);
+
+    /// <summary>The slot that holds the conversation's files now, found by its owner file; null when none does.</summary>
+    public static ProcessSlotPaths? SlotHolding(ConversationFiles files, string conversation)
     {
-        var files = Files(sim, profile);
         var key = ConversationFiles.KeyOf(conversation);
         return Directory.Exists(files.SlotsRoot)
             ? Directory.EnumerateDirectories(files.SlotsRoot)

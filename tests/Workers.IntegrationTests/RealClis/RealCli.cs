@@ -203,6 +203,9 @@ public sealed record RealCli
         Executable = "opencode",
         Family = "acp-json-rpc",
         Args = ["acp"],
+        // opencode holds its database open in HOME from start-up: in conversation isolation a ready process cannot take a
+        // conversation's files, so a resume is a launch with them (fallback state_open, specs/isolation.md).
+        AfterKill = ("cold", ["resumed"]),
         Env = _ => new()
         {
             ["OPENCODE_DISABLE_AUTOUPDATE"] = "1",

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Workers.IntegrationTests.Support;
 using Workers.ModelStub;
+using Workers.Isolation;
 using Workers.Profiles;
 
 namespace Workers.IntegrationTests.RealClis;
@@ -30,8 +31,28 @@ public sealed class RealCliHarness : IAsyncDisposable
 
     public string Profile => Cli.Profile;
 
-    /// <summary>The profile's default working directory, where its sessions run.</summary>
+    /// <summary>The profile's default working directory, where its sessions run (in conversation isolation, the folder of the
+    /// conversations' own).</summary>
     public string Workspace => Service.Services.GetRequiredService<ProfileCatalog>().Get(Profile).DefaultWorkingDirectory;
+
+    /// <summary>The default working directory as the agent sees it.</summary>
+    public string AgentWorkspace => Service.Services.GetRequiredService<ProfileCatalog>().Get(Profile).AgentWorkingDirectory;
+
+    /// <summary>Where a file the agent wrote in its default working directory is on the host now: in conversation isolation, in
+    /// the slot of the process that holds the conversation.</summary>
+    public string HostPathOf(string conversation, string agentPath)
+    {
+        var catalog = Service.Services.GetRequiredService<ProfileCatalog>();
+        var profile = catalog.Get(Profile);
+        if (profile.Isolation != IsolationMode.Conversation)
+        {
+            return agentPath;
+        }
+
+        var slot = Isolation.IsolatedProfile.SlotHolding(new ConversationFiles(catalog.DataDirectory, profile), conversation)
+            ?? throw new InvalidOperationException($"No process holds conversation {conversation}'s files.");
+        return Path.Combine(slot.Workspace, Path.GetRelativePath(ProcessSlot.WorkspaceMount, agentPath));
+    }
 
     /// <summary>Skips the test when the CLI is not installed (fails it instead where CI requires the CLI).</summary>
     public static void RequireInstalled(RealCli cli)
@@ -90,6 +111,8 @@ public sealed class RealCliHarness : IAsyncDisposable
                 profile.Pool.MaxProcesses = 4;
                 profile.Pool.MaxConcurrentStarts = 1;
                 profile.Pool.StartTimeout = TimeSpan.FromSeconds(45);
+                // As shipped: the real-CLI profiles run in conversation isolation, under bubblewrap.
+                profile.Isolation = ShippedProfiles.Load()[cli.Profile].Isolation;
                 configure?.Invoke(profile);
             });
 

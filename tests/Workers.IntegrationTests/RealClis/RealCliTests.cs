@@ -84,6 +84,11 @@ public abstract partial class RealCliTests
         Assert.Equal(Cli.AfterKill.Process, RealCliHarness.Str(turn2, "process"));
         Assert.True(Cli.AfterKill.Sessions.Contains(RealCliHarness.Str(turn2, "session")), RealCliHarness.Describe(turn2));
         Assert.NotEqual(pid, turn2.GetProperty("processId").GetInt32());
+        if (Cli.Profile == "opencode-acp")
+        {
+            Assert.Equal("state_open", RealCliHarness.Str(turn2, "fallbackReason"));
+        }
+
         if (Cli.Resume == Profiles.ResumeMode.None)
         {
             Assert.Equal("resume_disabled", RealCliHarness.Str(turn2, "fallbackReason"));
@@ -142,7 +147,7 @@ public abstract partial class RealCliTests
 
         await using var cli = await RealCliHarness.StartAsync(Cli, minReady: 1);
         await cli.Service.WaitForReadyProcessesAsync(cli.Profile, 1, ct);
-        var file = Path.Combine(cli.Workspace, $"perm-{Guid.NewGuid():N}.txt");
+        var file = Path.Combine(cli.AgentWorkspace, $"perm-{Guid.NewGuid():N}.txt");
         var input = permission.Input(file, "from the stub");
 
         var id = await cli.EnqueueAsync("c1", $"Create the file. [[stub:tool={permission.Tool} {input}]]", ct);
@@ -154,8 +159,9 @@ public abstract partial class RealCliTests
         var answered = Assert.Single(events, e => e.Type == "permission_answered");
         Assert.True(answered.Data.GetProperty("decision").GetString() == "allow", $"{requested.Data} → {answered.Data}");
         Assert.True(requested.Id < answered.Id);
-        Assert.True(File.Exists(file), $"{file} was not written; events: {string.Join(", ", events.Select(e => e.Type))}");
-        Assert.Equal("from the stub", (await File.ReadAllTextAsync(file, ct)).Trim());
+        var written = cli.HostPathOf("c1", file);
+        Assert.True(File.Exists(written), $"{written} was not written; events: {string.Join(", ", events.Select(e => e.Type))}");
+        Assert.Equal("from the stub", (await File.ReadAllTextAsync(written, ct)).Trim());
     }
 
     [Fact(Timeout = 150_000)]

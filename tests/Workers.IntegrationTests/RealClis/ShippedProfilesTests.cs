@@ -1,6 +1,7 @@
 using System.Net.Http.Json;
 using System.Text.Json;
 using Workers.IntegrationTests.Support;
+using Workers.Profiles;
 
 namespace Workers.IntegrationTests.RealClis;
 
@@ -20,7 +21,10 @@ public sealed class ShippedProfilesTests
             Assert.Equal((cli.Family, cli.Executable, cli.Resume, cli.ClientFileSystem),
                 (profile.Family, profile.Command, profile.Resume, profile.ClientFileSystem));
             Assert.Equal(cli.Args, profile.Args);
+            Assert.Equal(IsolationMode.Conversation, profile.Isolation);
         }
+
+        Assert.All(shipped.Where(p => p.Key.StartsWith("sim-", StringComparison.Ordinal)), p => Assert.Equal(IsolationMode.Profile, p.Value.Isolation));
     }
 
     [Fact(Timeout = 60_000)]

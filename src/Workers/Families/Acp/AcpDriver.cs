@@ -17,7 +17,10 @@ internal sealed class AcpDriver : IAgentDriver
         PresetsSessionAtLaunch: false, PreopensSessions: true);
 
     public LaunchSpec BuildLaunch(ResolvedProfile profile, LaunchRequest request) =>
-        profile.CreateLaunchSpec(profile.Options.Args, profile.AgentWorkingDirectory, OutputFraming.Lines);
+        // In a sandbox the agent starts in /conversation, above the workspace: its own working directory then never holds the
+        // workspace a conversation's is later renamed over (each session is told its directory anyway).
+        profile.CreateLaunchSpec(profile.Options.Args,
+            profile.Isolation == IsolationMode.Conversation ? Isolation.ProcessSlot.ConversationMount : profile.DefaultWorkingDirectory, OutputFraming.Lines);
 
     public IAgentConnection Attach(AgentProcess process, ResolvedProfile profile, LaunchRequest request, TimeProvider timeProvider, ILogger logger) =>
         new AcpConnection(process, profile, request.Slot, timeProvider, logger);

@@ -38,7 +38,15 @@ public sealed partial class AgentPool
             return Leased(await SpawnForTurnAsync(launch.Request, fallback ?? launch.Reason, request.FilesOf, cancellationToken));
         }
 
-        return Leased(BringConversationIn(await TakeOrWaitAsync(fallback, cancellationToken), request));
+        var lease = await TakeOrWaitAsync(fallback, request.FilesOf, cancellationToken);
+        if (ColdHandOverReason(lease, request) is { } reason)
+        {
+            GiveBackUnused(lease);
+            var cold = PoolLaunch() with { WorkingDirectory = request.WorkingDirectory, PresetSessionId = null };
+            return Leased(await SpawnForTurnAsync(cold, fallback ?? reason, request.FilesOf, cancellationToken));
+        }
+
+        return Leased(BringConversationIn(lease, request));
     }
 
     private PoolLease Leased(PoolLease lease)

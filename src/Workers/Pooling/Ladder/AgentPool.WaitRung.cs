@@ -8,7 +8,10 @@ namespace Workers.Pooling;
 /// else wait — as a counted waiter, first come first served — until one of those frees up or <c>LeaseTimeout</c> passes.</summary>
 public sealed partial class AgentPool
 {
-    private async Task<PoolLease> TakeOrWaitAsync(string? fallback, CancellationToken cancellationToken)
+    /// <param name="fallback">Why the turn is not served by its bound process, if it is not.</param>
+    /// <param name="filesOf">In conversation isolation, the conversation whose files a process launched here starts with.</param>
+    /// <param name="cancellationToken">The turn's.</param>
+    private async Task<PoolLease> TakeOrWaitAsync(string? fallback, string? filesOf, CancellationToken cancellationToken)
     {
         using var timeout = TimerDelay.CancelAfter(Options.LeaseTimeout, _timeProvider);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
@@ -23,7 +26,7 @@ public sealed partial class AgentPool
                 {
                     mayTakeAtOnce = true;
                 }
-                else if (TryTakeAtOnce(fallback) is { } taken)
+                else if (TryTakeAtOnce(fallback, filesOf) is { } taken)
                 {
                     return taken;
                 }
@@ -45,7 +48,7 @@ public sealed partial class AgentPool
     }
 
     /// <summary>Rung 2 without waiting, in order: ready, new in a free slot, the least recently used bound one.</summary>
-    private PoolLease? TryTakeAtOnce(string? fallback)
+    private PoolLease? TryTakeAtOnce(string? fallback, string? filesOf)
     {
         while (true)
         {
@@ -54,7 +57,7 @@ public sealed partial class AgentPool
                 return new PoolLease(ready, StartKinds.Warm, FromBinding: false, fallback);
             }
 
-            if (TryLaunchInFreeSlot(PoolLaunch() with { PresetSessionId = null }, fallback ?? FallbackReasons.NoReadyProcess) is { } cold)
+            if (TryLaunchInFreeSlot(PoolLaunch() with { PresetSessionId = null }, fallback ?? FallbackReasons.NoReadyProcess, filesOf) is { } cold)
             {
                 return cold;
             }
