@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Workers.Maintenance;
 using Workers.Serialization;
 using Workers.Sessions;
 using Workers.Store;
@@ -16,11 +17,16 @@ internal static class ConversationsEndpoints
             TypedResults.Json(new { conversationId = id, turns = (await store.ListConversationAsync(id, cancellationToken)).Select(TurnView.From) },
                 WorkersJson.Options)).WithName("ListConversationTurns");
 
-        // Frees the conversation's bound process and forgets its agent session; its turns stay readable.
-        api.MapDelete("/v1/conversations/{id}", async (string id, SessionRegistry sessions, CancellationToken cancellationToken) =>
+        // Frees the conversation's bound process, forgets its agent session and, in the profiles in conversation isolation,
+        // deletes its files (HOME and workspace) before answering; its turns stay readable.
+        api.MapDelete("/v1/conversations/{id}", async (string id, SessionRegistry sessions, ConversationFileCleanup files,
+            CancellationToken cancellationToken) =>
         {
             await sessions.ForgetAsync(id, cancellationToken);
-            return TypedResults.NoContent();
+            var removal = await files.RemoveAsync(id, FileRemovalCause.Delete, cancellationToken);
+            return removal.Failed.Count > 0 ? ApiProblems.ConversationFilesNotRemoved(id, removal.Failed)
+                : removal.StillHeld.Count > 0 ? ApiProblems.ConversationFilesHeld(id, removal.StillHeld)
+                : TypedResults.NoContent();
         }).WithName("DeleteConversation");
     }
 }

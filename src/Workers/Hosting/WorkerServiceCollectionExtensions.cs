@@ -53,14 +53,22 @@ public static class WorkerServiceCollectionExtensions
         });
         services.TryAddSingleton<GaugeCollector>();
         services.TryAddSingleton(sp => new DrainDeadline(sp.GetRequiredService<IOptions<MaintenanceOptions>>().Value.DrainDeadline));
+        services.TryAddSingleton<ConversationFileCleanup>();
+        services.TryAddSingleton<ConversationRetention>();
+        services.TryAddSingleton<ConversationFileSweep>();
         services.TryAddSingleton<Dispatcher>();
         services.AddHostedService(sp => sp.GetRequiredService<Dispatcher>());
         services.AddWorkersHealthChecks();
+        var maintenance = configuration.GetSection(MaintenanceOptions.SectionName).Get<MaintenanceOptions>() ?? new MaintenanceOptions();
         services.AddQuartz(quartz =>
         {
             var retention = new JobKey("apply-retention");
             quartz.AddJob<ApplyRetentionJob>(j => j.WithIdentity(retention));
             quartz.AddTrigger(t => t.ForJob(retention).StartNow().WithSimpleSchedule(s => s.WithInterval(TimeSpan.FromHours(1)).RepeatForever()));
+
+            var sweep = new JobKey("sweep-conversation-files");
+            quartz.AddJob<SweepConversationFilesJob>(j => j.WithIdentity(sweep));
+            quartz.AddTrigger(t => t.ForJob(sweep).StartNow().WithSimpleSchedule(s => s.WithInterval(maintenance.FileSweepInterval).RepeatForever()));
         });
         return services;
     }

@@ -17,4 +17,16 @@ public sealed class MaintenanceOptions
     /// <value>The default is 30 seconds.</value>
     [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00")]
     public TimeSpan DrainDeadline { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How often the file sweep runs: orphaned conversation directories and the trash are removed, and
+    /// <c>workers_data_bytes</c> is measured (a walk of the data directory, never done at scrape time).</summary>
+    /// <value>The default is 10 minutes.</value>
+    [Range(typeof(TimeSpan), "00:00:10", "1.00:00:00")]
+    public TimeSpan FileSweepInterval { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>How long a conversation directory that no conversation of the store owns is left alone after its last change
+    /// before the file sweep removes it.</summary>
+    /// <value>The default is 1 hour.</value>
+    [Range(typeof(TimeSpan), "00:01:00", "30.00:00:00")]
+    public TimeSpan OrphanGracePeriod { get; set; } = TimeSpan.FromHours(1);
 }

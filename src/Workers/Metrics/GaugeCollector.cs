@@ -5,7 +5,8 @@ using Workers.Store;
 namespace Workers.Metrics;
 
 /// <summary>Sets the gauges at scrape time from the pools and the store, so they cost nothing between scrapes.</summary>
-public sealed class GaugeCollector(WorkerMetrics metrics, PoolRegistry pools, ITurnStore store, TimeProvider timeProvider)
+public sealed class GaugeCollector(WorkerMetrics metrics, PoolRegistry pools, ITurnStore store, TimeProvider timeProvider,
+    Profiles.ProfileCatalog profiles)
 {
     public void Register(CollectorRegistry registry) => registry.AddBeforeCollectCallback(CollectAsync);
 
@@ -30,6 +31,7 @@ public sealed class GaugeCollector(WorkerMetrics metrics, PoolRegistry pools, IT
             }
         }
 
+        SetDataVolume();
         QueueStats stats;
         try
         {
@@ -48,5 +50,20 @@ public sealed class GaugeCollector(WorkerMetrics metrics, PoolRegistry pools, IT
 
         metrics.Running.Set(stats.Running);
         metrics.OldestQueuedAge.Set(stats.OldestQueuedAt is { } oldest ? Math.Max(0, (timeProvider.GetUtcNow() - oldest).TotalSeconds) : 0);
+    }
+
+    /// <summary>The data directory's file system, from one <c>statvfs</c> (cheap enough for the scrape path).</summary>
+    private void SetDataVolume()
+    {
+        try
+        {
+            var volume = new DriveInfo(profiles.DataDirectory);
+            metrics.DataVolumeFreeBytes.Set(volume.AvailableFreeSpace);
+            metrics.DataVolumeSizeBytes.Set(volume.TotalSize);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException)
+        {
+            // Left at the last value; the scrape goes on.
+        }
     }
 }

@@ -58,6 +58,16 @@ public sealed class WorkerMetrics
         OldestQueuedAge = factory.CreateGauge("workers_queue_oldest_age_seconds", "Age of the oldest queued turn.");
         BuildInfo = factory.CreateGauge("workers_build_info", "Always 1; the labels say which build runs.", ["version"]);
         CliInfo = factory.CreateGauge("workers_cli_info", "Always 1 per profile; the label is the agent CLI's reported version.", ["profile", "version"]);
+        DataBytes = factory.CreateGauge("workers_data_bytes",
+            "Bytes of a profile's files in the data directory by kind (homes, workspaces, slots), from the last file sweep.", ["profile", "kind"]);
+        DataVolumeFreeBytes = factory.CreateGauge("workers_data_volume_free_bytes",
+            "Bytes free for the service on the file system of the data directory.");
+        DataVolumeSizeBytes = factory.CreateGauge("workers_data_volume_size_bytes", "Size of the file system of the data directory.");
+        ConversationFilesRemoved = factory.CreateCounter("workers_conversation_files_removed_total",
+            "Conversation directories (a HOME or a workspace) removed, by cause: delete (DELETE /v1/conversations/{id}), retention, orphan (the file sweep).",
+            ["profile", "cause"]);
+        TrashEntriesRemoved = factory.CreateCounter("workers_trash_entries_removed_total",
+            "Leftovers in the data directory's trash (deletions that had failed) removed by the file sweep.");
         BuildInfo.WithLabels(typeof(WorkerMetrics).Assembly.GetName().Version?.ToString() ?? "unknown").Set(1);
     }
 
@@ -123,6 +133,17 @@ public sealed class WorkerMetrics
     public Gauge BuildInfo { get; }
 
     public Gauge CliInfo { get; }
+
+    /// <summary><c>workers_data_bytes{profile,kind}</c>: set by the file sweep (<c>SweepConversationFilesJob</c>), never at scrape time.</summary>
+    public Gauge DataBytes { get; }
+
+    public Gauge DataVolumeFreeBytes { get; }
+
+    public Gauge DataVolumeSizeBytes { get; }
+
+    public Counter ConversationFilesRemoved { get; }
+
+    public Counter TrashEntriesRemoved { get; }
 
     /// <summary>Records a finished turn: every segment it has (a null segment is not observed, never a fake 0), its outcome,
     /// its fallback, its token counts.</summary>
