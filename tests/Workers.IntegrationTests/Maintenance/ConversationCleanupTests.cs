@@ -37,6 +37,8 @@ public sealed class ConversationCleanupTests : IAsyncLifetime
             p.Isolation = IsolationMode.Conversation;
             p.Pool.MinReady = 1;
             p.Pool.MaxProcesses = 4;
+            // What a DELETE waits at most for a process to give the files back.
+            p.Pool.LeaseTimeout = TimeSpan.FromSeconds(5);
         });
         _service = await ServiceHarness.StartAsync(_sim, new Dictionary<string, string?>
         {
@@ -95,6 +97,56 @@ public sealed class ConversationCleanupTests : IAsyncLifetime
         Assert.Empty(EverythingOf("conv-a"));
         Assert.Empty(Named("note-a.txt"));
         Assert.Equal(2, Removed("delete"));
+    }
+
+    [Fact(Timeout = 90_000)]
+    public async Task Delete_DuringATurnThatEndsInTime_WaitsForItsEnd_ThenLeavesNoFileOfIt()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await Service.EnqueueAsync(new
+        {
+            id = "a-1",
+            conversationId = "conv-a",
+            profile = Profile,
+            prompt = "slow [[sim-io:write:/conversation/workspace/note-a.txt]][[sim:first-token-ms=1500]]",
+        }, ct);
+        await Service.WaitForStatusAsync("a-1", "running", ct);
+
+        using var delete = await Service.Client.DeleteAsync("/v1/conversations/conv-a", ct);
+
+        Assert.Equal(HttpStatusCode.NoContent, delete.StatusCode);
+        Assert.Equal("succeeded", (await Service.WaitForEndAsync("a-1", ct)).GetProperty("status").GetString());
+        Assert.Empty(EverythingOf("conv-a"));
+        Assert.Empty(Named("note-a.txt"));
+    }
+
+    [Fact(Timeout = 90_000)]
+    public async Task Delete_DuringATurnLongerThanLeaseTimeout_Answers503AndDeletesNothing_ThenAfterItsEndDeletesAll()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await Service.EnqueueAsync(new
+        {
+            id = "a-1",
+            conversationId = "conv-a",
+            profile = Profile,
+            prompt = "long [[sim:first-token-ms=60000]]",
+        }, ct);
+        var handOver = Pools.All.Single().HandOver!;
+        await Poll.UntilAsync(() => handOver.IsHeld("conv-a"), "conv-a's files in the slot of its turn's process");
+
+        using var held = await Service.Client.DeleteAsync("/v1/conversations/conv-a", ct);
+        var problem = await held.Content.ReadFromJsonAsync<JsonElement>(ct);
+        var stillThere = handOver.IsHeld("conv-a") && SlotHolding("conv-a") is { } slot && Directory.Exists(Path.Combine(slot, "conversation", "home"));
+        using var cancel = await Service.Client.PostAsync("/v1/turns/a-1/cancel", null, ct);
+        await Service.WaitForEndAsync("a-1", ct);
+        using var delete = await Service.Client.DeleteAsync("/v1/conversations/conv-a", ct);
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, held.StatusCode);
+        Assert.Equal("conversation_files_held", problem.GetProperty("code").GetString());
+        Assert.Equal([Profile], problem.GetProperty("profiles").EnumerateArray().Select(p => p.GetString()));
+        Assert.True(stillThere, "the 503 DELETE let the files go");
+        Assert.Equal(HttpStatusCode.NoContent, delete.StatusCode);
+        Assert.Empty(EverythingOf("conv-a"));
     }
 
     [Fact(Timeout = 90_000)]
@@ -192,6 +244,11 @@ public sealed class ConversationCleanupTests : IAsyncLifetime
         var key = ConversationFiles.KeyOf(conversation);
         return [.. Directory.EnumerateFileSystemEntries(Files.DataDirectory, "*", SearchOption.AllDirectories).Where(p => p.Contains(key, StringComparison.Ordinal))];
     }
+
+    /// <summary>The slot whose owner file names the conversation, or null.</summary>
+    private string? SlotHolding(string conversation) =>
+        Directory.EnumerateDirectories(Files.SlotsRoot).FirstOrDefault(slot =>
+            File.Exists(Path.Combine(slot, "owner")) && File.ReadAllText(Path.Combine(slot, "owner")).Trim() == ConversationFiles.KeyOf(conversation));
 
     private List<string> Named(string name) => [.. Directory.EnumerateFiles(Files.DataDirectory, name, SearchOption.AllDirectories)];
 
