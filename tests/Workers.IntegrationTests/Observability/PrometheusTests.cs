@@ -29,6 +29,7 @@ public sealed class PrometheusTests
         ["alert:WorkersScrapeFailing"] = "an alert condition; the scrape succeeds",
         ["alert:WorkersPoolUnavailable"] =
             "an alert condition (obs-sim-broken turns unavailable once its failed starts reach the limit, or not yet at the query)",
+        ["alert:WorkersDataVolumeFilling"] = "an alert condition; the test machine's disk has more than 10 % free, or not",
     };
 
     /// <summary>Recording rules whose value must be a number (not NaN), not only a series: the core of the dashboard and the SLO.</summary>

@@ -116,6 +116,19 @@ public sealed class OptionsValidationTests : IDisposable
         Assert.Equal([message], result.Failures!);
     }
 
+    [Theory]
+    [InlineData("00:00:09", "01:00:00", "FileSweepInterval: The field MaintenanceOptions.FileSweepInterval must be between 00:00:10 and 1.00:00:00.")]
+    [InlineData("00:10:00", "00:00:59", "OrphanGracePeriod: The field MaintenanceOptions.OrphanGracePeriod must be between 00:01:00 and 30.00:00:00.")]
+    [InlineData("00:10:00", "31.00:00:00", "OrphanGracePeriod: The field MaintenanceOptions.OrphanGracePeriod must be between 00:01:00 and 30.00:00:00.")]
+    public void FileSweepOptions_OutOfRange_AreRefusedNamingTheSetting(string interval, string grace, string message)
+    {
+        var options = new MaintenanceOptions { FileSweepInterval = TimeSpan.Parse(interval), OrphanGracePeriod = TimeSpan.Parse(grace) };
+
+        var result = new MaintenanceOptionsValidator().Validate(null, options);
+
+        Assert.Equal([message], result.Failures!);
+    }
+
     [Fact]
     public async Task Start_WithAZeroLease_FailsBeforeAnythingRuns()
     {
