@@ -19,6 +19,13 @@ if (Environment.GetCommandLineArgs().SkipWhile(a => a != "--real").Skip(1).First
     return;
 }
 
+// `--isolation sim-acp,claude-acp` measures what conversation isolation costs (specs/isolation.md, specs/performance.md).
+if (Environment.GetCommandLineArgs().SkipWhile(a => a != "--isolation").Skip(1).FirstOrDefault() is { } isolatedProfiles)
+{
+    await IsolationBenchmark.RunAsync(isolatedProfiles.Split(','), (int)ArgValue("--rounds", 10));
+    return;
+}
+
 var scale = ArgValue("--scale", 0.2);
 var conversations = (int)ArgValue("--conversations", 4);
 var turns = (int)ArgValue("--turns", 4);

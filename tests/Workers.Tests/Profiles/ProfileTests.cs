@@ -47,6 +47,37 @@ public sealed class ProfileTests : IDisposable
     }
 
     [Fact]
+    public void ResolveWorkingDirectory_InConversationIsolation_IsTheSandboxWorkspace_AndNeverTheFolderOfEveryConversations()
+    {
+        var allowed = Directory.CreateDirectory(Path.Combine(_data, "projects", "a")).FullName;
+        var profile = Catalog(new AgentProfile
+        {
+            Family = "plain", Command = "/bin/cat", Isolation = IsolationMode.Conversation, Sandbox = { Command = "/bin/true" },
+            AllowedWorkingDirectories = [Path.Combine(_data, "projects")],
+        }).Get("p");
+        var someConversation = Directory.CreateDirectory(Path.Combine(profile.DefaultWorkingDirectory, "0123456789abcdef0123456789abcdef")).FullName;
+
+        Assert.Equal("/conversation/workspace", profile.ResolveWorkingDirectory(null));
+        Assert.Equal(allowed, profile.ResolveWorkingDirectory(allowed));
+        Assert.Contains("every conversation's workspace",
+            Assert.Throws<ArgumentException>(() => profile.ResolveWorkingDirectory(profile.DefaultWorkingDirectory)).Message, StringComparison.Ordinal);
+        Assert.Throws<ArgumentException>(() => profile.ResolveWorkingDirectory(someConversation));
+    }
+
+    [Fact]
+    public void Catalog_ConversationIsolationWithoutItsSandbox_IsUnavailableNamingBubblewrap()
+    {
+        var profile = Catalog(new AgentProfile
+        {
+            Family = "plain", Command = "/bin/cat", Isolation = IsolationMode.Conversation, Sandbox = { Command = "no-such-bwrap" },
+        }).Get("p");
+
+        Assert.False(profile.IsAvailable);
+        Assert.Contains("bubblewrap", profile.UnavailableReason, StringComparison.Ordinal);
+        Assert.Equal("ENOENT", profile.UnavailableErrno);
+    }
+
+    [Fact]
     public void ResolveWorkingDirectory_GivesTheRealPath_AndRefusesALinkOutsideWithoutNamingItsTarget()
     {
         var outside = Directory.CreateTempSubdirectory("workers-outside-").FullName;
