@@ -46,6 +46,31 @@ public sealed class IsolatedLeaseLadderTests
     [Theory(Timeout = 90_000)]
     [InlineData(Acp)]
     [InlineData(Claude)]
+    public async Task RerunAfterACrash_WaitsForTheConversationsFiles_AndFindsThem(string family)
+    {
+        // The crash-once marker is kept in the agent's HOME: a rerun that started before the crashed process gave the HOME back
+        // (or with an empty one) would crash again, and would not find the note.
+        var cancellationToken = TestContext.Current.CancellationToken;
+        await using var sim = new SimHarness();
+        IsolatedProfile.Add(sim, family, minReady: 2);
+        var pools = sim.Pools();
+        await pools.WarmAsync(2, cancellationToken);
+        var first = await pools.RunAsync(family, $"hello [[sim-io:write:{Note}]]", "conv", cancellationToken: cancellationToken);
+        Assert.True(first.Status == TurnStatus.Succeeded, $"{first.Reason}: {first.Message}");
+        TranscriptMessage[] transcript = [new("user", "hello"), new("assistant", first.Text!)];
+
+        var result = await pools.RunAsync(family, $"again [[sim-io:read:{Note}]][[sim:crash-once:mid-stream]]", "conv", transcript: transcript,
+            cancellationToken: cancellationToken);
+
+        Assert.True(result.Status == TurnStatus.Succeeded, $"{result.Status} {result.Reason}: {result.Message}");
+        Assert.Equal((2, FallbackReasons.RetriedAfterText), (result.Attempts, result.FallbackReason));
+        Assert.NotEqual(first.ProcessId, result.ProcessId);
+        Assert.Equal("ok", IsolatedProfile.Outcomes(result.Text)[$"read {Note}"]);
+    }
+
+    [Theory(Timeout = 90_000)]
+    [InlineData(Acp)]
+    [InlineData(Claude)]
     public async Task TurnWithoutConversation_RetiresItsProcess_AndLeavesNoFiles(string family)
     {
         var cancellationToken = TestContext.Current.CancellationToken;
