@@ -1,3 +1,5 @@
+using Workers.Profiles;
+
 namespace Workers.Isolation;
 
 /// <summary>The directories of one sandboxed agent process: <c>conversation/</c>, seen inside as <c>/conversation</c>, holding
@@ -8,14 +10,13 @@ namespace Workers.Isolation;
 public sealed class ProcessSlot
 {
     /// <summary>What the agent sees as its conversation's directory.</summary>
-    public const string ConversationMount = "/conversation";
+    public const string ConversationMount = SandboxMounts.Conversation;
 
     /// <summary>The agent's HOME inside the sandbox.</summary>
-    public const string HomeMount = "/conversation/home";
+    public const string HomeMount = SandboxMounts.Home;
 
-    /// <summary>The agent's default working directory inside the sandbox: one path for every conversation, so CLIs that key
-    /// their session files by working directory (Claude Code, Gemini) find them again in another process.</summary>
-    public const string WorkspaceMount = "/conversation/workspace";
+    /// <summary>The agent's default working directory inside the sandbox (<see cref="SandboxMounts.Workspace"/>).</summary>
+    public const string WorkspaceMount = SandboxMounts.Workspace;
 
     internal ProcessSlot(string root)
     {

@@ -10,43 +10,6 @@ namespace Workers.Isolation;
 /// bwrap would otherwise keep them all). The network is the host's.</summary>
 public static class SandboxCommand
 {
-    /// <summary>The system directories every agent reads; on a merged-/usr system the top-level ones are symlinks into /usr and
-    /// stay symlinks.</summary>
-    private static readonly string[] SystemDirectories = ["/usr", "/etc", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"];
-
-    /// <summary>The directories an agent of <paramref name="profile"/> may read besides the system: the child's PATH, the
-    /// executable's install tree (for an npm package, the folder that holds its <c>node_modules</c>), <c>DOTNET_ROOT</c>, the
-    /// operator's <c>Sandbox:ReadOnlyPaths</c>; real paths, parents before children, none inside the data directory.</summary>
-    public static IReadOnlyList<string> ReadablePaths(AgentProfile profile, string? executable, IReadOnlyDictionary<string, string> environment,
-        string dataDirectory)
-    {
-        var candidates = new List<string>();
-        if (environment.GetValueOrDefault("PATH") is { } searchPath)
-        {
-            candidates.AddRange(searchPath.Split(':', StringSplitOptions.RemoveEmptyEntries));
-        }
-
-        if (executable is not null && RealPath.Resolve(executable) is { } real)
-        {
-            var packages = real.IndexOf("/node_modules/", StringComparison.Ordinal);
-            candidates.Add(packages > 0 ? real[..packages] : Path.GetDirectoryName(real)!);
-            candidates.Add(Path.GetDirectoryName(executable)!);
-        }
-
-        if (environment.GetValueOrDefault("DOTNET_ROOT") is { } dotnetRoot)
-        {
-            candidates.Add(dotnetRoot);
-        }
-
-        candidates.AddRange(profile.Sandbox.ReadOnlyPaths);
-        return [.. candidates
-            .Where(Path.IsPathRooted)
-            .Select(RealPath.Resolve)
-            .OfType<string>()
-            .Where(path => path != "/" && !PathContainment.IsWithin(path, dataDirectory) && !SystemDirectories.Any(s => PathContainment.IsWithin(path, s)))
-            .Distinct(StringComparer.Ordinal)
-            .OrderBy(path => path.Length)];
-    }
 
     /// <summary>The launch of <paramref name="agent"/> inside the sandbox of <paramref name="slot"/>.</summary>
     /// <param name="profile">The agent's profile: what it may read.</param>
@@ -61,7 +24,7 @@ public static class SandboxCommand
         {
             "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try", "--cap-drop", "ALL", "--die-with-parent",
         };
-        foreach (var directory in SystemDirectories)
+        foreach (var directory in SandboxReadablePaths.SystemDirectories)
         {
             var info = new DirectoryInfo(directory);
             if (info.LinkTarget is { } target)

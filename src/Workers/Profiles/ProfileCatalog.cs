@@ -104,7 +104,7 @@ public sealed class ProfileCatalog
             Digest = SettingsDigest(profile),
             DataDirectory = dataDirectory,
             SandboxExecutable = sandbox,
-            SandboxReadablePaths = sandbox is null ? [] : Isolation.SandboxCommand.ReadablePaths(profile, fileName, environment, dataDirectory),
+            SandboxReadablePaths = sandbox is null ? [] : SandboxReadablePaths.Of(profile, fileName, environment, dataDirectory),
         };
     }
 

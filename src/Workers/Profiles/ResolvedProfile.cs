@@ -34,7 +34,7 @@ public sealed class ResolvedProfile
 
     /// <summary>The default working directory as the agent sees it: the profile's, or in conversation isolation the sandbox's
     /// <c>/conversation/workspace</c>, the same for every conversation.</summary>
-    public string AgentWorkingDirectory => Isolation == IsolationMode.Conversation ? Workers.Isolation.ProcessSlot.WorkspaceMount : DefaultWorkingDirectory;
+    public string AgentWorkingDirectory => Isolation == IsolationMode.Conversation ? SandboxMounts.Workspace : DefaultWorkingDirectory;
 
     /// <summary>In conversation isolation, the resolved bubblewrap executable (null when it is missing: the profile is then
     /// unavailable).</summary>

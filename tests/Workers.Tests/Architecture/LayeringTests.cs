@@ -14,6 +14,7 @@ public sealed class LayeringTests
         "Workers.Serialization",
         "Workers.Processes",
         "Workers.Profiles",
+        "Workers.Isolation",
         "Workers.Turns",
         "Workers.Families",
         "Workers.Pooling",

@@ -65,7 +65,7 @@ public sealed class SandboxCommandTests : IDisposable
         var bin = Directory.CreateDirectory(Path.Combine(_root, "bin")).FullName;
         var profile = new AgentProfile { Sandbox = new SandboxOptions { ReadOnlyPaths = ["/", data, "/usr/share", "relative"] } };
 
-        var paths = SandboxCommand.ReadablePaths(profile, executable, new Dictionary<string, string> { ["PATH"] = $"{bin}:/usr/bin" }, data);
+        var paths = SandboxReadablePaths.Of(profile, executable, new Dictionary<string, string> { ["PATH"] = $"{bin}:/usr/bin" }, data);
 
         Assert.Equal([bin, Path.Combine(_root, "cli"), package], paths.Order(StringComparer.Ordinal));
     }
@@ -79,7 +79,7 @@ public sealed class SandboxCommandTests : IDisposable
             Name = "p", Options = options, Family = "acp-json-rpc", HomeDirectory = Path.Combine(data, "home", "p"),
             DefaultWorkingDirectory = Path.Combine(data, "workspaces", "p"), Environment = new Dictionary<string, string>(), Digest = "d",
             DataDirectory = data, SandboxExecutable = "/usr/bin/bwrap",
-            SandboxReadablePaths = SandboxCommand.ReadablePaths(options, null, new Dictionary<string, string>(), data),
+            SandboxReadablePaths = SandboxReadablePaths.Of(options, null, new Dictionary<string, string>(), data),
         };
     }
 
