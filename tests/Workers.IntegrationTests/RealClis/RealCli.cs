@@ -55,6 +55,11 @@ public sealed record RealCli
     /// <summary>(process, session kinds allowed) of a continued turn after the conversation's process was killed.</summary>
     public (string Process, string[] Sessions) AfterKill { get; init; } = ("warm", ["resumed"]);
 
+    /// <summary>The agent holds files open in its HOME from start-up (a SQLite database): in conversation isolation a ready
+    /// process cannot take a conversation's files, so a resume is a launch with them (<c>state_open</c>, <c>specs/isolation.md</c>),
+    /// and <see cref="AfterKill"/> is cold.</summary>
+    public bool HoldsHomeOpen { get; init; }
+
     /// <summary>The session kind of a first turn on a prewarmed process.</summary>
     public string WarmFirstSession { get; init; } = "prewarmed";
 
@@ -148,6 +153,9 @@ public sealed record RealCli
         Package = "@zed-industries/codex-acp@0.16.0",
         Executable = "codex-acp",
         Family = "acp-json-rpc",
+        // ~/.codex/state_5.sqlite (the thread index), logs and memories databases, open from start-up.
+        HoldsHomeOpen = true,
+        AfterKill = ("cold", ["resumed"]),
         Env = _ => new() { ["STUB_API_KEY"] = "stub-key" },
         HomeFiles = CodexHome,
         PermissionTool = ("exec_command", (file, content) => Json(new
@@ -203,8 +211,8 @@ public sealed record RealCli
         Executable = "opencode",
         Family = "acp-json-rpc",
         Args = ["acp"],
-        // opencode holds its database open in HOME from start-up: in conversation isolation a ready process cannot take a
-        // conversation's files, so a resume is a launch with them (fallback state_open, specs/isolation.md).
+        // opencode.db, open from start-up.
+        HoldsHomeOpen = true,
         AfterKill = ("cold", ["resumed"]),
         Env = _ => new()
         {

@@ -84,7 +84,7 @@ public abstract partial class RealCliTests
         Assert.Equal(Cli.AfterKill.Process, RealCliHarness.Str(turn2, "process"));
         Assert.True(Cli.AfterKill.Sessions.Contains(RealCliHarness.Str(turn2, "session")), RealCliHarness.Describe(turn2));
         Assert.NotEqual(pid, turn2.GetProperty("processId").GetInt32());
-        if (Cli.Profile == "opencode-acp")
+        if (Cli.HoldsHomeOpen)
         {
             Assert.Equal("state_open", RealCliHarness.Str(turn2, "fallbackReason"));
         }
