@@ -36,7 +36,13 @@ internal sealed partial class BearerTokenAuthentication(
 
         if (!IsValid(context.Request.Headers.Authorization.ToString()))
         {
-            if (throttle.CountFailure(client))
+            if (!throttle.TryCountFailure(client, out var wasLast, out var refusedFor))
+            {
+                await RefuseThrottledAsync(context, refusedFor);
+                return;
+            }
+
+            if (wasLast)
             {
                 LogThrottled(logger, client, options.Value.FailedTokenLimit, options.Value.FailedTokenWindow);
             }

@@ -28,12 +28,24 @@ internal sealed class FailedTokenThrottle(IOptions<ServiceOptions> options) : ID
         return !lease.IsAcquired;
     }
 
-    /// <summary>Counts one wrong or missing token; true when it was the client's last one for this window.</summary>
-    public bool CountFailure(string client)
+    /// <summary>Counts one wrong or missing token. False when the client had none left: requests of one client that passed
+    /// <see cref="IsRefused"/> together race for the last ones, and those that lose are refused like any later one.</summary>
+    /// <param name="client">The client.</param>
+    /// <param name="wasLast">True when this failure spent the client's last one for this window.</param>
+    /// <param name="retryAfter">When refused, when the client may try again.</param>
+    public bool TryCountFailure(string client, out bool wasLast, out TimeSpan retryAfter)
     {
         using var failure = _failures.AttemptAcquire(client);
+        retryAfter = failure.TryGetMetadata(MetadataName.RetryAfter, out var after) ? after : options.Value.FailedTokenWindow;
+        if (!failure.IsAcquired)
+        {
+            wasLast = false;
+            return false;
+        }
+
         using var left = _failures.AttemptAcquire(client, permitCount: 0);
-        return !left.IsAcquired;
+        wasLast = !left.IsAcquired;
+        return true;
     }
 
     public void Dispose() => _failures.Dispose();

@@ -4,6 +4,7 @@ using Workers.Logging;
 using Workers.Metrics;
 using Workers.Pooling;
 using Workers.Processes;
+using Workers.Store;
 
 namespace Workers.Maintenance;
 
@@ -37,7 +38,7 @@ public sealed record ConversationFilesRemoval(IReadOnlyList<string> Removed, IRe
 /// (<c>specs/maintenance.md</c>, "Conversation files"): its bound process is retired, whose exit puts them back at rest, then they
 /// are moved to the trash and deleted. Profiles in profile isolation are one trust domain whose HOME and workspace every
 /// conversation shares: nothing of theirs is touched.</summary>
-public sealed partial class ConversationFileCleanup(PoolRegistry pools, WorkerMetrics metrics, TimeProvider timeProvider,
+public sealed partial class ConversationFileCleanup(PoolRegistry pools, ITurnStore store, WorkerMetrics metrics, TimeProvider timeProvider,
     ILogger<ConversationFileCleanup> logger)
 {
     /// <summary>While a turn of the conversation runs, how often its process is looked at again: when the turn ends the process
@@ -106,13 +107,15 @@ public sealed partial class ConversationFileCleanup(PoolRegistry pools, WorkerMe
     }
 
     /// <summary>Retires the conversation's bound process and waits until its files are at rest. A turn of the conversation that
-    /// runs now keeps its process to the end (it is not cancelled); its process is bound when the turn ends, and retired then.</summary>
+    /// runs now keeps its process to the end (it is not cancelled); its process is bound when the turn ends, and retired then.
+    /// A turn counts from its claim: one claimed but not yet given a process holds no files yet, and would make them after a
+    /// deletion that looked only at the slots.</summary>
     private async Task WaitReleasedAsync(AgentPool pool, ConversationHandOver handOver, string conversationId, CancellationToken cancellationToken)
     {
         while (true)
         {
             pool.ForgetConversation(conversationId);
-            if (!handOver.IsHeld(conversationId))
+            if (!handOver.IsHeld(conversationId) && !await HasRunningTurnAsync(conversationId, cancellationToken))
             {
                 return;
             }
@@ -122,7 +125,7 @@ public sealed partial class ConversationFileCleanup(PoolRegistry pools, WorkerMe
             try
             {
                 await handOver.WaitAtRestAsync(conversationId, step.Token);
-                return;
+                await Task.Delay(Timeout.InfiniteTimeSpan, timeProvider, step.Token);
             }
             catch (OperationCanceledException) when (recheck.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
             {
@@ -130,6 +133,9 @@ public sealed partial class ConversationFileCleanup(PoolRegistry pools, WorkerMe
             }
         }
     }
+
+    private async Task<bool> HasRunningTurnAsync(string conversationId, CancellationToken cancellationToken) =>
+        (await store.ListConversationAsync(conversationId, cancellationToken)).Any(turn => turn.State == TurnState.Running);
 
     internal static string Label(FileRemovalCause cause) => cause switch
     {
