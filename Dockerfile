@@ -1,7 +1,7 @@
 # The Workers service image (specs/deployment.md). Build from the repository root:
 #
 #   docker build -t workers:dev .
-#   docker build -t workers:dev --build-arg AGENT_CLIS="@anthropic-ai/claude-code@2.1.197" .
+#   docker build -t workers:dev --build-arg AGENT_CLIS="@anthropic-ai/claude-code@2.1.332" .
 #
 # Three stages: `build` publishes src/Workers.Host with the .NET SDK (no test project is copied or built), `node`
 # only provides a pinned Node.js for the agent CLIs (the distribution's own node is too old for gemini-cli), and
@@ -32,12 +32,13 @@ FROM ${NODE_IMAGE} AS node
 # ---------------------------------------------------------------------------------------------------------------------
 FROM mcr.microsoft.com/dotnet/aspnet:${DOTNET_VERSION} AS runtime
 
-# The agent CLIs, as npm package specs with pinned versions (see shared reference real-clis.md for the observed
-# versions). The default serves the shipped profiles claude, claude-acp and codex; add e.g.
+# The agent CLIs, as npm package specs with pinned versions (those of .ci/prepare.sh, which the real-CLI tests ran;
+# specs/families.md). The default serves the shipped profiles claude, claude-agent-acp and codex (claude-agent-acp runs
+# the claude installed here: its profile sets CLAUDE_CODE_EXECUTABLE=claude); add e.g.
 # "@zed-industries/codex-acp@0.16.0 @google/gemini-cli@0.61.0 opencode-ai@1.18.33" for codex-acp, gemini-acp and
 # opencode-acp (without their CLI those profiles are listed as unavailable). Empty installs none (the simulated agent
 # still works).
-ARG AGENT_CLIS="@anthropic-ai/claude-code@2.1.197 @zed-industries/claude-code-acp@0.16.2 @openai/codex@0.169.0"
+ARG AGENT_CLIS="@anthropic-ai/claude-code@2.1.332 @zed-industries/claude-agent-acp@0.23.1 @openai/codex@0.171.0"
 ARG WORKERS_UID=10001
 
 # Node.js: the binary and the global node_modules (npm, npx, corepack) from the pinned node image. npm and npx are
@@ -60,9 +61,12 @@ RUN if ! command -v setsid >/dev/null 2>&1 || ! command -v bwrap >/dev/null 2>&1
     && command -v setsid && command -v bwrap && command -v sh && command -v sed && command -v tr
 
 # The agent CLIs, installed as root into /opt/agents (read-only to the service user: an agent cannot update itself).
+# Claude Code's native binary is put in place by its npm postinstall; `claude --version` fails the build if an npm that
+# blocks install scripts left the placeholder.
 RUN if [ -n "$AGENT_CLIS" ]; then \
       npm install --global --prefix /opt/agents --omit=dev --no-audit --no-fund --no-update-notifier $AGENT_CLIS \
-      && npm cache clean --force; \
+      && npm cache clean --force \
+      && if [ -e /opt/agents/bin/claude ]; then /opt/agents/bin/claude --version; fi; \
     else \
       mkdir -p /opt/agents/bin; \
     fi \

@@ -19,10 +19,11 @@ if [ "${#need_apt[@]}" -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need_apt[@]}"
 fi
 
-# The real agent CLIs of the RealClis end-to-end tests, at the versions pinned in shared/reference/real-clis.md (pin, never
-# float), installed with npm into a tools folder outside the clone ($WORKERS_CLI_DIR, default ~/.cache/workers-clis) and
-# reused when present; each executable is linked into its bin/. Claude Code, claude-code-acp and codex are required (CI
-# fails without them); the others are best effort, and their tests skip when they are missing. ~30 s in all, uncached.
+# The real agent CLIs of the RealClis end-to-end tests, at pinned versions (pin, never float; specs/families.md, "Shipped
+# real-CLI profiles"), installed with npm into a tools folder outside the clone ($WORKERS_CLI_DIR, default
+# ~/.cache/workers-clis) and reused when present (the folder name carries the version); each executable is linked into its
+# bin/. Claude Code, claude-agent-acp and codex are required (CI fails without them); the others are best effort, and their
+# tests skip when they are missing. ~30 s in all, uncached.
 cli_dir="${WORKERS_CLI_DIR:-$HOME/.cache/workers-clis}"
 mkdir -p "$cli_dir/bin"
 install_cli() {
@@ -38,9 +39,26 @@ install_cli() {
   fi
   ln -sfn "$folder/node_modules/.bin/$executable" "$cli_dir/bin/$executable"
 }
-install_cli required @anthropic-ai/claude-code@2.1.197 claude
-install_cli required @zed-industries/claude-code-acp@0.16.2 claude-code-acp
-install_cli required @openai/codex@0.169.0 codex
+# Claude Code is a native binary that its npm postinstall (node install.cjs) copies over the bin/claude.exe placeholder; an
+# npm that blocks install scripts (npm 11 warns they are "not yet covered by allowScripts") would leave the placeholder.
+# So the install counts only once `claude --version` prints the pinned version, checked on every run.
+check_version() {
+  local executable=$1 version=$2 folder=$3 output
+  if ! output=$(timeout 30 "$cli_dir/bin/$executable" --version </dev/null 2>&1) || [[ "$output" != "$version"* ]]; then
+    echo "prepare: '$executable --version' should print $version but gave: ${output:-nothing}" >&2
+    echo "prepare: the npm postinstall that installs the native binary probably did not run (log: $folder.log);" \
+      "remove $folder and run prepare again once npm runs install scripts" >&2
+    return 1
+  fi
+}
+claude_code=2.1.332
+install_cli required "@anthropic-ai/claude-code@$claude_code" claude
+check_version claude "$claude_code" "$cli_dir/anthropic-ai+claude-code-$claude_code"
+# claude-agent-acp runs the claude above (its profile sets CLAUDE_CODE_EXECUTABLE=claude), not its bundled Claude Code.
+install_cli required @zed-industries/claude-agent-acp@0.23.1 claude-agent-acp
+install_cli required @openai/codex@0.171.0 codex
 install_cli optional @zed-industries/codex-acp@0.16.0 codex-acp
 install_cli optional @google/gemini-cli@0.61.0 gemini
 install_cli optional opencode-ai@1.18.33 opencode
+# Retired CLIs (specs/families.md, "Retired"): their links go, so no test or benchmark runs them by accident.
+rm -f "$cli_dir/bin/claude-code-acp"

@@ -14,7 +14,7 @@ internal static class AcpMode
         StdinLines.Start(agent.OnLine, () => endOfInput.TrySetResult());
         await endOfInput.Task;
 
-        // Stdin EOF ends the connection; ignore-eof models claude-code-acp and codex-acp, which were seen to keep running.
+        // Stdin EOF ends the connection; ignore-eof models claude-agent-acp and codex-acp, which were seen to keep running.
         if (settings.Faults.Has(FaultKind.IgnoreEof))
         {
             await SimDelay.ForeverAsync();

@@ -72,7 +72,7 @@ internal sealed class AcpPrompt(SimSettings settings, AcpConnection connection, 
             filler => AcpMessages.SessionUpdate(SessionId, AcpMessages.Chunk("agent_thought_chunk", filler)),
             text => AcpMessages.SessionUpdate(SessionId, AcpMessages.Chunk("agent_message_chunk", text)));
 
-        // claude-code-acp opens its reply with an empty chunk; the first non-empty chunk is the real first token.
+        // claude-agent-acp opens its reply with an empty chunk; the first non-empty chunk is the real first token.
         if (plan.Faults.Has(FaultKind.EmptyFirstChunk))
         {
             connection.Update(SessionId, AcpMessages.Chunk("agent_message_chunk", string.Empty));

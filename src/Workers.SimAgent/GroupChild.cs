@@ -3,7 +3,7 @@ using System.Diagnostics;
 namespace Workers.SimAgent;
 
 /// <summary>The <c>spawn-child</c> knob: a helper process in the simulator's own process group that each model request
-/// goes through, as claude-code-acp (node) passes every prompt to the claude CLI it runs as a child. A host that checks
+/// goes through, as claude-agent-acp (node) passes every prompt to the claude CLI it runs as a child. A host that checks
 /// only the group leader misses a stopped helper, and the turn stalls on it. The helper is a <c>cat</c> the simulator
 /// writes one line to and reads it back from; its stdio is its own, so it holds none of the simulator's pipes. It ends
 /// with the simulator: on exit, or with the group when the host kills it.</summary>

@@ -13,7 +13,7 @@ using Workers.Turns;
 
 namespace Workers.Benchmarks;
 
-/// <summary><c>--isolation sim-acp,claude-acp</c>: what conversation isolation costs (<c>specs/performance.md</c>, "Conversation
+/// <summary><c>--isolation sim-acp,claude-agent-acp</c>: what conversation isolation costs (<c>specs/performance.md</c>, "Conversation
 /// isolation"). The hand-over itself (renaming a conversation's files into a slot) timed alone on HOMEs of two sizes; then, per
 /// profile, the same workload in <c>Profile</c> and <c>Conversation</c> isolation: process warm-up (spawn to ready: bwrap's
 /// start is in it) and a continued turn after its process was let go (resumed on another process: the hand-over is in it).</summary>

@@ -11,7 +11,7 @@ using Workers.Sessions;
 using Workers.Turns;
 
 // Spawn-per-turn against the pool, same workload, same simulated agent, one run. Prints Markdown for specs/pool.md.
-// `--real claude,claude-acp` runs the same comparison on the real CLIs against the model stub (specs/performance.md).
+// `--real claude,claude-agent-acp` runs the same comparison on the real CLIs against the model stub (specs/performance.md).
 if (Environment.GetCommandLineArgs().SkipWhile(a => a != "--real").Skip(1).FirstOrDefault() is { } realProfiles)
 {
     await RealCliBenchmark.RunAsync(realProfiles.Split(','), (int)ArgValue("--first-token-ms", 300), (int)ArgValue("--conversations", 3),
@@ -19,7 +19,7 @@ if (Environment.GetCommandLineArgs().SkipWhile(a => a != "--real").Skip(1).First
     return;
 }
 
-// `--isolation sim-acp,claude-acp` measures what conversation isolation costs (specs/isolation.md, specs/performance.md).
+// `--isolation sim-acp,claude-agent-acp` measures what conversation isolation costs (specs/isolation.md, specs/performance.md).
 if (Environment.GetCommandLineArgs().SkipWhile(a => a != "--isolation").Skip(1).FirstOrDefault() is { } isolatedProfiles)
 {
     await IsolationBenchmark.RunAsync(isolatedProfiles.Split(','), (int)ArgValue("--rounds", 10));

@@ -35,9 +35,16 @@ internal static class RealCliSetup
         var files = new Dictionary<string, string>();
         switch (profile.Command)
         {
-            case "claude" or "claude-code-acp":
+            case "claude" or "claude-agent-acp":
                 profile.Env["ANTHROPIC_BASE_URL"] = stubUrl;
                 profile.Env["ANTHROPIC_API_KEY"] = "stub-key";
+                // claude-agent-acp runs the claude on its PATH (CLAUDE_CODE_EXECUTABLE), which lives in its own npm prefix in
+                // the tools folder: the sandbox must show that prefix too (in the image both share /opt/agents/lib).
+                if (profile.Env.GetValueOrDefault("CLAUDE_CODE_EXECUTABLE") is { } claude && InstallFolderOf(claude) is { } folder)
+                {
+                    profile.Sandbox.ReadOnlyPaths.Add(folder);
+                }
+
                 break;
             case "codex" or "codex-acp":
                 profile.Env["STUB_API_KEY"] = "stub-key";
@@ -83,6 +90,19 @@ internal static class RealCliSetup
             Directory.CreateDirectory(Path.GetDirectoryName(file)!);
             File.WriteAllText(file, content);
         }
+    }
+
+    /// <summary>The folder holding the <c>node_modules</c> of a CLI linked in the tools' bin, or null.</summary>
+    private static string? InstallFolderOf(string executable)
+    {
+        var link = Path.Combine(ToolsBin, executable);
+        if (!File.Exists(link) || new FileInfo(link).ResolveLinkTarget(returnFinalTarget: true) is not { } target)
+        {
+            return null;
+        }
+
+        var packages = target.FullName.IndexOf("/node_modules/", StringComparison.Ordinal);
+        return packages > 0 ? target.FullName[..packages] : Path.GetDirectoryName(target.FullName);
     }
 
     /// <summary>The CLI's version as its <c>--version</c> prints it (not every CLI has one).</summary>

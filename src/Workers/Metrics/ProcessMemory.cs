@@ -1,7 +1,7 @@
 namespace Workers.Metrics;
 
 /// <summary>Resident memory of a process and its descendants, from <c>/proc</c>: an agent is often node plus a child CLI,
-/// and the child is where the memory goes (claude-code-acp: 83 MB idle, 310 MB after a session).</summary>
+/// and the child is where the memory goes (claude-agent-acp: ~70 MB idle, ~270 MB with one open session).</summary>
 public static class ProcessMemory
 {
     private static readonly long PageSize = Environment.SystemPageSize;

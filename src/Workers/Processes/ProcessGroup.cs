@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 namespace Workers.Processes;
 
 /// <summary>Signals to a whole process group. Agents run as group leaders (launched through <c>setsid</c>),
-/// so node-plus-child CLIs such as claude-code-acp end together.</summary>
+/// so node-plus-child CLIs such as claude-agent-acp end together.</summary>
 internal static partial class ProcessGroup
 {
     public const int SigKill = 9;

@@ -7,7 +7,7 @@ using static Workers.IntegrationTests.Support.SimFamily;
 namespace Workers.IntegrationTests.Pooling;
 
 /// <summary>Stopped processes are dead processes, on real simulated agents whose model requests go through a child in
-/// their process group (as claude-code-acp's go through the claude CLI). The first-token limit is a minute and each test
+/// their process group (as claude-agent-acp's go through the claude CLI). The first-token limit is a minute and each test
 /// has far less: a turn that waits on a stopped process fails by the test's timeout.</summary>
 public sealed class StoppedProcessTests
 {

@@ -5,7 +5,7 @@ namespace Workers.IntegrationTests.RealClis;
 
 /// <summary>One real agent CLI as the end-to-end tests drive it: the shipped profile's command, arguments and environment,
 /// what its HOME must hold to reach the model stub, and what the tests expect of it (rungs, permission tool, errors).
-/// Versions and flags follow <c>shared/reference/real-clis.md</c>.</summary>
+/// Versions are those <c>.ci/prepare.sh</c> pins (<c>specs/families.md</c>, "Shipped real-CLI profiles").</summary>
 public sealed record RealCli
 {
     /// <summary>The profile name, as shipped in <c>appsettings.json</c>.</summary>
@@ -27,6 +27,10 @@ public sealed record RealCli
     public Func<string, Dictionary<string, string>> HomeFiles { get; init; } = _ => [];
 
     public ResumeMode Resume { get; init; } = ResumeMode.Auto;
+
+    /// <summary>Host folders the sandbox must show besides the CLI's own install tree (<c>Sandbox:ReadOnlyPaths</c>): the
+    /// install folders of CLIs it runs as children.</summary>
+    public Func<IReadOnlyList<string>> ReadOnlyPaths { get; init; } = () => [];
 
     public bool ClientFileSystem { get; init; } = true;
 
@@ -63,7 +67,14 @@ public sealed record RealCli
     /// <summary>The session kind of a first turn on a prewarmed process.</summary>
     public string WarmFirstSession { get; init; } = "prewarmed";
 
+    /// <summary>The Claude Code version the CLI must run, seen in its model requests (<c>cc_version=</c> in the system
+    /// prompt's billing header); null for the CLIs that are not Claude Code.</summary>
+    public string? RunsClaudeCode { get; init; }
+
     public string? Path => RealCliInstall.Find(Executable);
+
+    /// <summary>The pinned Claude Code, which both Claude profiles run.</summary>
+    public const string ClaudeCodeVersion = "2.1.332";
 
     public override string ToString() => Profile;
 
@@ -101,7 +112,8 @@ public sealed record RealCli
     public static readonly RealCli Claude = new()
     {
         Profile = "claude",
-        Package = "@anthropic-ai/claude-code@2.1.197",
+        Package = $"@anthropic-ai/claude-code@{ClaudeCodeVersion}",
+        RunsClaudeCode = ClaudeCodeVersion,
         Executable = "claude",
         Family = "claude-stream-json",
         Args = ["-p", "--input-format", "stream-json", "--output-format", "stream-json", "--verbose", "--include-partial-messages",
@@ -115,16 +127,28 @@ public sealed record RealCli
         AfterKill = ("cold", ["resumed"]),
     };
 
-    public static readonly RealCli ClaudeAcp = new()
+    public static readonly RealCli ClaudeAgentAcp = new()
     {
-        Profile = "claude-acp",
-        Package = "@zed-industries/claude-code-acp@0.16.2",
-        Executable = "claude-code-acp",
+        Profile = "claude-agent-acp",
+        Package = "@zed-industries/claude-agent-acp@0.23.1",
+        Executable = "claude-agent-acp",
         Family = "acp-json-rpc",
-        // Root needs IS_SANDBOX=1; CLAUDE_CODE_MAX_RETRIES=0 stops its Claude Code retrying a failed model call 10 times.
-        Env = url => new(AnthropicEnv(url)) { ["IS_SANDBOX"] = "1", ["CLAUDE_CODE_MAX_RETRIES"] = "0" },
+        // As shipped: CLAUDE_CODE_EXECUTABLE=claude makes it run the pinned Claude Code found on PATH (the tools' bin), not
+        // the 2.1.83 its agent SDK bundles. IS_SANDBOX=1 keeps bypassPermissions offered to root; CLAUDE_CODE_MAX_RETRIES=0
+        // stops its Claude Code retrying a failed model call 10 times.
+        Env = url => new(AnthropicEnv(url))
+        {
+            ["CLAUDE_CODE_EXECUTABLE"] = "claude",
+            ["IS_SANDBOX"] = "1",
+            ["CLAUDE_CODE_MAX_RETRIES"] = "0",
+        },
         RequiredInCi = true,
-        PermissionTool = ("mcp__acp__Write", (file, content) => Json(new { file_path = file, content })),
+        RunsClaudeCode = ClaudeCodeVersion,
+        // The claude it runs lives in its own npm prefix here (one per CLI), outside claude-agent-acp's install tree: the
+        // sandbox shows only the link in the tools' bin. In the image both are under /opt/agents/lib, which it shows.
+        ReadOnlyPaths = () => RealCliInstall.InstallFolderOf("claude") is { } folder ? [folder] : [],
+        // Claude Code's own Write tool; the adapter asks with kind `edit` and Claude Code writes the file itself.
+        PermissionTool = ("Write", (file, content) => Json(new { file_path = file, content })),
         Allow = ["edit"],
         ModelErrors = [(500, "provider_error"), (401, "auth")],
     };
@@ -132,7 +156,7 @@ public sealed record RealCli
     public static readonly RealCli Codex = new()
     {
         Profile = "codex",
-        Package = "@openai/codex@0.169.0",
+        Package = "@openai/codex@0.171.0",
         Executable = "codex",
         Family = "json-event-stream",
         Args = ["exec", "--json", "--skip-git-repo-check", "-c", "analytics.enabled=false", "--disable", "plugins"],
@@ -237,5 +261,5 @@ public sealed record RealCli
         ModelErrors = [(401, "auth")],
     };
 
-    public static readonly IReadOnlyList<RealCli> All = [Claude, ClaudeAcp, Codex, CodexAcp, GeminiAcp, OpencodeAcp];
+    public static readonly IReadOnlyList<RealCli> All = [Claude, ClaudeAgentAcp, Codex, CodexAcp, GeminiAcp, OpencodeAcp];
 }

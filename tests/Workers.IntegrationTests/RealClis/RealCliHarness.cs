@@ -113,6 +113,7 @@ public sealed class RealCliHarness : IAsyncDisposable
                 profile.Pool.StartTimeout = TimeSpan.FromSeconds(45);
                 // As shipped: the real-CLI profiles run in conversation isolation, under bubblewrap.
                 profile.Isolation = ShippedProfiles.Load()[cli.Profile].Isolation;
+                profile.Sandbox.ReadOnlyPaths.AddRange(cli.ReadOnlyPaths());
                 configure?.Invoke(profile);
             });
 

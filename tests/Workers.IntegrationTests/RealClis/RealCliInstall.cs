@@ -20,6 +20,21 @@ public static class RealCliInstall
         return File.Exists(path) ? path : null;
     }
 
+    /// <summary>The install folder of an installed CLI (the folder holding its <c>node_modules</c>), or null: what a sandboxed
+    /// agent that runs it as a child must be able to read besides its own (each CLI here has its own npm prefix; in the image
+    /// they share <c>/opt/agents/lib</c>, which the sandbox already shows).</summary>
+    public static string? InstallFolderOf(string executable)
+    {
+        if (Find(executable) is not { } link || new FileInfo(link).ResolveLinkTarget(returnFinalTarget: true) is not { } target)
+        {
+            return null;
+        }
+
+        var real = target.FullName;
+        var packages = real.IndexOf("/node_modules/", StringComparison.Ordinal);
+        return packages > 0 ? real[..packages] : Path.GetDirectoryName(real);
+    }
+
     /// <summary>The PATH the real-CLI profiles get: the tools' bin folder first, then the service's own (node lives there).</summary>
     public static string ChildPath =>
         $"{BinDirectory}:{Environment.GetEnvironmentVariable("PATH") ?? "/usr/local/bin:/usr/bin:/bin"}";

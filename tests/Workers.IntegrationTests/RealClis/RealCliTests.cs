@@ -31,7 +31,13 @@ public abstract partial class RealCliTests
         Assert.Equal("Stub answer: w1 w2 w3 w4 w5 w6 w7 w8", RealCliHarness.Str(turn, "text"));
         Assert.Equal(("cold", "new"), (RealCliHarness.Str(turn, "process"), RealCliHarness.Str(turn, "session")));
         AssertTimingSums(turn);
-        Assert.Contains(cli.Stub.ModelRequests, r => r.LastUserText.Contains(word, StringComparison.Ordinal));
+        var requests = cli.Stub.ModelRequests.Where(r => r.LastUserText.Contains(word, StringComparison.Ordinal)).ToList();
+        Assert.NotEmpty(requests);
+        if (Cli.RunsClaudeCode is { } version)
+        {
+            // The pinned Claude Code made the model call, not one an adapter bundles (claude-agent-acp's SDK carries 2.1.83).
+            Assert.All(requests, r => Assert.Contains($"cc_version={version}.", r.Body, StringComparison.Ordinal));
+        }
     }
 
     [Fact(Timeout = 150_000)]

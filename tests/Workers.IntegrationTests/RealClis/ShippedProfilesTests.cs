@@ -21,6 +21,8 @@ public sealed class ShippedProfilesTests
             Assert.Equal((cli.Family, cli.Executable, cli.Resume, cli.ClientFileSystem),
                 (profile.Family, profile.Command, profile.Resume, profile.ClientFileSystem));
             Assert.Equal(cli.Args, profile.Args);
+            // Which Claude Code an ACP adapter runs is part of the profile: the tests must run the one shipped.
+            Assert.Equal(profile.Env.GetValueOrDefault("CLAUDE_CODE_EXECUTABLE"), cli.Env("http://127.0.0.1:1").GetValueOrDefault("CLAUDE_CODE_EXECUTABLE"));
             Assert.Equal(IsolationMode.Conversation, profile.Isolation);
         }
 

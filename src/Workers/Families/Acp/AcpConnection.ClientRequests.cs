@@ -13,7 +13,7 @@ internal sealed partial class AcpConnection
     private const int InvalidParams = -32602;
 
     // What the running turn's `tool_call` updates said about each tool call. A permission request's `toolCall` is a
-    // ToolCallUpdate carrying only what changed (claude-code-acp sends no `kind` there): the rest comes from here.
+    // ToolCallUpdate carrying only what changed (claude-code-acp 0.16 sent no `kind` there): the rest comes from here.
     private readonly Dictionary<string, KnownToolCall> _toolCalls = new(StringComparer.Ordinal);
 
     private sealed record KnownToolCall(string? Kind, string? Title, string? ToolName);
@@ -53,7 +53,7 @@ internal sealed partial class AcpConnection
         switch (u.Str("sessionUpdate"))
         {
             case "agent_message_chunk" when u.Obj("content") is { } content && content.Str("type") == "text":
-                // claude-code-acp's first chunk can be empty: only non-empty text is the first token.
+                // claude-agent-acp's first chunk can be empty: only non-empty text is the first token.
                 turn.EmitText(content.Str("text") ?? "");
                 break;
             case "agent_thought_chunk" when u.Obj("content")?.Str("text") is { Length: > 0 } thought:

@@ -164,7 +164,7 @@ internal sealed partial class AcpConnection : AgentConnection
 
     protected override ValueTask OnOutputEndedAsync() => _rpc.CompleteInboundAsync();
 
-    /// <summary>Disposing the JSON-RPC connection closes the agent's stdin; agents that ignore EOF (claude-code-acp,
+    /// <summary>Disposing the JSON-RPC connection closes the agent's stdin; agents that ignore EOF (claude-agent-acp,
     /// codex-acp) get SIGTERM, then SIGKILL, from the stop that follows.</summary>
     protected override void OnDisposing() => _rpc.Dispose();
 }

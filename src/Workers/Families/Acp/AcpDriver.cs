@@ -5,7 +5,7 @@ using Workers.Profiles;
 namespace Workers.Families.Acp;
 
 /// <summary>The <c>acp-json-rpc</c> family: Agent Client Protocol v1 over newline-delimited JSON-RPC on stdio
-/// (claude-code-acp, codex-acp, <c>gemini --acp</c>, <c>opencode acp</c>). The working directory is set per
+/// (claude-agent-acp, codex-acp, <c>gemini --acp</c>, <c>opencode acp</c>). The working directory is set per
 /// session, so a process serves any directory the profile allows.</summary>
 internal sealed class AcpDriver : IAgentDriver
 {

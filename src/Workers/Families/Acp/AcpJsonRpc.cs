@@ -23,7 +23,7 @@ internal sealed class AcpJsonRpc(IJsonRpcMessageHandler handler) : JsonRpc(handl
         _ => ProviderErrorClassifier.FromText(Describe(exception)),
     };
 
-    /// <summary>claude-code-acp answers <c>session/resume</c> and <c>session/load</c> of a session its Claude Code does not
+    /// <summary>claude-code-acp 0.16 (retired from the shipped profiles, specs/families.md) answers <c>session/resume</c> and <c>session/load</c> of a session its Claude Code does not
     /// know with -32603 "Query closed before response received" (the Claude child exited on "No conversation found"):
     /// that is a stale session, not an agent failure.</summary>
     public static bool IsClosedDuringResume(RemoteInvocationException exception) =>

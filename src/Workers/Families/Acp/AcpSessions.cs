@@ -115,7 +115,7 @@ internal sealed class AcpSessions(AcpRpcChannel channel, AgentProfile profile, A
     /// <summary>The method that resumes a session under <paramref name="mode"/>, if the agent offers one.</summary>
     public static string? ResumeMethod(ResumeMode mode, AcpAgentCapabilities capabilities) => mode switch
     {
-        // `session/resume` skips the history replay that `session/load` pays for (~0.9 s on claude-code-acp).
+        // `session/resume` skips the history replay that `session/load` pays for (~0.9 s on claude-code-acp 0.16).
         ResumeMode.Auto when capabilities.ResumeSession => "session/resume",
         ResumeMode.Auto when capabilities.LoadSession => "session/load",
         ResumeMode.Resume when capabilities.ResumeSession => "session/resume",
@@ -124,7 +124,7 @@ internal sealed class AcpSessions(AcpRpcChannel channel, AgentProfile profile, A
     };
 
     /// <summary>An error answer to a resume that means the agent does not know the session: ACP's resource-not-found,
-    /// the stale wording of any CLI, or claude-code-acp's answer when its Claude Code exits on an unknown session.</summary>
+    /// the stale wording of any CLI, or claude-code-acp 0.16's answer when its Claude Code exits on an unknown session.</summary>
     public static bool IsStale(RemoteInvocationException answer) =>
         answer.ErrorCode == StaleSessionPatterns.AcpResourceNotFound || StaleSessionPatterns.IsStale(AcpJsonRpc.Describe(answer))
         || AcpJsonRpc.IsClosedDuringResume(answer);
