@@ -172,14 +172,12 @@ public sealed partial class ConversationHandOver
 
     /// <summary>Deletes the conversation's files (HOME and Workers-owned workspace) once no process holds them: what
     /// <c>DELETE /v1/conversations/{id}</c> and retention do after the conversation's process was let go.</summary>
-    /// <returns>True when something was deleted.</returns>
-    public async Task<bool> DeleteAsync(string conversationId, CancellationToken cancellationToken)
+    /// <returns>How many of the two directories (HOME, workspace) there were to delete.</returns>
+    public async Task<int> DeleteAsync(string conversationId, CancellationToken cancellationToken)
     {
         await WaitAtRestAsync(conversationId, cancellationToken);
         var key = ConversationFiles.KeyOf(conversationId);
-        var home = Files.Discard(Files.HomeAtRest(key));
-        var workspace = Files.Discard(Files.WorkspaceAtRest(key));
-        return home || workspace;
+        return (Files.Discard(Files.HomeAtRest(key)) ? 1 : 0) + (Files.Discard(Files.WorkspaceAtRest(key)) ? 1 : 0);
     }
 
     /// <summary>At start, before any process of the profile runs: the slots a killed service left behind give their

@@ -10,6 +10,27 @@ namespace Workers.Isolation;
 /// bwrap would otherwise keep them all). The network is the host's.</summary>
 public static class SandboxCommand
 {
+    /// <summary>The system directories' mounts, the same for every agent: read-only binds, or symlinks where the host has them
+    /// (merged /usr). Looked at once, not at every spawn.</summary>
+    private static readonly Lazy<IReadOnlyList<string>> SystemMounts = new(() =>
+    {
+        var mounts = new List<string>();
+        foreach (var directory in SandboxReadablePaths.SystemDirectories)
+        {
+            var info = new DirectoryInfo(directory);
+            if (info.LinkTarget is { } target)
+            {
+                mounts.AddRange(["--symlink", target, directory]);
+            }
+            else if (info.Exists)
+            {
+                mounts.AddRange(["--ro-bind", directory, directory]);
+            }
+        }
+
+        return mounts;
+    });
+
 
     /// <summary>The launch of <paramref name="agent"/> inside the sandbox of <paramref name="slot"/>.</summary>
     /// <param name="profile">The agent's profile: what it may read.</param>
@@ -24,19 +45,7 @@ public static class SandboxCommand
         {
             "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try", "--cap-drop", "ALL", "--die-with-parent",
         };
-        foreach (var directory in SandboxReadablePaths.SystemDirectories)
-        {
-            var info = new DirectoryInfo(directory);
-            if (info.LinkTarget is { } target)
-            {
-                arguments.AddRange(["--symlink", target, directory]);
-            }
-            else if (info.Exists)
-            {
-                arguments.AddRange(["--ro-bind", directory, directory]);
-            }
-        }
-
+        arguments.AddRange(SystemMounts.Value);
         foreach (var path in profile.SandboxReadablePaths)
         {
             arguments.AddRange(["--ro-bind", path, path]);

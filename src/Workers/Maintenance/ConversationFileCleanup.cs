@@ -84,12 +84,10 @@ public sealed partial class ConversationFileCleanup(PoolRegistry pools, ITurnSto
         try
         {
             await WaitReleasedAsync(pool, handOver, conversationId, linked.Token);
-            var key = ConversationFiles.KeyOf(conversationId);
-            var directories = (Directory.Exists(handOver.Files.HomeAtRest(key)) ? 1 : 0) + (Directory.Exists(handOver.Files.WorkspaceAtRest(key)) ? 1 : 0);
-            if (await handOver.DeleteAsync(conversationId, linked.Token))
+            if (await handOver.DeleteAsync(conversationId, linked.Token) is var directories and > 0)
             {
-                metrics.ConversationFilesRemoved.WithLabels(pool.Name, Label(cause)).Inc(Math.Max(directories, 1));
-                Log.Removed(logger, pool.Name, key, Label(cause));
+                metrics.ConversationFilesRemoved.WithLabels(pool.Name, Label(cause)).Inc(directories);
+                Log.Removed(logger, pool.Name, ConversationFiles.KeyOf(conversationId), Label(cause));
             }
 
             return (pool.Name, PoolOutcome.Removed, null);
@@ -115,9 +113,16 @@ public sealed partial class ConversationFileCleanup(PoolRegistry pools, ITurnSto
         while (true)
         {
             pool.ForgetConversation(conversationId);
-            if (!handOver.IsHeld(conversationId) && !await HasRunningTurnAsync(conversationId, cancellationToken))
+            if (!handOver.IsHeld(conversationId))
             {
-                return;
+                if (!await HasRunningTurnAsync(conversationId, cancellationToken))
+                {
+                    return;
+                }
+
+                // Claimed, not yet given a process: it will hold the files soon.
+                await Task.Delay(RunningTurnRecheck, timeProvider, cancellationToken);
+                continue;
             }
 
             using var recheck = TimerDelay.CancelAfter(RunningTurnRecheck, timeProvider);
@@ -125,11 +130,11 @@ public sealed partial class ConversationFileCleanup(PoolRegistry pools, ITurnSto
             try
             {
                 await handOver.WaitAtRestAsync(conversationId, step.Token);
-                await Task.Delay(Timeout.InfiniteTimeSpan, timeProvider, step.Token);
             }
             catch (OperationCanceledException) when (recheck.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
             {
-                // Still held: a running turn, or a process still exiting. Look again.
+                // Still held: a running turn (its process is bound, and retired above, only when it ends), or a process still
+                // exiting. Look again.
             }
         }
     }

@@ -10,12 +10,9 @@ internal static class SandboxedGroup
     public static bool SignalAgent(int groupId, int signal)
     {
         var sent = false;
-        foreach (var member in ProcessTable.Read())
+        foreach (var member in Members(groupId).Where(member => !IsBubblewrap(member)))
         {
-            if (member.GroupId == groupId && !IsBubblewrap(member.ProcessId))
-            {
-                sent |= ProcessGroup.SignalProcess(member.ProcessId, signal);
-            }
+            sent |= ProcessGroup.SignalProcess(member, signal);
         }
 
         return sent || ProcessGroup.Signal(groupId, signal);
@@ -27,16 +24,11 @@ internal static class SandboxedGroup
     public static bool HoldsOpenUnder(int groupId, string agentDirectory)
     {
         var prefix = agentDirectory.TrimEnd('/') + "/";
-        foreach (var member in ProcessTable.Read())
+        foreach (var member in Members(groupId))
         {
-            if (member.GroupId != groupId)
-            {
-                continue;
-            }
-
             try
             {
-                foreach (var descriptor in Directory.EnumerateFileSystemEntries($"/proc/{member.ProcessId}/fd"))
+                foreach (var descriptor in Directory.EnumerateFileSystemEntries($"/proc/{member}/fd"))
                 {
                     if (new FileInfo(descriptor).LinkTarget is { } target && target.StartsWith(prefix, StringComparison.Ordinal))
                     {
@@ -52,6 +44,9 @@ internal static class SandboxedGroup
 
         return false;
     }
+
+    private static IEnumerable<int> Members(int groupId) =>
+        ProcessTable.Read().Where(process => process.GroupId == groupId).Select(process => process.ProcessId);
 
     private static bool IsBubblewrap(int processId)
     {

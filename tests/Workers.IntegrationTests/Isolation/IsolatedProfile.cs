@@ -46,10 +46,10 @@ internal static partial class IsolatedProfile
     }
 
     /// <summary>Every file and directory of the data directory whose path names the conversation's key.</summary>
-    public static IReadOnlyList<string> EverythingOf(SimHarness sim, string conversation)
+    public static IReadOnlyList<string> EverythingOf(string dataDirectory, string conversation)
     {
         var key = ConversationFiles.KeyOf(conversation);
-        return [.. Directory.EnumerateFileSystemEntries(sim.DataDirectory, "*", SearchOption.AllDirectories).Where(p => p.Contains(key, StringComparison.Ordinal))];
+        return [.. Directory.EnumerateFileSystemEntries(dataDirectory, "*", SearchOption.AllDirectories).Where(p => p.Contains(key, StringComparison.Ordinal))];
     }
 
     /// <summary>The outcome the agent reported for each of its own file operations, by "operation path".</summary>

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
+using Workers.IntegrationTests.Isolation;
 using Workers.IntegrationTests.Support;
 using Workers.Isolation;
 using Workers.Maintenance;
@@ -136,7 +137,7 @@ public sealed class ConversationCleanupTests : IAsyncLifetime
 
         using var held = await Service.Client.DeleteAsync("/v1/conversations/conv-a", ct);
         var problem = await held.Content.ReadFromJsonAsync<JsonElement>(ct);
-        var stillThere = handOver.IsHeld("conv-a") && SlotHolding("conv-a") is { } slot && Directory.Exists(Path.Combine(slot, "conversation", "home"));
+        var stillThere = handOver.IsHeld("conv-a") && IsolatedProfile.SlotHolding(Files, "conv-a") is { } slot && Directory.Exists(slot.Home);
         using var cancel = await Service.Client.PostAsync("/v1/turns/a-1/cancel", null, ct);
         await Service.WaitForEndAsync("a-1", ct);
         using var delete = await Service.Client.DeleteAsync("/v1/conversations/conv-a", ct);
@@ -238,17 +239,7 @@ public sealed class ConversationCleanupTests : IAsyncLifetime
     private double Removed(string cause) =>
         Service.Services.GetRequiredService<WorkerMetrics>().ConversationFilesRemoved.WithLabels(Profile, cause).Value;
 
-    /// <summary>Every file and directory of the data directory whose path names the conversation's key.</summary>
-    private List<string> EverythingOf(string conversation)
-    {
-        var key = ConversationFiles.KeyOf(conversation);
-        return [.. Directory.EnumerateFileSystemEntries(Files.DataDirectory, "*", SearchOption.AllDirectories).Where(p => p.Contains(key, StringComparison.Ordinal))];
-    }
-
-    /// <summary>The slot whose owner file names the conversation, or null.</summary>
-    private string? SlotHolding(string conversation) =>
-        Directory.EnumerateDirectories(Files.SlotsRoot).FirstOrDefault(slot =>
-            File.Exists(Path.Combine(slot, "owner")) && File.ReadAllText(Path.Combine(slot, "owner")).Trim() == ConversationFiles.KeyOf(conversation));
+    private IReadOnlyList<string> EverythingOf(string conversation) => IsolatedProfile.EverythingOf(Files.DataDirectory, conversation);
 
     private List<string> Named(string name) => [.. Directory.EnumerateFiles(Files.DataDirectory, name, SearchOption.AllDirectories)];
 

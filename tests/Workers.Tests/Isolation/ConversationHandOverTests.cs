@@ -86,11 +86,11 @@ public sealed class ConversationHandOverTests : IDisposable
         Assert.False(deletion.IsCompleted);
         handOver.TakeOut(slot);
 
-        Assert.True(await deletion);
+        Assert.Equal(2, await deletion);
         var key = ConversationFiles.KeyOf("conv");
         Assert.False(Directory.Exists(handOver.Files.HomeAtRest(key)));
         Assert.False(Directory.Exists(handOver.Files.WorkspaceAtRest(key)));
-        Assert.False(await handOver.DeleteAsync("conv", TestContext.Current.CancellationToken));
+        Assert.Equal(0, await handOver.DeleteAsync("conv", TestContext.Current.CancellationToken));
     }
 
     private ConversationHandOver NewHandOver()
