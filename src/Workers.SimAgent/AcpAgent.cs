@@ -38,6 +38,7 @@ internal sealed class AcpAgent(SimSettings settings, AcpConnection connection, S
             return;
         }
 
+        AcpRequestLog.Append(settings, method, parameters);
         if (id is null)
         {
             OnNotification(method, parameters);
@@ -79,8 +80,9 @@ internal sealed class AcpAgent(SimSettings settings, AcpConnection connection, S
                 "session/load" => await LoadSessionAsync(parameters),
                 "session/resume" => await ResumeSessionAsync(parameters),
                 "session/list" => ListSessions(parameters),
-                "session/close" => CloseSession(parameters),
+                "session/close" when settings.CloseSession => CloseSession(parameters),
                 "session/set_mode" => SetMode(parameters),
+                "session/set_config_option" => SetConfigOption(parameters),
                 "session/prompt" when prompt is var (session, cancellation) =>
                     await new AcpPrompt(settings, connection, store, session).RunAsync(parameters, cancellation.Token),
                 "session/prompt" => throw AcpException.SessionNotFound(),
@@ -114,7 +116,8 @@ internal sealed class AcpAgent(SimSettings settings, AcpConnection connection, S
         await SimDelay.MsAsync(settings.SessionNewMs, CancellationToken.None);
         await StageGate.PassAsync(settings.Faults, FaultStage.SessionInit);
         _open.TryAdd(stored.Id, new AcpSession(stored));
-        return new AcpReply(AcpMessages.NewSessionResult(stored.Id), After: () => AdvertiseCommands(stored.Id));
+        AcpRequestLog.Opened(settings, stored.Id);
+        return new AcpReply(AcpMessages.SessionResult(stored.Id, AcpModelOption.Default), After: () => AdvertiseCommands(stored.Id));
     }
 
     /// <summary>Opens a stored session and replays its history as updates, all before the answer, as ACP requires.</summary>
@@ -132,7 +135,7 @@ internal sealed class AcpAgent(SimSettings settings, AcpConnection connection, S
             connection.Update(session.Stored.Id, AcpMessages.Chunk(kind, message.Text));
         }
 
-        return new AcpReply(new JsonObject(), After: () => AdvertiseCommands(session.Stored.Id));
+        return new AcpReply(ReopenedResult(session), After: () => AdvertiseCommands(session.Stored.Id));
     }
 
     /// <summary>Opens a stored session without replay, as <c>session/resume</c> must.</summary>
@@ -144,7 +147,7 @@ internal sealed class AcpAgent(SimSettings settings, AcpConnection connection, S
         }
 
         var session = await ReopenAsync(parameters);
-        return new AcpReply(new JsonObject(), After: () => AdvertiseCommands(session.Stored.Id));
+        return new AcpReply(ReopenedResult(session), After: () => AdvertiseCommands(session.Stored.Id));
     }
 
     private async Task<AcpSession> ReopenAsync(JsonObject parameters)
@@ -193,6 +196,31 @@ internal sealed class AcpAgent(SimSettings settings, AcpConnection connection, S
         }
 
         return new AcpReply(new JsonObject());
+    }
+
+    /// <summary>A reopened session is back at the default model, as in claude-agent-acp: the host sets it again.</summary>
+    private static JsonObject ReopenedResult(AcpSession session)
+    {
+        session.Model = AcpModelOption.Default;
+        return AcpMessages.SessionResult(null, session.Model);
+    }
+
+    private AcpReply SetConfigOption(JsonObject parameters)
+    {
+        if (!_open.TryGetValue(SessionIdOf(parameters), out var session))
+        {
+            throw AcpException.SessionNotFound();
+        }
+
+        var configId = JsonRead.String(parameters["configId"]);
+        var value = JsonRead.String(parameters["value"]);
+        if (configId != AcpModelOption.Id || value is null || !AcpModelOption.IsKnown(value))
+        {
+            throw AcpException.InvalidParams($"Invalid value for config option {configId}: {value}");
+        }
+
+        session.Model = value;
+        return new AcpReply(new JsonObject { ["configOptions"] = AcpModelOption.ConfigOptions(value) });
     }
 
     private AcpReply SetMode(JsonObject parameters)

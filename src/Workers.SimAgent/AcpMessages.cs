@@ -9,7 +9,12 @@ internal static class AcpMessages
 
     public static JsonObject InitializeResult(SimSettings settings)
     {
-        var sessionCapabilities = new JsonObject { ["list"] = new JsonObject(), ["close"] = new JsonObject() };
+        var sessionCapabilities = new JsonObject { ["list"] = new JsonObject() };
+        if (settings.CloseSession)
+        {
+            sessionCapabilities["close"] = new JsonObject();
+        }
+
         if (settings.ResumeSession)
         {
             sessionCapabilities["resume"] = new JsonObject();
@@ -30,15 +35,25 @@ internal static class AcpMessages
         };
     }
 
-    public static JsonObject NewSessionResult(string sessionId) => new()
+    /// <summary>The answer to <c>session/new</c> (with the new id), <c>session/load</c> and <c>session/resume</c> (without).</summary>
+    public static JsonObject SessionResult(string? sessionId, string model)
     {
-        ["sessionId"] = sessionId,
-        ["modes"] = new JsonObject
+        var result = new JsonObject
         {
-            ["currentModeId"] = "default",
-            ["availableModes"] = new JsonArray(new JsonObject { ["id"] = "default", ["name"] = "Default" }),
-        },
-    };
+            ["configOptions"] = AcpModelOption.ConfigOptions(model),
+            ["modes"] = new JsonObject
+            {
+                ["currentModeId"] = "default",
+                ["availableModes"] = new JsonArray(new JsonObject { ["id"] = "default", ["name"] = "Default" }),
+            },
+        };
+        if (sessionId is not null)
+        {
+            result["sessionId"] = sessionId;
+        }
+
+        return result;
+    }
 
     /// <summary>A whole <c>session/update</c> notification line.</summary>
     public static JsonObject SessionUpdate(string sessionId, JsonObject update) => new()

@@ -5,6 +5,9 @@ internal sealed class AcpSession(StoredSession stored)
 {
     public StoredSession Stored => stored;
 
+    /// <summary>The model <c>session/set_config_option</c> chose; every session opens (or reopens) at the default.</summary>
+    public string Model { get; set; } = AcpModelOption.Default;
+
     /// <summary>Serialises prompts: ACP v1 leaves concurrent prompts on one session unspecified, so they queue.</summary>
     public SemaphoreSlim TurnLock { get; } = new(1, 1);
 

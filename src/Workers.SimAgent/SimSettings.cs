@@ -15,7 +15,7 @@ internal sealed class SimSettings
     [
         "startup-ms", "session-new-ms", "session-load-ms", "turn-overhead-ms", "first-token-ms", "context-ms-per-ktoken",
         "tokens", "token-interval-ms", "session-dir", "load-session", "resume-session", "api-retry-delay-ms", "fault", "spawn-child",
-        "tool-log",
+        "tool-log", "close-session", "request-log",
     ];
 
     public double StartupMs { get; private set; }
@@ -47,6 +47,12 @@ internal sealed class SimSettings
 
     /// <summary>A file each tool the simulator actually runs (permission allowed) is logged to, one JSON line per run; null: none.</summary>
     public string? ToolLog { get; private set; }
+
+    /// <summary>Advertise <c>sessionCapabilities.close</c> and answer <c>session/close</c>; false: as an agent without it (-32601).</summary>
+    public bool CloseSession { get; private set; } = true;
+
+    /// <summary>A file every ACP request the simulator reads is logged to, one JSON line each; null: none.</summary>
+    public string? RequestLog { get; private set; }
 
     public FaultPlan Faults { get; private set; } = FaultPlan.None;
 
@@ -162,6 +168,22 @@ internal sealed class SimSettings
                 if (value.Length > 0)
                 {
                     ToolLog = Path.GetFullPath(value);
+                    return true;
+                }
+
+                break;
+            case "request-log":
+                if (value.Length > 0)
+                {
+                    RequestLog = Path.GetFullPath(value);
+                    return true;
+                }
+
+                break;
+            case "close-session":
+                if (KnobValue.TryParseBool(value, out var close))
+                {
+                    CloseSession = close;
                     return true;
                 }
 

@@ -115,7 +115,7 @@ one is 0.
 {{/*
 The service's defaults that its shutdown timeout is computed from (src/Workers/Profiles/ProfileTimeouts.cs and
 src/Workers/Hosting/WorkersWebApplication.cs; ChartTemplateTests keeps them equal): Timeouts:GracefulStop, which the
-image's profiles do not set, and the seconds added to DrainDeadline + 3 × the longest GracefulStop.
+image's profiles do not set, and the seconds added to DrainDeadline + 4 × the longest GracefulStop.
 */}}
 {{- define "workers.serviceGracefulStopSeconds" -}}3{{- end -}}
 {{- define "workers.serviceShutdownExtraSeconds" -}}15{{- end -}}
@@ -137,12 +137,12 @@ The longest Timeouts:GracefulStop in whole seconds: the service's default, or a 
 {{- end -}}
 
 {{/*
-terminationGracePeriodSeconds (values.yaml, shutdown): the service's own shutdown timeout, DrainDeadline + 3 × the
+terminationGracePeriodSeconds (values.yaml, shutdown): the service's own shutdown timeout, DrainDeadline + 4 × the
 longest GracefulStop + 15 s (the dispatcher's 10 s wait for cancelled turns is inside the 15 s), plus marginSeconds.
 */}}
 {{- define "workers.terminationGracePeriodSeconds" -}}
 {{- $drain := int .Values.shutdown.drainDeadlineSeconds -}}
-{{- $stop := mul 3 (int (include "workers.longestGracefulStopSeconds" .)) -}}
+{{- $stop := mul 4 (int (include "workers.longestGracefulStopSeconds" .)) -}}
 {{- add $drain $stop (int (include "workers.serviceShutdownExtraSeconds" .)) (int .Values.shutdown.marginSeconds) -}}
 {{- end -}}
 

@@ -75,6 +75,8 @@ internal abstract class AgentConnection : IAgentConnection, IStdoutHandler
 
     public abstract Task PreopenSessionAsync(string workingDirectory, CancellationToken cancellationToken);
 
+    public virtual Task CloseSessionsAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
     public abstract SessionOffer SessionOffer { get; }
 
     public abstract Task<SessionOpened> OpenSessionAsync(SessionStep step, SessionRequest request, TurnContext turn,

@@ -36,6 +36,11 @@ public interface IAgentConnection : IAsyncDisposable
     /// of a new conversation pays no <c>session_init</c>; called only where <see cref="FamilyTraits.PreopensSessions"/>.</summary>
     Task PreopenSessionAsync(string workingDirectory, CancellationToken cancellationToken);
 
+    /// <summary>Before the process stops: frees the sessions it holds in the agent (ACP <c>session/close</c> of the live
+    /// and the pre-opened session, where the agent advertised <c>close</c>), waiting for the answers until
+    /// <paramref name="cancellationToken"/>. Completes at once where a session is the process itself.</summary>
+    Task CloseSessionsAsync(CancellationToken cancellationToken);
+
     /// <summary>What the process can give a turn as its session now: the input of the session rung
     /// (<c>Pooling/Ladder/SessionRung.cs</c>). Read once the process is ready (ACP knows its resume methods only then).</summary>
     SessionOffer SessionOffer { get; }

@@ -43,10 +43,11 @@ public static class WorkersWebApplication
         builder.Services.AddWorkers(builder.Configuration);
         builder.Services.AddWorkerService(builder.Configuration);
         builder.Services.AddOpenApi();
-        // Stopping takes the drain deadline, then each pool stops its processes (EOF, SIGTERM, SIGKILL: 3 × GracefulStop).
+        // Stopping takes the drain deadline, then each pool stops its processes (session/close, EOF, SIGTERM, SIGKILL:
+        // 4 × GracefulStop).
         var maintenance = builder.Configuration.GetSection(Maintenance.MaintenanceOptions.SectionName).Get<Maintenance.MaintenanceOptions>()
             ?? new Maintenance.MaintenanceOptions();
-        var longestStop = workers.Profiles.Values.Select(p => p.Timeouts.GracefulStop * 3).DefaultIfEmpty(TimeSpan.Zero).Max();
+        var longestStop = workers.Profiles.Values.Select(p => p.Timeouts.GracefulStop * 4).DefaultIfEmpty(TimeSpan.Zero).Max();
         builder.Services.Configure<Microsoft.Extensions.Hosting.HostOptions>(o =>
             o.ShutdownTimeout = maintenance.DrainDeadline + longestStop + TimeSpan.FromSeconds(15));
         var app = builder.Build();

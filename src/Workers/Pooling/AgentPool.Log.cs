@@ -25,5 +25,9 @@ public sealed partial class AgentPool
         [LoggerMessage(EventId = EventIds.Pooling + 5, Level = LogLevel.Warning,
             Message = "Pool {Pool}: a starting process was killed from outside or found stopped; starting another at once: {Error}")]
         public static partial void StartKilled(ILogger logger, string pool, string error);
+
+        [LoggerMessage(EventId = EventIds.Pooling + 6, Level = LogLevel.Information,
+            Message = "Pool {Pool}: process {ProcessId} did not answer session/close within {GraceSeconds} s; stopping it anyway")]
+        public static partial void SessionsNotClosed(ILogger logger, string pool, int processId, double graceSeconds);
     }
 }

@@ -1,3 +1,5 @@
+using Workers.Processes;
+
 namespace Workers.Pooling;
 
 /// <summary>Retirement: a process leaves the pool (exited, crashed, killed, aged, unneeded) and is stopped in the background,
@@ -74,6 +76,22 @@ public sealed partial class AgentPool
         ProcessRetired?.Invoke(process, reason);
     }
 
+    /// <summary>Asks the agent to free the process's sessions (ACP <c>session/close</c>), waiting at most
+    /// <c>Timeouts.GracefulStop</c>: a session let go this way is ended by the agent in order (claude-agent-acp ends its
+    /// Claude Code child) and stays resumable; an agent that does not answer in time is stopped anyway.</summary>
+    private async Task CloseSessionsAsync(PooledProcess process)
+    {
+        using var grace = TimerDelay.CancelAfter(Profile.Options.Timeouts.GracefulStop, _timeProvider);
+        try
+        {
+            await process.Connection.CloseSessionsAsync(grace.Token);
+        }
+        catch (OperationCanceledException) when (grace.IsCancellationRequested)
+        {
+            Log.SessionsNotClosed(_logger, Name, process.ProcessId, Profile.Options.Timeouts.GracefulStop.TotalSeconds);
+        }
+    }
+
     private async Task StopAsync(PooledProcess process, string reason)
     {
         try
@@ -82,6 +100,10 @@ public sealed partial class AgentPool
             {
                 // A SIGSTOPped process ignores EOF and SIGTERM until continued: kill it outright.
                 await process.Connection.Process.KillAsync();
+            }
+            else if (RetireReason.ClosesSessionsFirst(reason))
+            {
+                await CloseSessionsAsync(process);
             }
 
             await process.Connection.DisposeAsync();

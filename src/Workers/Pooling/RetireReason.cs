@@ -44,4 +44,10 @@ public static class RetireReason
     /// <summary>In conversation isolation, its turn ended without leaving it bound to the conversation (a turn without one, a
     /// failed first turn): it held that conversation's files and memory, so it serves no other.</summary>
     public const string Isolated = "isolated";
+
+    /// <summary>True when the process still answers as it leaves the pool, so its sessions are closed before it stops: it
+    /// was let go, not lost (not exited, killed, failed to start, or mid-way through a failed turn whose stream is not
+    /// trusted and whose stop would wait out a close it may never answer).</summary>
+    public static bool ClosesSessionsFirst(string reason) =>
+        reason is Idle or Evicted or Forgotten or Drained or Shutdown or Lifetime or Recycled or Isolated;
 }

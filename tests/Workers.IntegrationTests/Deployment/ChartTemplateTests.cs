@@ -164,16 +164,16 @@ public sealed partial class ChartTemplateTests
     public void TheDefaultGracePeriod_IsTheDocumentedFormula_OnTheServicesShutdownTimeout()
     {
         // The chart's constants are the service's: the default Timeouts:GracefulStop (the image's profiles set none) and
-        // the seconds its host adds to DrainDeadline + 3 × the longest GracefulStop.
+        // the seconds its host adds to DrainDeadline + 4 × the longest GracefulStop.
         var helpers = Sources.Value[Path.Combine("templates", "_helpers.tpl")];
         var gracefulStop = ConstantOf(helpers, "workers.serviceGracefulStopSeconds");
         var extra = ConstantOf(helpers, "workers.serviceShutdownExtraSeconds");
         Assert.Equal(TimeSpan.FromSeconds(gracefulStop), new Workers.Profiles.ProfileTimeouts().GracefulStop);
         Assert.DoesNotContain("GracefulStop", File.ReadAllText(DeploymentFiles.HostAppSettings), StringComparison.OrdinalIgnoreCase);
         var host = File.ReadAllText(Path.Combine(DeploymentFiles.RepoRoot, "src", "Workers", "Hosting", "WorkersWebApplication.cs"));
-        Assert.Contains("Timeouts.GracefulStop * 3", host, StringComparison.Ordinal);
+        Assert.Contains("Timeouts.GracefulStop * 4", host, StringComparison.Ordinal);
         Assert.Contains($"ShutdownTimeout = maintenance.DrainDeadline + longestStop + TimeSpan.FromSeconds({extra})", host, StringComparison.Ordinal);
-        Assert.Contains("mul 3 (int (include \"workers.longestGracefulStopSeconds\" .))", helpers, StringComparison.Ordinal);
+        Assert.Contains("mul 4 (int (include \"workers.longestGracefulStopSeconds\" .))", helpers, StringComparison.Ordinal);
 
         // values.yaml documents the result for the defaults; recompute it.
         var values = YamlJson.Load(DeploymentFiles.ValuesYaml)!;
@@ -184,7 +184,7 @@ public sealed partial class ChartTemplateTests
             .Append(gracefulStop)
             .Max();
         var shutdown = values["shutdown"]!;
-        var total = shutdown["drainDeadlineSeconds"]!.GetValue<long>() + (3 * longest) + extra + shutdown["marginSeconds"]!.GetValue<long>();
+        var total = shutdown["drainDeadlineSeconds"]!.GetValue<long>() + (4 * longest) + extra + shutdown["marginSeconds"]!.GetValue<long>();
         Assert.Contains($"= {total} s.", File.ReadAllText(DeploymentFiles.ValuesYaml), StringComparison.Ordinal);
     }
 

@@ -69,6 +69,9 @@ internal sealed partial class AcpConnection : AgentConnection
         await _sessions.PreopenAsync(workingDirectory, cancellationToken);
     }
 
+    public override Task CloseSessionsAsync(CancellationToken cancellationToken) =>
+        _sessions.Capabilities is null ? Task.CompletedTask : _sessions.CloseAllAsync(SessionId, cancellationToken);
+
     /// <summary>A live process can resume (as <c>Resume</c> and the agent's capabilities allow) and open sessions; the
     /// pre-opened one waits for a turn without a session; the last turn's session stays live until another replaces it.</summary>
     /// <exception cref="InvalidOperationException">The process is not ready yet: what it can resume is known only from its

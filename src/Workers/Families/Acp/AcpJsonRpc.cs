@@ -30,7 +30,7 @@ internal sealed class AcpJsonRpc(IJsonRpcMessageHandler handler) : JsonRpc(handl
         Describe(exception).Contains("Query closed before response received", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>The error's message and data as text.</summary>
-    public static string Describe(RemoteInvocationException exception) =>
+    public static string Describe(RemoteRpcException exception) =>
         exception.DeserializedErrorData is JsonElement { ValueKind: not JsonValueKind.Undefined and not JsonValueKind.Null } data
             ? $"{exception.Message} {data.GetRawText()}"
             : exception.Message;

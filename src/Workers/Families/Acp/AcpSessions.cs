@@ -47,22 +47,31 @@ internal sealed class AcpSessions(AcpRpcChannel channel, AgentProfile profile, A
         return Capabilities = AcpAgentCapabilities.Parse(answer);
     }
 
-    /// <summary><c>session/new</c> in <paramref name="workingDirectory"/>: the new session's id.</summary>
+    /// <summary><c>session/new</c> in <paramref name="workingDirectory"/>, with the profile's <c>Model</c>: the new session's id.</summary>
     public async Task<string> OpenNewAsync(string workingDirectory, CancellationToken cancellationToken)
     {
         var result = await channel.RequestAsync("session/new", new { cwd = workingDirectory, mcpServers = Array.Empty<object>() }, cancellationToken);
-        if (result.Str("sessionId") is { } sessionId)
+        if (result.Str("sessionId") is not { } sessionId)
         {
-            return sessionId;
+            markBroken();
+            throw new TurnFailedException(FailureReasons.ProtocolError, "session/new answered without a sessionId.") { BeforeOutput = true };
         }
 
-        markBroken();
-        throw new TurnFailedException(FailureReasons.ProtocolError, "session/new answered without a sessionId.") { BeforeOutput = true };
+        await AcpModelChoice.ApplyAsync(channel, sessionId, profile.Model, result, cancellationToken);
+        return sessionId;
     }
 
-    /// <summary>Opens a session ahead of demand, for the next turn without a session that asks for this directory.</summary>
-    public async Task PreopenAsync(string workingDirectory, CancellationToken cancellationToken) =>
-        _preopened = new PreopenedSession(await OpenNewAsync(workingDirectory, cancellationToken), workingDirectory);
+    /// <summary>Opens a session ahead of demand, for the next turn without a session that asks for this directory. A
+    /// session pre-opened before it and never taken is closed: the agent would hold it (claude-agent-acp: a Claude Code
+    /// child of ~200 MB) for nothing.</summary>
+    public async Task PreopenAsync(string workingDirectory, CancellationToken cancellationToken)
+    {
+        var opened = new PreopenedSession(await OpenNewAsync(workingDirectory, cancellationToken), workingDirectory);
+        if (Interlocked.Exchange(ref _preopened, opened) is { } replaced)
+        {
+            Close(replaced.SessionId);
+        }
+    }
 
     /// <summary>The pre-opened session waiting for a turn, if any.</summary>
     public HeldSession? Preopened => _preopened is { } preopened ? new HeldSession(preopened.SessionId, preopened.WorkingDirectory, StartKinds.Prewarmed) : null;
@@ -78,8 +87,7 @@ internal sealed class AcpSessions(AcpRpcChannel channel, AgentProfile profile, A
             return null;
         }
 
-        _preopened = null;
-        return preopened.SessionId;
+        return Interlocked.CompareExchange(ref _preopened, null, preopened) == preopened ? preopened.SessionId : null;
     }
 
     /// <summary>Brings <paramref name="sessionId"/> back in <paramref name="workingDirectory"/>; false when
@@ -92,24 +100,32 @@ internal sealed class AcpSessions(AcpRpcChannel channel, AgentProfile profile, A
             return false;
         }
 
+        JsonElement result;
         try
         {
-            await channel.RequestAsync(method, new { sessionId, cwd = workingDirectory, mcpServers = Array.Empty<object>() }, cancellationToken);
-            return true;
+            result = await channel.RequestAsync(method, new { sessionId, cwd = workingDirectory, mcpServers = Array.Empty<object>() },
+                cancellationToken);
         }
         catch (TurnFailedException ex) when (ex.InnerException is RemoteInvocationException remote && IsStale(remote))
         {
             throw new StaleSessionException(sessionId, $"The agent rejected {method} of session {sessionId}: {remote.Message}");
         }
+
+        await AcpModelChoice.ApplyAsync(channel, sessionId, profile.Model, result, cancellationToken);
+        return true;
     }
 
-    /// <summary>Frees <paramref name="sessionId"/> in the agent, when it advertised <c>close</c>; it stays resumable.</summary>
-    public void Close(string sessionId)
+    /// <summary>Frees <paramref name="sessionId"/> in the agent, when it advertised <c>close</c>; it stays resumable. Not
+    /// waited for: the session it leaves matters no more to the turn that takes the process.</summary>
+    public void Close(string sessionId) => _ = CloseAsync(sessionId);
+
+    /// <summary>Before the process stops: closes <paramref name="live"/> and the pre-opened session, when the agent advertised
+    /// <c>close</c>, and waits for the answers (or <paramref name="cancellationToken"/>), so that the agent frees them in
+    /// its own order (claude-agent-acp ends each session's Claude Code child) rather than by a signal.</summary>
+    public Task CloseAllAsync(string? live, CancellationToken cancellationToken)
     {
-        if (Capabilities?.CloseSession == true)
-        {
-            _ = CloseAsync(sessionId);
-        }
+        var sessions = new[] { live, Interlocked.Exchange(ref _preopened, null)?.SessionId }.OfType<string>().Distinct().ToList();
+        return Task.WhenAll(sessions.Select(CloseAsync)).WaitAsync(cancellationToken);
     }
 
     /// <summary>The method that resumes a session under <paramref name="mode"/>, if the agent offers one.</summary>
@@ -132,11 +148,16 @@ internal sealed class AcpSessions(AcpRpcChannel channel, AgentProfile profile, A
     /// <summary><c>session/close</c> is a request; its answer (or error) does not matter to the turn.</summary>
     private async Task CloseAsync(string sessionId)
     {
+        if (Capabilities?.CloseSession != true)
+        {
+            return;
+        }
+
         try
         {
             await channel.SendAsync("session/close", new { sessionId });
         }
-        catch (Exception ex) when (ex is RemoteInvocationException or ConnectionLostException or ObjectDisposedException)
+        catch (Exception ex) when (ex is RemoteRpcException or ConnectionLostException or ObjectDisposedException or InvalidOperationException)
         {
             // The agent keeps the session in memory a while longer; it stays resumable either way.
         }

@@ -67,6 +67,15 @@ internal sealed class ScriptedConnection(ScriptedProcess process, LaunchRequest 
         return Task.CompletedTask;
     }
 
+    /// <summary>How many times the pool asked the process to close its sessions before stopping it.</summary>
+    public int SessionClosings { get; private set; }
+
+    public Task CloseSessionsAsync(CancellationToken cancellationToken)
+    {
+        SessionClosings++;
+        return Task.CompletedTask;
+    }
+
     public SessionOffer SessionOffer => new(SessionId, SessionWorkingDirectory,
         _preopened is { } preopened ? new HeldSession(preopened, Launch.WorkingDirectory, StartKinds.Prewarmed) : null, CanResume: true, CanOpen: true);
 
