@@ -7,7 +7,7 @@ namespace Workers.SimAgent;
 /// <param name="Kind">What the fault does.</param>
 /// <param name="Stage">For crash, crash-once, hang and stop: where it strikes.</param>
 /// <param name="Amount">For oversized and stderr-flood: bytes; for exit: the exit code; for api-retry: the retry count; for
-/// garbage and flood: the number of lines.</param>
+/// garbage and flood: the number of lines; for grow: MiB.</param>
 /// <param name="Error">For error: how the model call fails.</param>
 /// <param name="Text">For stderr-note: the word written.</param>
 internal sealed record Fault(
@@ -33,6 +33,8 @@ internal sealed record Fault(
             "exit" when TryParseCount(argument, out var code) && code <= 255 => new Fault(FaultKind.Exit, Amount: code),
             "garbage" or "flood" when TryParseCount(argument, out var lines) && lines > 0 =>
                 new Fault(name == "garbage" ? FaultKind.Garbage : FaultKind.Flood, Amount: lines),
+            "grow" when TryParseCount(argument, out var mebibytes) && mebibytes is > 0 and <= 16384 =>
+                new Fault(FaultKind.Grow, Amount: mebibytes),
             "api-retry" when TryParseCount(argument, out var retries) => new Fault(FaultKind.ApiRetry, Amount: retries),
             "error" when TryParseModelError(argument, out var kind) => new Fault(FaultKind.ModelError, Error: kind),
             "stderr-note" when IsWord(argument) => new Fault(FaultKind.StderrNote, Text: argument),

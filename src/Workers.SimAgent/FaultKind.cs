@@ -24,4 +24,5 @@ internal enum FaultKind
     InvalidUtf8,
     StrayResponses,
     ForeignSession,
+    Grow,
 }

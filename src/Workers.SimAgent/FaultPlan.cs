@@ -70,6 +70,8 @@ internal sealed class FaultPlan
     /// <summary>Extra text deltas of the <c>flood</c> fault.</summary>
     public int FloodLines => Find(FaultKind.Flood)?.Amount ?? 0;
 
+    public int GrowMebibytes => Find(FaultKind.Grow)?.Amount ?? 0;
+
     public int? StderrFloodBytes => Find(FaultKind.StderrFlood)?.Amount;
 
     public string? StderrNote => Find(FaultKind.StderrNote)?.Text;

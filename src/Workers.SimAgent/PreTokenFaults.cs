@@ -61,6 +61,7 @@ internal static class PreTokenFaults
             writer.WriteLineFilled(harmless(Marker), Marker, (byte)'x', padding);
         }
 
+        MemoryBallast.Grow(faults.GrowMebibytes);
         if (faults.FloodLines > 0)
         {
             writer.WriteRepeated(textDelta is null ? "x"u8 : ProtocolWriter.Serialized(textDelta("x")), faults.FloodLines);

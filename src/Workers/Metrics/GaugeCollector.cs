@@ -1,5 +1,6 @@
 using Prometheus;
 using Workers.Pooling;
+using Workers.Processes;
 using Workers.Store;
 
 namespace Workers.Metrics;
@@ -24,7 +25,14 @@ public sealed class GaugeCollector(WorkerMetrics metrics, PoolRegistry pools, IT
             metrics.ReadyTarget.WithLabels(pool.Name).Set(snapshot.ReadyTarget);
             metrics.BoundSessions.WithLabels(pool.Name).Set(snapshot.BoundSessions);
             metrics.WaitingTurns.WithLabels(pool.Name).Set(snapshot.WaitingTurns);
-            metrics.ResidentMemory.WithLabels(pool.Name).Set(snapshot.Processes.Sum(p => ProcessMemory.ResidentBytesOfTree(p.Pid)));
+            var trees = snapshot.Processes.Select(p => ProcessMemory.ResidentBytesOfTree(p.Pid)).ToList();
+            metrics.ResidentMemory.WithLabels(pool.Name).Set(trees.Sum());
+            metrics.LargestProcessMemory.WithLabels(pool.Name).Set(trees.DefaultIfEmpty(0).Max());
+            if (pool.Options.MaxProcessRssMiB is { } limitMiB)
+            {
+                metrics.ProcessMemoryLimit.WithLabels(pool.Name).Set(limitMiB * 1024d * 1024d);
+            }
+
             if (pool.CliVersion is { } version)
             {
                 metrics.CliInfo.WithLabels(pool.Name, version).Set(1);

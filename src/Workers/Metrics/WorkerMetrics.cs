@@ -53,6 +53,11 @@ public sealed class WorkerMetrics
         WaitingTurns = factory.CreateGauge("workers_pool_waiting_turns", "Turns waiting for a process of the pool.", ["profile"]);
         ResidentMemory = factory.CreateGauge("workers_pool_resident_memory_bytes", "Resident memory of a pool's processes and their children.",
             ["profile"]);
+        LargestProcessMemory = factory.CreateGauge("workers_pool_process_resident_memory_max_bytes",
+            "Resident memory of the pool's largest process tree (an agent and its children): what Pool:MaxProcessRssMiB is compared with.",
+            ["profile"]);
+        ProcessMemoryLimit = factory.CreateGauge("workers_pool_process_memory_limit_bytes",
+            "Pool:MaxProcessRssMiB in bytes, for profiles that set it: an idle process tree above it is retired (reason memory).", ["profile"]);
         QueueDepth = factory.CreateGauge("workers_queue_depth", "Queued turns.", ["profile"]);
         Running = factory.CreateGauge("workers_turns_running", "Turns running in the store (all workers).");
         OldestQueuedAge = factory.CreateGauge("workers_queue_oldest_age_seconds", "Age of the oldest queued turn.");
@@ -123,6 +128,10 @@ public sealed class WorkerMetrics
     public Gauge WaitingTurns { get; }
 
     public Gauge ResidentMemory { get; }
+
+    public Gauge LargestProcessMemory { get; }
+
+    public Gauge ProcessMemoryLimit { get; }
 
     public Gauge QueueDepth { get; }
 

@@ -1,12 +1,15 @@
+using Workers.Processes;
+
 namespace Workers.Pooling;
 
 /// <summary>What the reaper, operators and shutdown do to a pool.</summary>
 public sealed partial class AgentPool
 {
-    /// <summary>Retires bound sessions idle past <c>SessionIdleTtl</c> and idle processes past their lifetime or turn
-    /// count, then refills. Called by the reaper job; returns how many processes it retired.</summary>
+    /// <summary>Retires bound sessions idle past <c>SessionIdleTtl</c> and idle processes past their lifetime, turn
+    /// count or memory limit, then refills. Called by the reaper job; returns how many processes it retired.</summary>
     public int Reap()
     {
+        var overMemory = OverMemoryLimit();
         var now = _timeProvider.GetTimestamp();
         var retired = new List<(PooledProcess Process, string Reason)>();
         lock (_lock)
@@ -18,6 +21,7 @@ public sealed partial class AgentPool
                     PoolProcessState.Bound when _timeProvider.GetElapsedTime(process.LastUsed, now) >= Options.SessionIdleTtl => RetireReason.Idle,
                     PoolProcessState.Ready or PoolProcessState.Bound when IsExpired_NeedsLock(process) => RetireReason.Lifetime,
                     PoolProcessState.Ready or PoolProcessState.Bound when process.Connection.TurnsServed >= Options.MaxTurnsPerProcess => RetireReason.Recycled,
+                    PoolProcessState.Ready or PoolProcessState.Bound when overMemory.Contains(process) => RetireReason.Memory,
                     _ => null,
                 };
                 if (reason is not null && Retire_NeedsLock(process, reason))
@@ -34,6 +38,25 @@ public sealed partial class AgentPool
 
         Replenish();
         return retired.Count;
+    }
+
+    /// <summary>The idle processes whose tree is above <c>MaxProcessRssMiB</c>, read from <c>/proc</c> outside the lock. A
+    /// process leased meanwhile is left alone: only an idle one is retired.</summary>
+    private HashSet<PooledProcess> OverMemoryLimit()
+    {
+        if (Options.MaxProcessRssMiB is not { } limitMiB)
+        {
+            return [];
+        }
+
+        List<PooledProcess> idle;
+        lock (_lock)
+        {
+            idle = [.. _processes.Where(p => p.State is PoolProcessState.Ready or PoolProcessState.Bound)];
+        }
+
+        var limit = limitMiB * 1024L * 1024L;
+        return [.. idle.Where(p => ProcessMemory.ResidentBytesOfTree(p.ProcessId) > limit)];
     }
 
     /// <summary>Replaces every process with a fresh one: idle ones now, leased ones when their turn ends (e.g. after

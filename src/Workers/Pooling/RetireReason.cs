@@ -15,6 +15,9 @@ public static class RetireReason
     /// <summary>Released as the least recently used bound session to make room.</summary>
     public const string Evicted = "evicted";
 
+    /// <summary>Its process tree's resident memory passed <c>Pool:MaxProcessRssMiB</c> while it was idle (ready or bound).</summary>
+    public const string Memory = "memory";
+
     /// <summary>Exited on its own.</summary>
     public const string Crashed = "crashed";
 
@@ -49,5 +52,5 @@ public static class RetireReason
     /// was let go, not lost (not exited, killed, failed to start, or mid-way through a failed turn whose stream is not
     /// trusted and whose stop would wait out a close it may never answer).</summary>
     public static bool ClosesSessionsFirst(string reason) =>
-        reason is Idle or Evicted or Forgotten or Drained or Shutdown or Lifetime or Recycled or Isolated;
+        reason is Idle or Evicted or Forgotten or Drained or Shutdown or Lifetime or Recycled or Isolated or Memory;
 }

@@ -18,6 +18,13 @@ public sealed class PoolOptions
     /// <value>The default is 8.</value>
     public int MaxProcesses { get; set; } = 8;
 
+    /// <summary>The resident memory (MiB) above which an idle process tree (the agent and its children: node plus the CLI it
+    /// runs) is retired by the reaper, whether ready or bound (a bound session stays resumable); null: no limit. Agents
+    /// that grow with every session or turn (claude-agent-acp without <c>session/close</c>: ~200 MB per session) are
+    /// recycled before the host swaps.</summary>
+    /// <value>The default is null (no limit).</value>
+    public int? MaxProcessRssMiB { get; set; }
+
     /// <summary>Turns after which a process is recycled.</summary>
     /// <value>The default is 100.</value>
     public int MaxTurnsPerProcess { get; set; } = 100;

@@ -80,6 +80,11 @@ public sealed class WorkersOptionsValidator(FamilyNames families) : IValidateOpt
             errors.Add($"{prefix}:MaxProcesses {pool.MaxProcesses} must be at least 1 and at least MaxReady {pool.MaxReady}.");
         }
 
+        if (pool.MaxProcessRssMiB is < 1)
+        {
+            errors.Add($"{prefix}:MaxProcessRssMiB {pool.MaxProcessRssMiB} must be at least 1 (or unset: no limit).");
+        }
+
         if (pool.MaxTurnsPerProcess < 1)
         {
             errors.Add($"{prefix}:MaxTurnsPerProcess {pool.MaxTurnsPerProcess} must be at least 1.");

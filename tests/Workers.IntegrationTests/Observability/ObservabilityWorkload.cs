@@ -40,7 +40,8 @@ internal static class ObservabilityWorkload
 
     public static void AddProfiles(SimHarness sim)
     {
-        sim.AddProfile(SimFamily.Acp, Quick(), name: Acp, configure: p => p.Pool.MinReady = 1);
+        // A memory limit far above the simulated agent's, so the limit's gauge has a series and nothing is retired for it.
+        sim.AddProfile(SimFamily.Acp, Quick(), name: Acp, configure: p => (p.Pool.MinReady, p.Pool.MaxProcessRssMiB) = (1, 4096));
         sim.AddProfile(SimFamily.Claude, Quick(), name: Claude, configure: p => p.Pool.MinReady = 0);
         sim.AddProfile(SimFamily.Acp, Quick(("SIM_FAULT", "unknown-session")), name: Stale, configure: p => p.Pool.MinReady = 1);
         sim.AddProfile(SimFamily.Acp, Quick(("SIM_STARTUP_MS", "600000")), name: Starved, configure: p =>

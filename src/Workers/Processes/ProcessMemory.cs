@@ -1,4 +1,4 @@
-namespace Workers.Metrics;
+namespace Workers.Processes;
 
 /// <summary>Resident memory of a process and its descendants, from <c>/proc</c>: an agent is often node plus a child CLI,
 /// and the child is where the memory goes (claude-agent-acp: ~70 MB idle, ~270 MB with one open session).</summary>
