@@ -56,10 +56,12 @@ public static class WorkerServiceCollectionExtensions
         services.TryAddSingleton<ConversationFileCleanup>();
         services.TryAddSingleton<ConversationRetention>();
         services.TryAddSingleton<ConversationFileSweep>();
+        services.TryAddSingleton<CanaryEnqueue>();
         services.TryAddSingleton<Dispatcher>();
         services.AddHostedService(sp => sp.GetRequiredService<Dispatcher>());
         services.AddWorkersHealthChecks();
         var maintenance = configuration.GetSection(MaintenanceOptions.SectionName).Get<MaintenanceOptions>() ?? new MaintenanceOptions();
+        var workers = configuration.GetSection(WorkersOptions.SectionName).Get<WorkersOptions>() ?? new WorkersOptions();
         services.AddQuartz(quartz =>
         {
             var retention = new JobKey("apply-retention");
@@ -69,6 +71,16 @@ public static class WorkerServiceCollectionExtensions
             var sweep = new JobKey("sweep-conversation-files");
             quartz.AddJob<SweepConversationFilesJob>(j => j.WithIdentity(sweep));
             quartz.AddTrigger(t => t.ForJob(sweep).StartNow().WithSimpleSchedule(s => s.WithInterval(maintenance.FileSweepInterval).RepeatForever()));
+
+            var canary = new JobKey("run-canary");
+            quartz.AddJob<RunCanaryJob>(j => j.WithIdentity(canary).StoreDurably());
+            foreach (var (name, profile) in workers.Profiles.Where(p => p.Value.Enabled && p.Value.Canary.IsScheduled))
+            {
+                // A tick missed while the service was down is not made up: a canary is about now.
+                quartz.AddTrigger(t => t.ForJob(canary)
+                    .UsingJobData(RunCanaryJob.ProfileKey, name)
+                    .WithCronSchedule(profile.Canary.Cron, c => c.WithMisfireInstruction(CronTriggerMisfireInstruction.DoNothing)));
+            }
         });
         return services;
     }

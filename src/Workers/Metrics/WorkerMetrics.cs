@@ -14,8 +14,11 @@ public sealed class WorkerMetrics
 
     private static readonly string[] TurnLabels = ["profile", "family", "process", "session", "turn"];
 
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, AgentPool> _watched = new(StringComparer.Ordinal);
+
     public WorkerMetrics(IMetricFactory factory)
     {
+        Canaries = new CanaryMetrics(factory);
         Histogram Segment(string name, string help) =>
             factory.CreateHistogram($"workers_turn_{name}_seconds", help, TurnLabels, new HistogramConfiguration { Buckets = SecondsBuckets });
 
@@ -201,8 +204,18 @@ public sealed class WorkerMetrics
     public void RecordStaleResume(string profile) => StaleResumes.WithLabels(profile).Inc();
 
     /// <summary>Follows a pool's process starts and exits.</summary>
+    /// <summary>The canaries' metrics, apart from the producers'.</summary>
+    public CanaryMetrics Canaries { get; }
+
+    /// <summary>A canary's end, with the CLI version of its pool.</summary>
+    public void RecordCanary(TurnResult result, DateTimeOffset endedAt) => Canaries.Record(result, CliVersionOf(result.Profile), endedAt);
+
+    /// <summary>The CLI version a watched pool reports, if it has reported one.</summary>
+    public string? CliVersionOf(string profile) => _watched.TryGetValue(profile, out var pool) ? pool.CliVersion : null;
+
     public void Watch(AgentPool pool)
     {
+        _watched[pool.Name] = pool;
         pool.ProcessStartCompleted += (duration, outcome) =>
         {
             ProcessStarts.WithLabels(pool.Name, outcome).Inc();

@@ -5,8 +5,9 @@ namespace Workers.Pooling;
 public sealed partial class AgentPool
 {
     /// <summary>Takes back a leased process: binds it to the conversation whose session it now holds, returns it to
-    /// the ready channel, or retires it (failed turn, one-shot family, turn or age limit, draining).</summary>
-    public void Release(PoolLease lease, string? bindToConversation, string? digest, bool retire)
+    /// the ready channel, or retires it (failed turn, one-shot family, turn or age limit, draining, or
+    /// <paramref name="retireAs"/>: retired for that reason once its turn did not fail it).</summary>
+    public void Release(PoolLease lease, string? bindToConversation, string? digest, bool retire, string? retireAs = null)
     {
         var process = lease.Process;
         string? reason = null;
@@ -23,6 +24,7 @@ public sealed partial class AgentPool
             reason = process.Connection.Process.WasStopped ? RetireReason.Killed
                 : retire ? RetireReason.TurnFailed
                 : !usable ? RetireReason.Crashed
+                : retireAs is not null ? retireAs
                 : !Traits.ServesManyTurns || process.Connection.TurnsServed >= Options.MaxTurnsPerProcess ? RetireReason.Recycled
                 : IsExpired_NeedsLock(process) ? RetireReason.Lifetime
                 : _draining || process.RetireWhenReleased ? RetireReason.Drained

@@ -18,6 +18,10 @@ public static class RetireReason
     /// <summary>Its process tree's resident memory passed <c>Pool:MaxProcessRssMiB</c> while it was idle (ready or bound).</summary>
     public const string Memory = "memory";
 
+    /// <summary>It served a canary (<c>specs/canaries.md</c>): it holds the canary's session, so a fresh process replaces it
+    /// rather than a producer's next turn getting it.</summary>
+    public const string Canary = "canary";
+
     /// <summary>Exited on its own.</summary>
     public const string Crashed = "crashed";
 
@@ -52,5 +56,5 @@ public static class RetireReason
     /// was let go, not lost (not exited, killed, failed to start, or mid-way through a failed turn whose stream is not
     /// trusted and whose stop would wait out a close it may never answer).</summary>
     public static bool ClosesSessionsFirst(string reason) =>
-        reason is Idle or Evicted or Forgotten or Drained or Shutdown or Lifetime or Recycled or Isolated or Memory;
+        reason is Idle or Evicted or Forgotten or Drained or Shutdown or Lifetime or Recycled or Isolated or Memory or Canary;
 }

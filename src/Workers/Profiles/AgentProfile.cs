@@ -89,4 +89,7 @@ public sealed class AgentProfile
     /// <c>line</c>/<c>limit</c>.</summary>
     /// <value>The default is 8 MiB, as <see cref="MaxLineBytes"/>: an answer is one line to the agent.</value>
     public int MaxFileReadBytes { get; set; } = 8 * 1024 * 1024;
+
+    /// <summary>The scheduled synthetic turn that watches this profile (off unless <see cref="CanaryOptions.Cron"/> is set).</summary>
+    public CanaryOptions Canary { get; set; } = new();
 }

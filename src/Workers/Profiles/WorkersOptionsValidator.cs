@@ -54,6 +54,7 @@ public sealed class WorkersOptionsValidator(FamilyNames families) : IValidateOpt
             CheckTimer(errors, $"{prefix}:Timeouts:Cancel", profile.Timeouts.Cancel);
             CheckTimer(errors, $"{prefix}:Timeouts:GracefulStop", profile.Timeouts.GracefulStop);
             ValidatePool(errors, prefix + ":Pool", profile.Pool);
+            ValidateCanary(errors, prefix + ":Canary", profile.Canary);
             if (profile.Timeouts.FirstToken > profile.Timeouts.Turn)
             {
                 errors.Add($"{prefix}:Timeouts:FirstToken {profile.Timeouts.FirstToken} exceeds Timeouts:Turn {profile.Timeouts.Turn}.");
@@ -142,6 +143,26 @@ public sealed class WorkersOptionsValidator(FamilyNames families) : IValidateOpt
                 errors.Add($"{prefix}:Schedules '{schedule.Cron}' MinReady {schedule.MinReady} must be within [0, MaxReady {pool.MaxReady}].");
             }
         }
+    }
+
+    private static void ValidateCanary(List<string> errors, string prefix, CanaryOptions canary)
+    {
+        if (!canary.IsScheduled)
+        {
+            return;
+        }
+
+        if (!IsValidCron(canary.Cron))
+        {
+            errors.Add($"{prefix}:Cron '{canary.Cron}' is not a valid Quartz cron expression.");
+        }
+
+        if (string.IsNullOrWhiteSpace(canary.Prompt))
+        {
+            errors.Add($"{prefix}:Prompt must not be blank.");
+        }
+
+        CheckTimer(errors, $"{prefix}:Deadline", canary.Deadline);
     }
 
     private static bool IsValidCron(string expression)

@@ -61,11 +61,16 @@ public sealed class PooledTurnRunner(ProfileCatalog profiles, PoolRegistry pools
             {
                 // A rerun after text takes no bound process: the conversation's live session holds the partial answer.
                 var bound = retriedAfterText ? null : conversation;
-                lease = await pool.LeaseAsync(new LeaseRequest(bound, resumeId, workingDirectory, profile.Digest, FilesOf: conversation), cancellationToken);
+                lease = await pool.LeaseAsync(new LeaseRequest(bound, resumeId, workingDirectory, profile.Digest, FilesOf: conversation,
+                    ReadyOnly: request.ReadyProcessOnly), cancellationToken);
             }
             catch (PoolExhaustedException ex)
             {
                 return Failed(request, profile, turn, FailureReasons.LeaseTimeout, ex.Message, attempt);
+            }
+            catch (NoReadyProcessException ex)
+            {
+                return Failed(request, profile, turn, FailureReasons.NoReadyProcess, ex.Message, attempt);
             }
             catch (SpawnFailedException ex)
             {
@@ -112,7 +117,9 @@ public sealed class PooledTurnRunner(ProfileCatalog profiles, PoolRegistry pools
 
             var sessionId = result.Session?.SessionId;
             var bind = result.Outcome.Status == TurnStatus.Succeeded && conversation is not null && sessionId is not null;
-            pool.Release(lease, bind ? conversation : null, profile.Digest, result.RetireProcess);
+            // A canary's process is not handed on: it holds the canary's session, not a fresh one a producer's turn would get.
+            pool.Release(lease, bind ? conversation : null, profile.Digest, result.RetireProcess,
+                retireAs: request.ReadyProcessOnly ? RetireReason.Canary : null);
 
             if (result.Stale && !staleRetried)
             {

@@ -33,7 +33,8 @@ internal sealed partial class TurnRun
             return await _services.Runner.RunAsync(new TurnRequest
             {
                 Id = turn.Id,
-                ConversationId = turn.ConversationId,
+                // A canary's conversation is its own, one turn long: it binds no process and leaves no session to resume.
+                ConversationId = submission.Canary == true ? null : turn.ConversationId,
                 Profile = turn.Profile,
                 Prompt = submission.Prompt ?? "",
                 WorkingDirectory = submission.Cwd,
@@ -41,6 +42,7 @@ internal sealed partial class TurnRun
                 EnqueuedAt = turn.EnqueuedAt,
                 Deadline = submission.Deadline,
                 Continued = turn.Sequence > 1,
+                ReadyProcessOnly = submission.Canary == true,
             }, sink, stop, firstSequence);
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)

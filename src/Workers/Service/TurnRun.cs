@@ -139,12 +139,12 @@ internal sealed partial class TurnRun
         }
 
         await CompleteAsync(result, sink.Terminal ?? throw new InvalidOperationException($"Turn {turn.Id} ended without a terminal event."),
-            started, sink);
+            started, sink, submission.Canary == true);
     }
 
     /// <summary>Writes the turn's end under its lease (retried by the sink while the store fails), then publishes its
-    /// terminal event.</summary>
-    private async Task CompleteAsync(TurnResult result, StoredEvent terminal, DateTimeOffset started, StoreEventSink sink)
+    /// terminal event. A canary's end is counted under <c>workers_canary_*</c>, not the producer metrics.</summary>
+    private async Task CompleteAsync(TurnResult result, StoredEvent terminal, DateTimeOffset started, StoreEventSink sink, bool canary)
     {
         var turn = _claimed.Turn;
         var resultJson = JsonSerializer.Serialize(result, WorkersJson.Options);
@@ -165,7 +165,15 @@ internal sealed partial class TurnRun
                 await _services.Store.CompleteAsync(_claimed.Lease, new TurnCompletion(state, result.Reason, resultJson, terminal), run,
                     now, cancellationToken);
             }, CancellationToken.None);
-            _services.Metrics.RecordTurn(result);
+            if (canary)
+            {
+                _services.Metrics.RecordCanary(result, _timeProvider.GetUtcNow());
+            }
+            else
+            {
+                _services.Metrics.RecordTurn(result);
+            }
+
             // Live readers get the terminal event only now, so a reader that sees the end can read the final record.
             _services.Hub.Publish(turn.Id, terminal);
         }

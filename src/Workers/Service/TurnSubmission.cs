@@ -29,6 +29,10 @@ public sealed record TurnSubmission
     /// <summary>Free-form producer data, stored and returned as given (at most 16 KiB).</summary>
     public JsonElement? Metadata { get; init; }
 
+    /// <summary>True for a canary (<c>specs/canaries.md</c>): set by the service's own schedule only; a producer that sends it
+    /// is refused (a canary runs only on a ready process and is kept out of the producer metrics).</summary>
+    public bool? Canary { get; init; }
+
     /// <summary>One message of a transcript.</summary>
     public sealed record TranscriptEntry
     {

@@ -98,6 +98,11 @@ public sealed class TurnSubmissionValidator(ProfileCatalog profiles, ServiceOpti
             Add("deadline", $"must be at most {MaxDeadlineAhead.TotalDays:0} days ahead.");
         }
 
+        if (submission.Canary is not null)
+        {
+            Add("canary", "is set by the service's canary schedule only (Workers:Profiles:<name>:Canary); leave it out.");
+        }
+
         if (submission.Metadata is { } metadata && Encoding.UTF8.GetByteCount(metadata.GetRawText()) > MaxMetadataBytes)
         {
             Add("metadata", $"must be at most {MaxMetadataBytes} bytes of JSON.");

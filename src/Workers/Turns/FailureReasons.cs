@@ -34,6 +34,10 @@ public static class FailureReasons
     /// <summary>In conversation isolation, the conversation's files could not be brought to the process that was to serve it.</summary>
     public const string StateUnavailable = "state_unavailable";
     public const string AgentError = "agent_error";
+
+    /// <summary>A turn that may only take a ready process (a canary, <c>specs/canaries.md</c>) found none free, or producers'
+    /// turns waiting: it was not run, so that it never costs a producer a process or a session.</summary>
+    public const string NoReadyProcess = "no_ready_process";
     public const string Unclassified = "unclassified";
 
     /// <summary>Whose failure a reason is: <c>producer</c> (the request), <c>provider</c> (the model API), or
@@ -50,7 +54,7 @@ public static class FailureReasons
     {
         Cancelled, BadInput, DeadlineExceeded, CwdOutsideAllowed, Auth, RateLimit, Balance, ProviderError, ApiRetriesExhausted, SpawnFailed,
         StartTimeout, LeaseTimeout, ProtocolError, ProcessExitBeforeOutput, ProcessExitMidStream, ProcessStopped, FirstTokenTimeout,
-        TurnTimeout, StaleResume, WorkerLost, WorkerLostAfterToolUse, StoreUnavailable, StateUnavailable, AgentError, Unclassified,
+        TurnTimeout, StaleResume, WorkerLost, WorkerLostAfterToolUse, StoreUnavailable, StateUnavailable, AgentError, NoReadyProcess, Unclassified,
     };
 
     /// <summary>The reason as a metric label: a known reason, or <c>unclassified</c>.</summary>

@@ -28,5 +28,9 @@ public sealed record TurnRequest
     /// <summary>True when the conversation had turns before this one (the <c>turn</c> label: first|continued).</summary>
     public bool? Continued { get; init; }
 
+    /// <summary>Run only on a process that is ready now (a canary): fail <c>no_ready_process</c> rather than wait, spawn or
+    /// take over a bound session.</summary>
+    public bool ReadyProcessOnly { get; init; }
+
     public bool IsContinued => Continued ?? (ResumeSessionId is not null || Transcript is { Count: > 0 });
 }

@@ -11,6 +11,12 @@ namespace Workers.IntegrationTests.Observability;
 internal static class ObservabilityWorkload
 {
     public const string Acp = "obs-sim-acp";
+
+    /// <summary>Every 2 seconds: the workload sees several canaries.</summary>
+    public const string CanaryCron = "*/2 * * * * ?";
+
+    /// <summary>The service settings that schedule the canary: Quartz's triggers are read from configuration.</summary>
+    public static Dictionary<string, string?> CanarySettings => new() { [$"Workers:Profiles:{Acp}:Canary:Cron"] = CanaryCron };
     public const string Claude = "obs-sim-claude";
 
     /// <summary>ACP whose agent knows no session it is asked to resume: a resume after a drain is stale.</summary>
@@ -42,6 +48,8 @@ internal static class ObservabilityWorkload
     {
         // A memory limit far above the simulated agent's, so the limit's gauge has a series and nothing is retired for it.
         sim.AddProfile(SimFamily.Acp, Quick(), name: Acp, configure: p => (p.Pool.MinReady, p.Pool.MaxProcessRssMiB) = (1, 4096));
+        // And a canary, so its metrics have series; its cron comes from the service's configuration (CanarySettings).
+        sim.Profiles[Acp].Canary.Cron = CanaryCron;
         sim.AddProfile(SimFamily.Claude, Quick(), name: Claude, configure: p => p.Pool.MinReady = 0);
         sim.AddProfile(SimFamily.Acp, Quick(("SIM_FAULT", "unknown-session")), name: Stale, configure: p => p.Pool.MinReady = 1);
         sim.AddProfile(SimFamily.Acp, Quick(("SIM_STARTUP_MS", "600000")), name: Starved, configure: p =>

@@ -30,6 +30,8 @@ public sealed class PrometheusTests
         ["alert:WorkersPoolUnavailable"] =
             "an alert condition (obs-sim-broken turns unavailable once its failed starts reach the limit, or not yet at the query)",
         ["alert:WorkersDataVolumeFilling"] = "an alert condition; the test machine's disk has more than 10 % free, or not",
+        ["alert:WorkersCanaryFailing"] = "an alert condition; the workload's canaries succeed",
+        ["alert:WorkersCanarySlower"] = "an alert condition; the workload's canaries are as fast as their baseline, the same few minutes",
     };
 
     /// <summary>Recording rules whose value must be a number (not NaN), not only a series: the core of the dashboard and the SLO.</summary>
@@ -58,7 +60,7 @@ public sealed class PrometheusTests
 
         await using var sim = new SimHarness();
         ObservabilityWorkload.AddProfiles(sim);
-        await using var service = await ServiceHarness.StartAsync(sim);
+        await using var service = await ServiceHarness.StartAsync(sim, ObservabilityWorkload.CanarySettings);
         await using var prometheus = await PrometheusServer.StartAsync(service.Client.BaseAddress!.Authority,
             [OpsFiles.RecordingRules, OpsFiles.AlertRules], sim.Marker, cancellationToken);
 

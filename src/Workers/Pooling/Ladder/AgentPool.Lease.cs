@@ -14,6 +14,7 @@ public sealed partial class AgentPool
     /// <summary>Lends a process to a turn. A cold lease returns as soon as the process is spawned: its readiness is
     /// part of the turn's <c>cli_ready</c>.</summary>
     /// <exception cref="PoolExhaustedException">Nothing became available within <c>LeaseTimeout</c>.</exception>
+    /// <exception cref="NoReadyProcessException">A <see cref="LeaseRequest.ReadyOnly"/> lease found no ready process free.</exception>
     /// <exception cref="Processes.SpawnFailedException">A process had to be spawned and could not be.</exception>
     /// <exception cref="ObjectDisposedException">The pool is shutting down.</exception>
     public async Task<PoolLease> LeaseAsync(LeaseRequest request, CancellationToken cancellationToken)
@@ -31,6 +32,11 @@ public sealed partial class AgentPool
         {
             // Held by a process on its way out (a binding let go, a retry after a crash): it gives them back when it exits.
             await WaitUntilAtRestAsync(owner, cancellationToken);
+        }
+
+        if (request.ReadyOnly)
+        {
+            return Leased(BringConversationIn(TakeReadyOnly(request), request));
         }
 
         if (NeedsLaunchForTurn(request) is { } launch)

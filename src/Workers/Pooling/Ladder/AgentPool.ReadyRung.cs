@@ -1,3 +1,5 @@
+using Workers.Families;
+
 namespace Workers.Pooling;
 
 /// <summary>Rung 2, its first choice: a ready process from the channel. An entry may be stale (the process was retired meanwhile) or
@@ -17,6 +19,18 @@ public sealed partial class AgentPool
         }
 
         return null;
+    }
+
+    /// <summary>A ready process now, for a <see cref="LeaseRequest.ReadyOnly"/> lease: none while producers' turns wait for
+    /// one (they were first), none when a launch would be needed, and no spawn or take-over in its place.</summary>
+    private PoolLease TakeReadyOnly(LeaseRequest request)
+    {
+        if (Volatile.Read(ref _waiters) == 0 && NeedsLaunchForTurn(request) is null && TakeReadyAtOnce() is { } process)
+        {
+            return new PoolLease(process, StartKinds.Warm, FromBinding: false, null);
+        }
+
+        throw new NoReadyProcessException(Name);
     }
 
     /// <summary>Claims a process read from the channel; a stale entry (no longer ready) or an unusable process
