@@ -16,7 +16,7 @@ public abstract partial class RealCliTests
 
     protected abstract RealCli Cli { get; }
 
-    private static string Word() => $"zebra{Guid.NewGuid():N}"[..16];
+    protected static string Word() => $"zebra{Guid.NewGuid():N}"[..16];
 
     [Fact(Timeout = 150_000)]
     public async Task FirstTurn_OnAColdProcess_Succeeds()
@@ -78,9 +78,8 @@ public abstract partial class RealCliTests
         // The pool refills behind the bound process: the next turn finds a ready one (or, for one-shot CLIs, spawns).
         await cli.Service.WaitForReadyProcessesAsync(cli.Profile, 1, ct);
 
-        // SIGKILL to the agent's whole process group (node and its children), as an OOM kill would.
         var pid = turn1.GetProperty("processId").GetInt32();
-        _ = Kill(-pid, 9);
+        KillGroup(pid);
         // The continued turn is about a process the pool has seen die, not one it may still take for alive.
         await cli.WaitUntilGoneFromPoolAsync(pid, ct);
         var turn2 = await cli.RunTurnAsync("c1", $"Which word did I ask you to remember? {second}", ct,
@@ -197,6 +196,9 @@ public abstract partial class RealCliTests
         // Each segment is serialised rounded to the microsecond: the four may differ from the total by a few of those.
         Assert.InRange(sum - timing.GetProperty("spawn_to_first_token").GetDouble(), -5e-6, 5e-6);
     }
+
+    /// <summary>SIGKILL to the agent's whole process group (node and its children), as an OOM kill would.</summary>
+    protected static void KillGroup(int pid) => _ = Kill(-pid, 9);
 
     [LibraryImport("libc", EntryPoint = "kill")]
     private static partial int Kill(int pid, int signal);
