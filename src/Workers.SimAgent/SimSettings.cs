@@ -48,7 +48,8 @@ internal sealed class SimSettings
     /// <summary>A file each tool the simulator actually runs (permission allowed) is logged to, one JSON line per run; null: none.</summary>
     public string? ToolLog { get; private set; }
 
-    /// <summary>Advertise <c>sessionCapabilities.close</c> and answer <c>session/close</c>; false: as an agent without it (-32601).</summary>
+    /// <summary>Advertise <c>sessionCapabilities.close</c> and answer <c>session/close</c>; false: as an agent without it
+    /// (-32601).</summary>
     public bool CloseSession { get; private set; } = true;
 
     /// <summary>A file every ACP request the simulator reads is logged to, one JSON line each; null: none.</summary>

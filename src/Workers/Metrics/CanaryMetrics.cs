@@ -29,7 +29,8 @@ public sealed class CanaryMetrics
         // A time, not a count: "the latest canary failed" is then the latest failure being newer than the latest success,
         // across replicas (each holds only the canaries it ran), with none of a new counter series' first increment lost.
         _lastRun = factory.CreateGauge("workers_canary_last_run_timestamp_seconds",
-            "When this replica's latest canary of the profile ended, by outcome (succeeded, failed), in unix seconds.", ["profile", "outcome"]);
+            "When this replica's latest canary of the profile ended, by outcome (succeeded, failed), in unix seconds.",
+            ["profile", "outcome"]);
     }
 
     /// <summary>A canary that ran (or ended at its claim): its outcome and, when it succeeded, its segments.</summary>

@@ -60,7 +60,8 @@ public sealed class WorkerMetrics
             "Resident memory of the pool's largest process tree (an agent and its children): what Pool:MaxProcessRssMiB is compared with.",
             ["profile"]);
         ProcessMemoryLimit = factory.CreateGauge("workers_pool_process_memory_limit_bytes",
-            "Pool:MaxProcessRssMiB in bytes, for profiles that set it: an idle process tree above it is retired (reason memory).", ["profile"]);
+            "Pool:MaxProcessRssMiB in bytes, for profiles that set it: an idle process tree above it is retired (reason memory).",
+            ["profile"]);
         QueueDepth = factory.CreateGauge("workers_queue_depth", "Queued turns.", ["profile"]);
         Running = factory.CreateGauge("workers_turns_running", "Turns running in the store (all workers).");
         OldestQueuedAge = factory.CreateGauge("workers_queue_oldest_age_seconds", "Age of the oldest queued turn.");

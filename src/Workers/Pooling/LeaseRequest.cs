@@ -9,5 +9,10 @@ namespace Workers.Pooling;
 /// even when its bound process is not wanted (a rerun after text); null for a turn without one.</param>
 /// <param name="ReadyOnly">Take a ready process at once or none (<see cref="NoReadyProcessException"/>): never wait, spawn,
 /// or take over a bound session, and never go ahead of turns already waiting. For canaries.</param>
-public sealed record LeaseRequest(string? ConversationId, string? ResumeSessionId, string WorkingDirectory, string Digest, string? FilesOf = null,
+public sealed record LeaseRequest(
+    string? ConversationId,
+    string? ResumeSessionId,
+    string WorkingDirectory,
+    string Digest,
+    string? FilesOf = null,
     bool ReadyOnly = false);

@@ -54,7 +54,8 @@ public static class FailureReasons
     {
         Cancelled, BadInput, DeadlineExceeded, CwdOutsideAllowed, Auth, RateLimit, Balance, ProviderError, ApiRetriesExhausted, SpawnFailed,
         StartTimeout, LeaseTimeout, ProtocolError, ProcessExitBeforeOutput, ProcessExitMidStream, ProcessStopped, FirstTokenTimeout,
-        TurnTimeout, StaleResume, WorkerLost, WorkerLostAfterToolUse, StoreUnavailable, StateUnavailable, AgentError, NoReadyProcess, Unclassified,
+        TurnTimeout, StaleResume, WorkerLost, WorkerLostAfterToolUse, StoreUnavailable, StateUnavailable, AgentError, NoReadyProcess,
+        Unclassified,
     };
 
     /// <summary>The reason as a metric label: a known reason, or <c>unclassified</c>.</summary>

@@ -78,7 +78,8 @@ internal sealed partial class AcpRpcChannel : IDisposable
     public ValueTask CompleteInboundAsync() => _inbound.Writer.CompleteAsync();
 
     /// <summary>A request whose failure fails what asked for it: an error answer by its classified reason (else
-    /// <c>agent_error</c>; a method or parameters the agent does not take, too), a lost connection as <c>process_exit_before_output</c>.</summary>
+    /// <c>agent_error</c>; a method or parameters the agent does not take, too), a lost connection as
+    /// <c>process_exit_before_output</c>.</summary>
     public async Task<JsonElement> RequestAsync(string method, object arguments, CancellationToken cancellationToken)
     {
         try
@@ -98,7 +99,8 @@ internal sealed partial class AcpRpcChannel : IDisposable
         catch (RemoteMethodNotFoundException ex)
         {
             // StreamJsonRpc reads -32601 and -32602 (invalid params) as this, apart from every other error answer.
-            throw new TurnFailedException(FailureReasons.AgentError, $"The agent answered {method} with error {(int)ex.ErrorCode}: {AcpJsonRpc.Describe(ex)}", ex)
+            throw new TurnFailedException(FailureReasons.AgentError,
+                $"The agent answered {method} with error {(int)ex.ErrorCode}: {AcpJsonRpc.Describe(ex)}", ex)
             {
                 BeforeOutput = true,
             };

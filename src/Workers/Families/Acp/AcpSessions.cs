@@ -54,7 +54,10 @@ internal sealed class AcpSessions(AcpRpcChannel channel, AgentProfile profile, A
         if (result.Str("sessionId") is not { } sessionId)
         {
             markBroken();
-            throw new TurnFailedException(FailureReasons.ProtocolError, "session/new answered without a sessionId.") { BeforeOutput = true };
+            throw new TurnFailedException(FailureReasons.ProtocolError, "session/new answered without a sessionId.")
+            {
+                BeforeOutput = true,
+            };
         }
 
         await AcpModelChoice.ApplyAsync(channel, sessionId, profile.Model, result, cancellationToken);
@@ -157,7 +160,8 @@ internal sealed class AcpSessions(AcpRpcChannel channel, AgentProfile profile, A
         {
             await channel.SendAsync("session/close", new { sessionId });
         }
-        catch (Exception ex) when (ex is RemoteRpcException or ConnectionLostException or ObjectDisposedException or InvalidOperationException)
+        catch (Exception ex)
+            when (ex is RemoteRpcException or ConnectionLostException or ObjectDisposedException or InvalidOperationException)
         {
             // The agent keeps the session in memory a while longer; it stays resumable either way.
         }
