@@ -1,4 +1,5 @@
 using Prometheus;
+using Workers.Families;
 using Workers.Pooling;
 using Workers.Store;
 
@@ -25,6 +26,7 @@ public sealed class GaugeCollector(WorkerMetrics metrics, PoolRegistry pools, IT
             metrics.BoundSessions.WithLabels(pool.Name).Set(snapshot.BoundSessions);
             metrics.WaitingTurns.WithLabels(pool.Name).Set(snapshot.WaitingTurns);
             metrics.ResidentMemory.WithLabels(pool.Name).Set(snapshot.Processes.Sum(p => ProcessMemory.ResidentBytesOfTree(p.Pid)));
+            metrics.ProfileResumes.WithLabels(pool.Name).Set(ResumeFidelity.ProfileResumes(pool.Profile, pool.Traits) ? 1 : 0);
             if (pool.CliVersion is { } version)
             {
                 metrics.CliInfo.WithLabels(pool.Name, version).Set(1);
