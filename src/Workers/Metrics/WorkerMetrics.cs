@@ -39,7 +39,8 @@ public sealed class WorkerMetrics
             ["profile", "reason"]);
         StaleResumes = factory.CreateCounter("workers_stale_resumes_total", "Resumes the agent rejected (the session was unknown to it).", ["profile"]);
         Fidelity = factory.CreateCounter("workers_turn_fidelity_total",
-            "Turns that got a session, by what it held of the conversation: first, live, resumed, transcript or none.", ["profile", "fidelity"]);
+            "Turns that got a session, by what it held of the conversation: first, live, resumed, transcript or none.",
+            ["profile", "fidelity"]);
         ProfileResumes = factory.CreateGauge("workers_profile_resumes",
             "1 when the profile's continued turns are meant to keep the agent's own session (it resumes), 0 when a new session fed the "
             + "transcript is its design (Resume=none, plain CLIs).", ["profile"]);

@@ -23,8 +23,7 @@ public sealed class ResumeFidelityTests
         var ct = TestContext.Current.CancellationToken;
         var profile = $"fid-resumes-{family}";
         await using var sim = new SimHarness();
-        sim.AddProfile(family, Quick, name: profile, configure: p => p.Pool.MinReady = 1);
-        await using var service = await ServiceHarness.StartAsync(sim);
+        await using var service = await StartAsync(sim, family, profile, Quick);
 
         var first = await RunAsync(service, profile, "c1", "remember the blue door", ct);
         var live = await RunAsync(service, profile, "c1", "which door?", ct);
@@ -52,9 +51,8 @@ public sealed class ResumeFidelityTests
         var profile = $"fid-stale-{family}";
         await using var sim = new SimHarness();
         // The agent answers every resume as if it had never seen the session (its store was wiped).
-        sim.AddProfile(family, new Dictionary<string, string>(Quick) { ["SIM_FAULT"] = "unknown-session" }, name: profile,
-            configure: p => p.Pool.MinReady = 1);
-        await using var service = await ServiceHarness.StartAsync(sim);
+        var forgetful = new Dictionary<string, string>(Quick) { ["SIM_FAULT"] = "unknown-session" };
+        await using var service = await StartAsync(sim, family, profile, forgetful);
         await RunAsync(service, profile, "with", "remember the blue door", ct);
         await RunAsync(service, profile, "without", "remember the red door", ct);
         await DrainAsync(service, profile, ct);
@@ -86,12 +84,7 @@ public sealed class ResumeFidelityTests
         var ct = TestContext.Current.CancellationToken;
         const string profile = "fid-resume-none";
         await using var sim = new SimHarness();
-        sim.AddProfile(SimFamily.Acp, Quick, name: profile, configure: p =>
-        {
-            p.Pool.MinReady = 1;
-            p.Resume = ResumeMode.None;
-        });
-        await using var service = await ServiceHarness.StartAsync(sim);
+        await using var service = await StartAsync(sim, SimFamily.Acp, profile, Quick, ResumeMode.None);
         await RunAsync(service, profile, "c1", "remember the blue door", ct);
         await DrainAsync(service, profile, ct);
 
@@ -106,8 +99,20 @@ public sealed class ResumeFidelityTests
 
     private sealed record Turn(JsonElement Record, List<SseReader.Item> Events);
 
-    private static async Task<Turn> RunAsync(ServiceHarness service, string profile, string conversation, string prompt, CancellationToken ct,
-        object[]? transcript = null)
+    /// <summary>The service with one simulated profile that keeps a ready process.</summary>
+    private static Task<ServiceHarness> StartAsync(SimHarness sim, string family, string profile, Dictionary<string, string> env,
+        ResumeMode resume = ResumeMode.Auto)
+    {
+        sim.AddProfile(family, env, name: profile, configure: p =>
+        {
+            p.Pool.MinReady = 1;
+            p.Resume = resume;
+        });
+        return ServiceHarness.StartAsync(sim);
+    }
+
+    private static async Task<Turn> RunAsync(ServiceHarness service, string profile, string conversation, string prompt,
+        CancellationToken ct, object[]? transcript = null)
     {
         var accepted = await service.EnqueueAsync(new { conversationId = conversation, profile, prompt, transcript }, ct);
         var id = accepted.GetProperty("id").GetString()!;
@@ -137,20 +142,23 @@ public sealed class ResumeFidelityTests
     private static Task<string> Scrape(ServiceHarness service, CancellationToken ct) => service.Client.GetStringAsync("/metrics", ct);
 
     /// <summary>The counter is incremented just after the record is stored: wait for the scrape to show every count.</summary>
-    private static async Task WaitForCountsAsync(ServiceHarness service, string profile, Dictionary<string, int> expected, CancellationToken ct)
+    private static async Task WaitForCountsAsync(ServiceHarness service, string profile, Dictionary<string, int> expected,
+        CancellationToken ct)
     {
         var scrape = "";
         await Poll.UntilAsync(async token =>
         {
             scrape = await Scrape(service, token);
-            return expected.All(e => Sample(scrape, "workers_turn_fidelity_total", $"profile=\"{profile}\",fidelity=\"{e.Key}\"") >= e.Value);
+            return expected.All(e => Count(scrape, profile, e.Key) >= e.Value);
         }, $"the fidelity counts of {profile}", cancellationToken: ct);
         foreach (var fidelity in Workers.Families.ResumeFidelity.All)
         {
-            Assert.Equal((double)expected.GetValueOrDefault(fidelity),
-                Sample(scrape, "workers_turn_fidelity_total", $"profile=\"{profile}\",fidelity=\"{fidelity}\"") ?? 0);
+            Assert.Equal((double)expected.GetValueOrDefault(fidelity), Count(scrape, profile, fidelity) ?? 0);
         }
     }
+
+    private static double? Count(string scrape, string profile, string fidelity) =>
+        Sample(scrape, "workers_turn_fidelity_total", $"profile=\"{profile}\",fidelity=\"{fidelity}\"");
 
     private static double? Sample(string scrape, string metric, string labels)
     {

@@ -72,7 +72,8 @@ public sealed class WorkerMetricsTests
 
         _metrics.RecordTurn(Result(timing) with { Fidelity = "live" });
         _metrics.RecordTurn(Result(timing, session: "new") with { Fidelity = "none" });
-        _metrics.RecordTurn(Result(timing, session: "new", status: TurnStatus.Failed, reason: "rate_limit") with { Fidelity = "transcript" });
+        var failed = Result(timing, session: "new", status: TurnStatus.Failed, reason: "rate_limit");
+        _metrics.RecordTurn(failed with { Fidelity = "transcript" });
         _metrics.RecordTurn(Result(timing, status: TurnStatus.Failed, reason: "lease_timeout") with { Process = null, Session = null });
 
         Assert.Equal(1, _metrics.Fidelity.WithLabels("claude", "live").Value);
