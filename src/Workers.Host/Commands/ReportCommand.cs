@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Workers.Families;
 using Workers.Serialization;
 using Workers.Hosting;
 using Workers.Pooling;
@@ -146,6 +147,9 @@ internal static class ReportCommand
         }
 
         Console.WriteLine($"  Rungs: {string.Join(", ", report.RungShare.OrderByDescending(p => p.Value).Select(p => $"{p.Key} {p.Value:P1}"))}");
+        Console.WriteLine($"  Fidelity of {report.ContinuedWithFidelity} continued turns: " +
+            (report.ContinuedWithFidelity == 0 ? "—" : string.Join(", ", ResumeFidelity.All.Where(report.FidelityShare.ContainsKey)
+                .Select(f => $"{f} {report.FidelityShare[f]:P1}"))));
     }
 
     private static void Print(PairedResult result)

@@ -1,4 +1,5 @@
 using Prometheus;
+using Workers.Families;
 using Workers.Pooling;
 using Workers.Processes;
 using Workers.Store;
@@ -33,6 +34,7 @@ public sealed class GaugeCollector(WorkerMetrics metrics, PoolRegistry pools, IT
                 metrics.ProcessMemoryLimit.WithLabels(pool.Name).Set(limitMiB * 1024d * 1024d);
             }
 
+            metrics.ProfileResumes.WithLabels(pool.Name).Set(ResumeFidelity.ProfileResumes(pool.Profile, pool.Traits) ? 1 : 0);
             if (pool.CliVersion is { } version)
             {
                 metrics.CliInfo.WithLabels(pool.Name, version).Set(1);

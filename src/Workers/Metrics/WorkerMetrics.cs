@@ -41,6 +41,12 @@ public sealed class WorkerMetrics
         Fallbacks = factory.CreateCounter("workers_rung_fallbacks_total", "Turns served by a lower rung than they asked for, by reason.",
             ["profile", "reason"]);
         StaleResumes = factory.CreateCounter("workers_stale_resumes_total", "Resumes the agent rejected (the session was unknown to it).", ["profile"]);
+        Fidelity = factory.CreateCounter("workers_turn_fidelity_total",
+            "Turns that got a session, by what it held of the conversation: first, live, resumed, transcript or none.",
+            ["profile", "fidelity"]);
+        ProfileResumes = factory.CreateGauge("workers_profile_resumes",
+            "1 when the profile's continued turns are meant to keep the agent's own session (it resumes), 0 when a new session fed the "
+            + "transcript is its design (Resume=none, plain CLIs).", ["profile"]);
         ProcessStarts = factory.CreateCounter("workers_process_starts_total", "Pooled process starts, by outcome.", ["profile", "outcome"]);
         ProcessExits = factory.CreateCounter("workers_process_exits_total", "Processes that left a pool, by reason.", ["profile", "reason"]);
         InputTokens = factory.CreateCounter("workers_input_tokens_total", "Uncached input tokens the agents reported.", ["profile"]);
@@ -107,6 +113,12 @@ public sealed class WorkerMetrics
     public Counter Fallbacks { get; }
 
     public Counter StaleResumes { get; }
+
+    /// <summary><c>workers_turn_fidelity_total{profile,fidelity}</c> (<c>ResumeFidelity</c>).</summary>
+    public Counter Fidelity { get; }
+
+    /// <summary>What the fidelity alert needs to leave <c>Resume=none</c> profiles alone.</summary>
+    public Gauge ProfileResumes { get; }
 
     public Counter ProcessStarts { get; }
 
@@ -176,6 +188,11 @@ public sealed class WorkerMetrics
             OutputTokens.WithLabels(result.Profile).Inc(usage.OutputTokens ?? 0);
             CacheReadTokens.WithLabels(result.Profile).Inc(usage.CacheReadTokens ?? 0);
             CacheCreationTokens.WithLabels(result.Profile).Inc(usage.CacheCreationTokens ?? 0);
+        }
+
+        if (result.Fidelity is { } fidelity)
+        {
+            Fidelity.WithLabels(result.Profile, fidelity).Inc();
         }
 
         if (result.Process is null || result.Session is null)

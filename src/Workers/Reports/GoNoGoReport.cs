@@ -45,6 +45,14 @@ public sealed record GoNoGoReport
     /// <summary>Share of turns per rung, <c>process/session</c>.</summary>
     public required IReadOnlyDictionary<string, double> RungShare { get; init; }
 
+    /// <summary>Continued turns that carry a fidelity (records written before it existed have none): the population of
+    /// <see cref="FidelityShare"/>.</summary>
+    public int ContinuedWithFidelity { get; init; }
+
+    /// <summary>Share of those continued turns per fidelity (<c>live</c>, <c>resumed</c>, <c>transcript</c>, <c>none</c>):
+    /// how often the conversation survived in the agent's own session.</summary>
+    public IReadOnlyDictionary<string, double> FidelityShare { get; init; } = new Dictionary<string, double>();
+
     public const int MinimumPopulation = 10;
 
     public static GoNoGoReport From(string profile, IReadOnlyCollection<TurnResult> turns)
@@ -80,6 +88,7 @@ public sealed record GoNoGoReport
             }
         }
 
+        var withFidelity = turns.Where(t => t.Turn == "continued" && t.Fidelity is not null).ToList();
         return new GoNoGoReport
         {
             Profile = profile,
@@ -97,6 +106,9 @@ public sealed record GoNoGoReport
                 ? new Dictionary<string, double>()
                 : turns.Where(t => t.Process is not null).GroupBy(t => $"{t.Process}/{t.Session}")
                     .ToDictionary(g => g.Key, g => Math.Round((double)g.Count() / turns.Count, 4)),
+            ContinuedWithFidelity = withFidelity.Count,
+            FidelityShare = withFidelity.GroupBy(t => t.Fidelity!)
+                .ToDictionary(g => g.Key, g => Math.Round((double)g.Count() / withFidelity.Count, 4)),
         };
     }
 }

@@ -40,13 +40,21 @@ internal sealed class TurnAttempt(TimeProvider timeProvider)
 
             session = await OpenSessionAsync(connection, profile, turn, new SessionRequest(resumeSessionId, turn.WorkingDirectory), cancellationToken);
 
-            if (session.Kind is StartKinds.New or StartKinds.Prewarmed && request.Transcript is { Count: > 0 } transcript && turn.Prompt == request.Prompt)
+            var transcriptSent = false;
+            if (session.Kind is StartKinds.New or StartKinds.Prewarmed && request.Transcript is { Count: > 0 } transcript)
             {
-                // The conversation goes on in a new session: replay what the agent cannot remember.
-                turn.Prompt = TranscriptPrompt.Render(transcript, request.Prompt);
+                // The conversation goes on in a new session: replay what the agent cannot remember (a stale resume's rerun
+                // has it in its prompt already).
+                if (turn.Prompt == request.Prompt)
+                {
+                    turn.Prompt = TranscriptPrompt.Render(transcript, request.Prompt);
+                }
+
+                transcriptSent = true;
             }
 
-            turn.Emit(new SessionStarted(session.SessionId ?? "", session.Kind, processKind));
+            session = session with { Fidelity = ResumeFidelity.Of(request.IsContinued, session.Kind, transcriptSent) };
+            turn.Emit(new SessionStarted(session.SessionId ?? "", session.Kind, processKind, session.Fidelity));
             var execution = await _executor.ExecuteAsync(connection, turn, profile.Options.Timeouts, request.Deadline, cancellationToken);
             var outcome = execution.Outcome;
             return new Result(outcome, session with { SessionId = connection.SessionId ?? session.SessionId },

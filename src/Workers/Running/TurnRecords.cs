@@ -67,6 +67,7 @@ internal static class TurnRecords
             Process = processKind,
             Session = attempt.Session?.Kind,
             Turn = TurnLabel(request),
+            Fidelity = attempt.Session?.Fidelity,
             FallbackReason = fallback ?? attempt.Session?.FallbackReason,
             StderrTail = attempt.StderrTail,
             Attempts = attempts,

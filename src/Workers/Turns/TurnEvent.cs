@@ -51,8 +51,9 @@ public sealed record UsageReported(long? InputTokens, long? OutputTokens, long? 
     public TokenUsage ToUsage() => new(InputTokens, OutputTokens, CacheReadTokens, CacheCreationTokens);
 }
 
-/// <summary>The agent session the turn runs in, and how it was obtained.</summary>
-public sealed record SessionStarted(string SessionId, string Session, string Process) : TurnEvent;
+/// <summary>The agent session the turn runs in, how it was obtained, and what it holds of the conversation
+/// (<c>Fidelity</c>: <c>first</c>, <c>live</c>, <c>resumed</c>, <c>transcript</c> or <c>none</c>).</summary>
+public sealed record SessionStarted(string SessionId, string Session, string Process, string? Fidelity = null) : TurnEvent;
 
 /// <summary>Something the service noticed about the agent's output that did not end the turn (a skipped
 /// unparsable line, a provider retry).</summary>

@@ -34,6 +34,10 @@ public sealed record TurnResult
     /// <summary><c>first</c> or <c>continued</c>.</summary>
     public required string Turn { get; init; }
 
+    /// <summary>What the session held of the conversation: <c>first</c>, <c>live</c>, <c>resumed</c>, <c>transcript</c> or
+    /// <c>none</c>; null when the turn got no session.</summary>
+    public string? Fidelity { get; init; }
+
     /// <summary>Why the turn fell to a lower rung of the lease ladder.</summary>
     public string? FallbackReason { get; init; }
 

@@ -175,6 +175,7 @@ public sealed class FamilyTurnTests
         Assert.Contains("stale", result.FallbackReason, StringComparison.Ordinal);
         Assert.Contains(events.OfType<AgentNotice>(), n => n.Code == "stale_resume");
         Assert.StartsWith("Echo: The conversation so far", result.Text, StringComparison.Ordinal);
+        Assert.Equal(ResumeFidelity.Transcript, result.Fidelity);
         Assert.Equal(2, result.Attempts);
         AssertSegmentsSum(result.Timing);
     }

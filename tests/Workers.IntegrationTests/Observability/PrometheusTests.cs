@@ -25,6 +25,8 @@ public sealed class PrometheusTests
         ["alert:WorkersQueueBacklogGrowing"] = "an alert condition; the workload never queues 10 turns of a profile",
         ["alert:WorkersQueueOldestTurnStuck"] = "an alert condition; no turn is queued for 5 minutes",
         ["alert:WorkersStaleResumeSpike"] = "an alert condition; the workload has 2 stale resumes, the alert needs 5",
+        ["alert:WorkersResumeFidelityLow"] =
+            "an alert condition; needs 10 continued turns of a profile that resumes, the workload has fewer",
         ["alert:WorkersEngineeringFailuresHigh"] = "an alert condition; needs 10 turns of a profile in 5 min, the workload has about 12",
         ["alert:WorkersScrapeFailing"] = "an alert condition; the scrape succeeds",
         ["alert:WorkersPoolUnavailable"] =

@@ -187,7 +187,8 @@ public sealed class RealCliHarness : IAsyncDisposable
     {
         var stderr = Str(turn, "stderrTail") ?? "";
         return $"status {Str(turn, "status")}, reason {Str(turn, "reason")}, process {Str(turn, "process")}, session {Str(turn, "session")}, " +
-            $"fallback {Str(turn, "fallbackReason")}, message {Str(turn, "message")}, stderr {stderr[^Math.Min(600, stderr.Length)..]}";
+            $"fidelity {Str(turn, "fidelity")}, fallback {Str(turn, "fallbackReason")}, message {Str(turn, "message")}, " +
+            $"stderr {stderr[^Math.Min(600, stderr.Length)..]}";
     }
 
     public static string? Str(JsonElement turn, string name) =>

@@ -57,6 +57,8 @@ public abstract partial class RealCliTests
         Assert.Equal(Cli.Continued, (RealCliHarness.Str(turn2, "process")!, RealCliHarness.Str(turn2, "session")!));
         Assert.Equal(RealCliHarness.Str(turn1, "sessionId"), RealCliHarness.Str(turn2, "sessionId"));
         Assert.Equal("continued", RealCliHarness.Str(turn2, "turn"));
+        Assert.Equal(("first", Cli.Continued.Session == "live" ? "live" : "resumed"),
+            (RealCliHarness.Str(turn1, "fidelity"), RealCliHarness.Str(turn2, "fidelity")));
         AssertTimingSums(turn1);
         AssertTimingSums(turn2);
         // The session really continued: the model call of turn 2 carried turn 1's message and answer.
@@ -106,6 +108,16 @@ public abstract partial class RealCliTests
         // Resumed from the CLI's own transcript, or replayed from the producer's: either way the model saw turn 1.
         var request = cli.Stub.ModelRequests.Last(r => r.LastUserText.Contains(second, StringComparison.Ordinal));
         Assert.Contains(first, request.Body, StringComparison.Ordinal);
+        var fidelity = Cli.Resume == Profiles.ResumeMode.None ? "transcript" : "resumed";
+        Assert.True(fidelity == RealCliHarness.Str(turn2, "fidelity"), RealCliHarness.Describe(turn2));
+        if (fidelity == "resumed")
+        {
+            // Verified, not inferred: the agent's own session carried turn 1 (its question and the model's answer) into the
+            // provider request; the producer's transcript, sent with the turn, was not replayed into it.
+            Assert.Contains("Stub answer: w1", request.Body, StringComparison.Ordinal);
+            Assert.DoesNotContain("replayed because its earlier session", request.Body, StringComparison.Ordinal);
+        }
+
         AssertTimingSums(turn2);
     }
 

@@ -66,6 +66,23 @@ public sealed class WorkerMetricsTests
     }
 
     [Fact]
+    public void RecordTurn_CountsTheFidelityOfEveryTurnWithASession_AndNoneWithout()
+    {
+        var timing = new TurnTiming { SpawnToFirstToken = TimeSpan.FromMilliseconds(210) };
+
+        _metrics.RecordTurn(Result(timing) with { Fidelity = "live" });
+        _metrics.RecordTurn(Result(timing, session: "new") with { Fidelity = "none" });
+        var failed = Result(timing, session: "new", status: TurnStatus.Failed, reason: "rate_limit");
+        _metrics.RecordTurn(failed with { Fidelity = "transcript" });
+        _metrics.RecordTurn(Result(timing, status: TurnStatus.Failed, reason: "lease_timeout") with { Process = null, Session = null });
+
+        Assert.Equal(1, _metrics.Fidelity.WithLabels("claude", "live").Value);
+        Assert.Equal(1, _metrics.Fidelity.WithLabels("claude", "none").Value);
+        Assert.Equal(1, _metrics.Fidelity.WithLabels("claude", "transcript").Value);
+        Assert.Equal(3, _metrics.Fidelity.GetAllLabelValues().Count());
+    }
+
+    [Fact]
     public void RecordTurn_NullSegment_IsNotObservedAsZero()
     {
         var timing = new TurnTiming { ModelFirstToken = TimeSpan.FromMilliseconds(200), Remainder = TimeSpan.FromMilliseconds(10),

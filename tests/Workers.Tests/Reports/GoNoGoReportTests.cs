@@ -63,6 +63,24 @@ public sealed class GoNoGoReportTests
     }
 
     [Fact]
+    public void FidelityShare_IsOverContinuedTurnsThatCarryOne()
+    {
+        var turns = Many(6, _ => Continued(0.1, 0.1, session: "live") with { Fidelity = "live" });
+        turns.AddRange(Many(2, _ => Continued(0.1, 0.3) with { Fidelity = "resumed" }));
+        turns.AddRange(Many(1, _ => Continued(0.1, 0.3, session: "new") with { Fidelity = "transcript" }));
+        turns.AddRange(Many(1, _ => Continued(0.1, 0.3, session: "new") with { Fidelity = "none" }));
+        // First turns, and records written before fidelity existed, are outside the shares.
+        turns.AddRange(Many(5, _ => Continued(0.1, 0.3, session: "prewarmed") with { Turn = "first", Fidelity = "first" }));
+        turns.AddRange(Many(4, _ => Continued(0.1, 0.3)));
+
+        var report = GoNoGoReport.From("p", turns);
+
+        Assert.Equal(10, report.ContinuedWithFidelity);
+        Assert.Equal(new Dictionary<string, double> { ["live"] = 0.6, ["resumed"] = 0.2, ["transcript"] = 0.1, ["none"] = 0.1 },
+            report.FidelityShare);
+    }
+
+    [Fact]
     public void LiveAndFirstTurns_AreOutsideThePopulation_ButInTheCuts()
     {
         var turns = Many(12, _ => Continued(0.5, 0.4));

@@ -47,6 +47,9 @@ public sealed class RetryAfterTextTests : IAsyncDisposable
         var (first, second) = (Assert.IsType<SessionStarted>(events.All[0]), Assert.IsType<SessionStarted>(events.All[3]));
         Assert.Equal((liveSession, StartKinds.Live), (first.SessionId, first.Session));
         Assert.NotEqual(liveSession, second.SessionId);
+        // The lost run held the conversation live; the rerun's new session holds it from the transcript, and the record says so.
+        Assert.Equal((ResumeFidelity.Live, ResumeFidelity.Transcript, ResumeFidelity.Transcript),
+            (first.Fidelity, second.Fidelity, result.Fidelity));
 
         // The retry ran on another process, asked for no session to resume, and was sent the transcript.
         var retried = _scripted.Launcher.Launched.Single(c => c.Prompts.Count == 1 && c.SessionSteps.Count == 1);
