@@ -1,0 +1,176 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Http.Headers;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using OpenTelemetry.Trace;
+using Workers.IntegrationTests.Support;
+using Workers.Tracing;
+
+namespace Workers.IntegrationTests.Observability;
+
+/// <summary>One trace per turn (<c>specs/tracing.md</c>): turns through the whole service (HTTP API, store, dispatcher, the real pool,
+/// the simulated agent) with the OTLP exporter on, pointed at a loopback collector, and an in-memory exporter beside it.</summary>
+/// <remarks>The activity source is process-wide, so the exporter also sees turns of other tests running meanwhile: spans are picked
+/// by the trace id the record carries.</remarks>
+public sealed class TurnTraceTests
+{
+    private const string Profile = "trace-sim-claude";
+
+    /// <summary>Record segment (its JSON name) → the span laid for it.</summary>
+    private static readonly Dictionary<string, string> SegmentSpans = new()
+    {
+        ["queue_wait"] = TurnTracing.QueueWaitSpan,
+        ["lease_wait"] = TurnTracing.LeaseSpan,
+        ["cli_ready"] = TurnTracing.CliReadySpan,
+        ["session_init"] = TurnTracing.SessionInitSpan,
+        ["remainder"] = TurnTracing.RemainderSpan,
+        ["model_first_token"] = TurnTracing.ModelFirstTokenSpan,
+    };
+
+    [Fact(Timeout = 60_000)]
+    public async Task ColdTurn_HasOneTraceWhoseSpansMatchTheRecordsTiming_AndIsExportedOverOtlp()
+    {
+        var cancellationToken = TestContext.Current.CancellationToken;
+        await using var otlp = await OtlpReceiver.StartAsync();
+        var spans = new ExportedSpans();
+        await using var sim = NewSim();
+        await using var service = await StartTracedAsync(sim, otlp, spans);
+
+        var record = await RunTurnAsync(service, "trace-cold", "hello", "succeeded", cancellationToken);
+        var traceId = record.GetProperty("traceId").GetString()!;
+        Assert.Matches("^[0-9a-f]{32}$", traceId);
+        var trace = await TraceAsync(spans, traceId);
+
+        var root = Assert.Single(trace, s => s.DisplayName == TurnTracing.TurnSpan);
+        Assert.Equal(default, root.ParentSpanId);
+        Assert.All(trace.Where(s => s != root), s => Assert.Equal(root.SpanId, s.ParentSpanId));
+        Assert.Equal(ActivityStatusCode.Unset, root.Status);
+        Assert.Equal(record.GetProperty("id").GetString(), root.GetTagItem(TurnAttributes.TurnId));
+        Assert.Equal("trace-cold", root.GetTagItem(TurnAttributes.ConversationId));
+        Assert.Equal(Profile, root.GetTagItem(TurnAttributes.Profile));
+        Assert.Equal("claude-stream-json", root.GetTagItem(TurnAttributes.Family));
+        Assert.Equal(1, root.GetTagItem(TurnAttributes.Attempt));
+        Assert.Equal("cold", root.GetTagItem(TurnAttributes.Process));
+        Assert.Equal("new", root.GetTagItem(TurnAttributes.Session));
+        Assert.Equal("no_ready_process", root.GetTagItem(TurnAttributes.FallbackReason));
+        Assert.Equal("succeeded", root.GetTagItem(TurnAttributes.Outcome));
+        Assert.Equal("cold", Assert.Single(trace, s => s.DisplayName == TurnTracing.LeaseSpan).GetTagItem(TurnAttributes.Process));
+
+        var timing = record.GetProperty("timing");
+        // A cold Claude turn observes every marker: each segment of the record has its span, lasting what the record says.
+        foreach (var (segment, name) in SegmentSpans)
+        {
+            var span = Assert.Single(trace, s => s.DisplayName == name);
+            AssertLasts(timing.GetProperty(segment).GetDouble(), span, name);
+        }
+
+        var stream = Assert.Single(trace, s => s.DisplayName == TurnTracing.StreamSpan);
+        AssertLasts(timing.GetProperty("turn_duration").GetDouble() - timing.GetProperty("spawn_to_first_token").GetDouble(), stream, "stream");
+        AssertLasts(timing.GetProperty("queue_wait").GetDouble() + timing.GetProperty("lease_wait").GetDouble()
+            + timing.GetProperty("turn_duration").GetDouble(), root, "turn");
+        Assert.True(cliReadyBeforeSession(trace), "cli_ready must end where session_init starts");
+
+        await Poll.UntilAsync(() => otlp.Received(traceId), $"the OTLP collector to receive trace {traceId}");
+        return;
+
+        static bool cliReadyBeforeSession(IReadOnlyList<Activity> trace) =>
+            trace.Single(s => s.DisplayName == TurnTracing.CliReadySpan).StartTimeUtc
+                + trace.Single(s => s.DisplayName == TurnTracing.CliReadySpan).Duration
+            == trace.Single(s => s.DisplayName == TurnTracing.SessionInitSpan).StartTimeUtc;
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task FailedTurn_RootSpanHasErrorStatusAndTheReason()
+    {
+        var cancellationToken = TestContext.Current.CancellationToken;
+        await using var otlp = await OtlpReceiver.StartAsync();
+        var spans = new ExportedSpans();
+        await using var sim = NewSim();
+        await using var service = await StartTracedAsync(sim, otlp, spans);
+
+        var record = await RunTurnAsync(service, "trace-failed", "busy [[sim:error:rate-limit]]", "failed", cancellationToken);
+        Assert.Equal("rate_limit", record.GetProperty("reason").GetString());
+        var trace = await TraceAsync(spans, record.GetProperty("traceId").GetString()!);
+
+        var root = Assert.Single(trace, s => s.DisplayName == TurnTracing.TurnSpan);
+        Assert.Equal(ActivityStatusCode.Error, root.Status);
+        Assert.Equal("rate_limit", root.StatusDescription);
+        Assert.Equal("rate_limit", root.GetTagItem(TurnAttributes.ErrorType));
+        Assert.Equal("failed", root.GetTagItem(TurnAttributes.Outcome));
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task Metrics_InOpenMetricsFormat_CarryTheTurnsTraceIdAsAnExemplar()
+    {
+        var cancellationToken = TestContext.Current.CancellationToken;
+        await using var otlp = await OtlpReceiver.StartAsync();
+        await using var sim = NewSim();
+        await using var service = await StartTracedAsync(sim, otlp, new ExportedSpans());
+        var record = await RunTurnAsync(service, "trace-exemplar", "hello", "succeeded", cancellationToken);
+        var traceId = record.GetProperty("traceId").GetString()!;
+        var turnId = record.GetProperty("id").GetString()!;
+
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/metrics");
+        request.Headers.Accept.Add(MediaTypeWithQualityHeaderValue.Parse("application/openmetrics-text; version=1.0.0"));
+        using var response = await service.Client.SendAsync(request, cancellationToken);
+        var body = await response.Content.ReadAsStringAsync(cancellationToken);
+        Assert.StartsWith("application/openmetrics-text", response.Content.Headers.ContentType?.MediaType);
+        var exemplar = $" # {{trace_id=\"{traceId}\",turn_id=\"{turnId}\"}} ";
+        foreach (var histogram in new[] { "time_to_first_token", "spawn_to_first_token", "cli_ready", "model_first_token" })
+        {
+            var bucket = new Regex($"^workers_turn_{histogram}_seconds_bucket\\{{[^}}]*profile=\"{Profile}\"[^\\n]*{Regex.Escape(exemplar)}",
+                RegexOptions.Multiline);
+            Assert.True(bucket.IsMatch(body), $"no exemplar {exemplar} on workers_turn_{histogram}_seconds:\n"
+                + string.Join('\n', body.Split('\n').Where(l => l.StartsWith($"workers_turn_{histogram}_seconds_bucket", StringComparison.Ordinal))));
+        }
+
+        // The classic text format (what a scraper gets without asking for OpenMetrics) has no exemplars.
+        var plain = await service.Client.GetStringAsync("/metrics", cancellationToken);
+        Assert.DoesNotContain(traceId, plain);
+    }
+
+    private static SimHarness NewSim()
+    {
+        var sim = new SimHarness();
+        // Cold (no pool process before the turn): the turn pays cli_ready and session_init, so every segment is there.
+        sim.AddProfile(SimFamily.Claude, new Dictionary<string, string> { ["SIM_STARTUP_MS"] = "40", ["SIM_SESSION_NEW_MS"] = "30" },
+            name: Profile, configure: p => p.Pool.MinReady = 0);
+        return sim;
+    }
+
+    /// <summary>The service with the OTLP exporter on (as <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> would set it) and an in-memory exporter
+    /// beside it.</summary>
+    private static Task<ServiceHarness> StartTracedAsync(SimHarness sim, OtlpReceiver otlp, ExportedSpans spans) =>
+        ServiceHarness.StartAsync(sim, new Dictionary<string, string?>
+        {
+            ["OTEL_EXPORTER_OTLP_ENDPOINT"] = otlp.Endpoint,
+            ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf",
+            ["OTEL_BSP_SCHEDULE_DELAY"] = "50",
+        }, customize: builder => builder.Services.ConfigureOpenTelemetryTracerProvider(tracing => tracing.AddInMemoryExporter(spans)));
+
+    private static async Task<JsonElement> RunTurnAsync(ServiceHarness service, string conversation, string prompt, string status,
+        CancellationToken cancellationToken)
+    {
+        var id = (await service.EnqueueAsync(new { conversationId = conversation, profile = Profile, prompt }, cancellationToken))
+            .GetProperty("id").GetString()!;
+        var record = await service.WaitForEndAsync(id, cancellationToken);
+        Assert.True(record.GetProperty("status").GetString() == status, $"expected {status}: {record}");
+        return record;
+    }
+
+    /// <summary>The spans of one trace, once its root was exported (the children are exported before it ends).</summary>
+    private static async Task<IReadOnlyList<Activity>> TraceAsync(ExportedSpans spans, string traceId)
+    {
+        await Poll.UntilAsync(() => spans.Snapshot().Any(s => s.TraceId.ToHexString() == traceId && s.DisplayName == TurnTracing.TurnSpan),
+            $"the root span of trace {traceId}");
+        return spans.Snapshot().Where(s => s.TraceId.ToHexString() == traceId).ToList();
+    }
+
+    private static void AssertLasts(double seconds, Activity span, string what)
+    {
+        var difference = Math.Abs(span.Duration.TotalSeconds - seconds);
+        Assert.True(difference < 0.001, string.Create(CultureInfo.InvariantCulture,
+            $"{what}: the span lasts {span.Duration.TotalSeconds:0.0000000} s, the record says {seconds:0.0000000} s"));
+    }
+}
