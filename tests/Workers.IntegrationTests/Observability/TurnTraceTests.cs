@@ -130,6 +130,24 @@ public sealed class TurnTraceTests
         Assert.DoesNotContain(traceId, plain);
     }
 
+    [Fact(Timeout = 60_000)]
+    [Trait("Category", "Prometheus")]
+    public async Task RealPrometheus_WithExemplarStorage_KeepsTheTurnsTraceIdOnItsBucket()
+    {
+        var cancellationToken = TestContext.Current.CancellationToken;
+        await using var otlp = await OtlpReceiver.StartAsync();
+        await using var sim = NewSim();
+        await using var service = await StartTracedAsync(sim, otlp, new ExportedSpans());
+        await using var prometheus = await PrometheusServer.StartAsync(service.Client.BaseAddress!.Authority, [], sim.Marker, cancellationToken);
+
+        var traceId = (await RunTurnAsync(service, "trace-prometheus", "hello", "succeeded", cancellationToken)).GetProperty("traceId").GetString()!;
+
+        // Prometheus asks for OpenMetrics first on its own: nothing but the exemplar-storage flag is needed for this.
+        var selector = $"workers_turn_time_to_first_token_seconds_bucket{{profile=\"{Profile}\"}}";
+        await Poll.UntilAsync(async token => (await prometheus.ExemplarTraceIdsAsync(selector, token)).Contains(traceId),
+            $"Prometheus to store an exemplar with trace {traceId}");
+    }
+
     private static SimHarness NewSim()
     {
         var sim = new SimHarness();
