@@ -38,7 +38,8 @@ internal static class TracingBenchmark
 
         Console.WriteLine($"# Tracing on vs off ({TimeProvider.System.GetUtcNow():yyyy-MM-dd}, {Environment.ProcessorCount} cores)");
         Console.WriteLine();
-        Console.WriteLine($"{turns} turns per round, {rounds} rounds per mode, alternating; medians of the rounds. Per turn: the trace's spans "
+        Console.WriteLine($"{turns} turns per round, {rounds} rounds per mode, alternating; medians of the rounds. "
+            + "Per turn: the trace's spans "
             + "and the record's metrics (RecordTurn); CPU includes the exporter's background thread and the final flush.");
         Console.WriteLine();
         Console.WriteLine("| mode | wall µs/turn | CPU µs/turn | allocated bytes/turn | exported bytes/turn |");
@@ -69,7 +70,8 @@ internal static class TracingBenchmark
         Print("on (OTLP http/protobuf, batch)", on);
         var cpu = Median(on, r => r.CpuMicroseconds) - Median(off, r => r.CpuMicroseconds);
         Console.WriteLine();
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"- tracing adds {cpu:0.0} µs of CPU per turn ({cpu / 1000:0.000} ms)."));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"- tracing adds {cpu:0.0} µs of CPU per turn ({cpu / 1000:0.000} ms)."));
         await collector.StopAsync();
     }
 
@@ -84,8 +86,8 @@ internal static class TracingBenchmark
         };
         var result = new TurnResult
         {
-            TurnId = stored.Id, Profile = "bench", Family = "acp-json-rpc", Status = TurnStatus.Succeeded, Process = "warm", Session = "live",
-            Turn = "continued", Timing = Timing(enqueued),
+            TurnId = stored.Id, Profile = "bench", Family = "acp-json-rpc", Status = TurnStatus.Succeeded, Process = "warm",
+            Session = "live", Turn = "continued", Timing = Timing(enqueued),
         };
         GC.Collect();
         var cpu = Process.GetCurrentProcess().TotalProcessorTime;

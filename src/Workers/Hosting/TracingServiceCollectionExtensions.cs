@@ -12,14 +12,14 @@ namespace Workers.Hosting;
 public static class TracingServiceCollectionExtensions
 {
     public const string EndpointVariable = "OTEL_EXPORTER_OTLP_ENDPOINT";
-    public const string TracesEndpointVariable = "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT";
     public const string SdkDisabledVariable = "OTEL_SDK_DISABLED";
     public const string ServiceNameVariable = "OTEL_SERVICE_NAME";
 
-    /// <summary>True when an OTLP endpoint (all signals, or traces only) is set and the SDK is not disabled.</summary>
+    /// <summary>True when the OTLP endpoint is set and the SDK is not disabled. Only the all-signals variable: it is the one the
+    /// exporter's <c>AddOtlpExporter</c> is documented to read.</summary>
     public static bool OtlpExportConfigured(IConfiguration configuration) =>
         !string.Equals(configuration[SdkDisabledVariable], "true", StringComparison.OrdinalIgnoreCase)
-        && (!string.IsNullOrWhiteSpace(configuration[EndpointVariable]) || !string.IsNullOrWhiteSpace(configuration[TracesEndpointVariable]));
+        && !string.IsNullOrWhiteSpace(configuration[EndpointVariable]);
 
     public static IServiceCollection AddWorkersTracing(this IServiceCollection services, IConfiguration configuration)
     {

@@ -3,11 +3,12 @@ using System.Diagnostics;
 namespace Workers.Tracing;
 
 /// <summary>The service's <see cref="ActivitySource"/> and the names of a turn's spans (<c>specs/tracing.md</c>).</summary>
-/// <remarks>Without a listener on the source (no OTLP endpoint configured, no test exporter) <see cref="ActivitySource.StartActivity(string, ActivityKind)"/>
-/// returns null: a turn then costs one null check and its record carries no trace id.</remarks>
+/// <remarks>Without a listener on the source (no OTLP endpoint configured, no test exporter) a turn creates no activity: it
+/// costs one <see cref="ActivitySource.HasListeners"/> check and its record carries no trace id.</remarks>
 public static class TurnTracing
 {
-    /// <summary>The service's name: of the source, and of the OpenTelemetry resource unless <c>OTEL_SERVICE_NAME</c> says otherwise.</summary>
+    /// <summary>The service's name: of the source, and of the OpenTelemetry resource unless <c>OTEL_SERVICE_NAME</c> says
+    /// otherwise.</summary>
     public const string SourceName = "Workers";
 
     public const string TurnSpan = "turn";

@@ -9,19 +9,16 @@ namespace Workers.Tests.Tracing;
 public sealed class TracingRegistrationTests
 {
     [Theory]
-    [InlineData(null, null, null, false)]
-    [InlineData("", null, null, false)]
-    [InlineData("http://127.0.0.1:4318", null, null, true)]
-    [InlineData(null, "http://127.0.0.1:4318/v1/traces", null, true)]
-    [InlineData("http://127.0.0.1:4318", null, "true", false)]
-    [InlineData("http://127.0.0.1:4318", null, "false", true)]
-    public void AddWorkersTracing_RegistersATracerProviderOnlyWithAnOtlpEndpoint(string? endpoint, string? tracesEndpoint, string? disabled,
-        bool expected)
+    [InlineData(null, null, false)]
+    [InlineData("", null, false)]
+    [InlineData("http://127.0.0.1:4318", null, true)]
+    [InlineData("http://127.0.0.1:4318", "true", false)]
+    [InlineData("http://127.0.0.1:4318", "false", true)]
+    public void AddWorkersTracing_RegistersATracerProviderOnlyWithAnOtlpEndpoint(string? endpoint, string? disabled, bool expected)
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
             [TracingServiceCollectionExtensions.EndpointVariable] = endpoint,
-            [TracingServiceCollectionExtensions.TracesEndpointVariable] = tracesEndpoint,
             [TracingServiceCollectionExtensions.SdkDisabledVariable] = disabled,
         }).Build();
         var services = new ServiceCollection().AddSingleton<IConfiguration>(configuration);

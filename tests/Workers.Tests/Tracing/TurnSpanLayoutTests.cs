@@ -22,7 +22,8 @@ public sealed class TurnSpanLayoutTests
 
         var spans = TurnSpanLayout.Of(Enqueued, timing);
 
-        Assert.Equal(["queue_wait", "lease", "cli_ready", "session_init", "remainder", "model_first_token", "stream"], spans.Select(s => s.Name));
+        string[] names = ["queue_wait", "lease", "cli_ready", "session_init", "remainder", "model_first_token", "stream"];
+        Assert.Equal(names, spans.Select(s => s.Name));
         for (var i = 1; i < spans.Count; i++)
         {
             Assert.Equal(spans[i - 1].End, spans[i].Start);
