@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Headers;
 using System.Text.Json;
-using OpenTelemetry.Trace;
 using Workers.IntegrationTests.Support;
 using Workers.Tracing;
 
@@ -14,7 +13,7 @@ namespace Workers.IntegrationTests.Observability;
 /// by the trace id the record carries.</remarks>
 public sealed class TurnTraceTests
 {
-    private const string Profile = "trace-sim-claude";
+    private const string Profile = TracedService.Profile;
 
     /// <summary>Record segment (its JSON name) → the span laid for it.</summary>
     private static readonly Dictionary<string, string> SegmentSpans = new()
@@ -31,10 +30,8 @@ public sealed class TurnTraceTests
     public async Task ColdTurn_HasOneTraceWhoseSpansMatchTheRecordsTiming_AndIsExportedOverOtlp()
     {
         var cancellationToken = TestContext.Current.CancellationToken;
-        await using var otlp = await OtlpReceiver.StartAsync();
-        var spans = new ExportedSpans();
-        await using var sim = NewSim();
-        await using var service = await StartTracedAsync(sim, otlp, spans);
+        await using var traced = await TracedService.StartAsync();
+        var (otlp, spans, service) = (traced.Otlp, traced.Spans, traced.Service);
 
         var record = await RunTurnAsync(service, "trace-cold", "hello", "succeeded", cancellationToken);
         var traceId = record.GetProperty("traceId").GetString()!;
@@ -93,10 +90,8 @@ public sealed class TurnTraceTests
     public async Task FailedTurn_RootSpanHasErrorStatusAndTheReason()
     {
         var cancellationToken = TestContext.Current.CancellationToken;
-        await using var otlp = await OtlpReceiver.StartAsync();
-        var spans = new ExportedSpans();
-        await using var sim = NewSim();
-        await using var service = await StartTracedAsync(sim, otlp, spans);
+        await using var traced = await TracedService.StartAsync();
+        var (otlp, spans, service) = (traced.Otlp, traced.Spans, traced.Service);
 
         var record = await RunTurnAsync(service, "trace-failed", "busy [[sim:error:rate-limit]]", "failed", cancellationToken);
         Assert.Equal("rate_limit", record.GetProperty("reason").GetString());
@@ -113,9 +108,8 @@ public sealed class TurnTraceTests
     public async Task Metrics_InOpenMetricsFormat_CarryTheTurnsTraceIdAsAnExemplar()
     {
         var cancellationToken = TestContext.Current.CancellationToken;
-        await using var otlp = await OtlpReceiver.StartAsync();
-        await using var sim = NewSim();
-        await using var service = await StartTracedAsync(sim, otlp, new ExportedSpans());
+        await using var traced = await TracedService.StartAsync();
+        var service = traced.Service;
         var record = await RunTurnAsync(service, "trace-exemplar", "hello", "succeeded", cancellationToken);
         var traceId = record.GetProperty("traceId").GetString()!;
         var turnId = record.GetProperty("id").GetString()!;
@@ -146,11 +140,10 @@ public sealed class TurnTraceTests
     public async Task RealPrometheus_WithExemplarStorage_KeepsTheTurnsTraceIdOnItsBucket()
     {
         var cancellationToken = TestContext.Current.CancellationToken;
-        await using var otlp = await OtlpReceiver.StartAsync();
-        await using var sim = NewSim();
-        await using var service = await StartTracedAsync(sim, otlp, new ExportedSpans());
+        await using var traced = await TracedService.StartAsync();
+        var service = traced.Service;
         var authority = service.Client.BaseAddress!.Authority;
-        await using var prometheus = await PrometheusServer.StartAsync(authority, [], sim.Marker, cancellationToken);
+        await using var prometheus = await PrometheusServer.StartAsync(authority, [], traced.Sim.Marker, cancellationToken);
 
         var record = await RunTurnAsync(service, "trace-prometheus", "hello", "succeeded", cancellationToken);
         var traceId = record.GetProperty("traceId").GetString()!;
@@ -160,25 +153,6 @@ public sealed class TurnTraceTests
         await Poll.UntilAsync(async token => (await prometheus.ExemplarTraceIdsAsync(selector, token)).Contains(traceId),
             $"Prometheus to store an exemplar with trace {traceId}");
     }
-
-    private static SimHarness NewSim()
-    {
-        var sim = new SimHarness();
-        // Cold (no pool process before the turn): the turn pays cli_ready and session_init, so every segment is there.
-        sim.AddProfile(SimFamily.Claude, new Dictionary<string, string> { ["SIM_STARTUP_MS"] = "40", ["SIM_SESSION_NEW_MS"] = "30" },
-            name: Profile, configure: p => p.Pool.MinReady = 0);
-        return sim;
-    }
-
-    /// <summary>The service with the OTLP exporter on (as <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> would set it) and an in-memory exporter
-    /// beside it.</summary>
-    private static Task<ServiceHarness> StartTracedAsync(SimHarness sim, OtlpReceiver otlp, ExportedSpans spans) =>
-        ServiceHarness.StartAsync(sim, new Dictionary<string, string?>
-        {
-            ["OTEL_EXPORTER_OTLP_ENDPOINT"] = otlp.Endpoint,
-            ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf",
-            ["OTEL_BSP_SCHEDULE_DELAY"] = "50",
-        }, customize: builder => builder.Services.ConfigureOpenTelemetryTracerProvider(tracing => tracing.AddInMemoryExporter(spans)));
 
     private static async Task<JsonElement> RunTurnAsync(ServiceHarness service, string conversation, string prompt, string status,
         CancellationToken cancellationToken)
