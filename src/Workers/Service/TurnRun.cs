@@ -98,7 +98,7 @@ internal sealed partial class TurnRun
         }
 
         var submission = TurnSubmission.FromStored(turn.Payload);
-        // Current while the turn runs (its logs and exemplars see it); its segment spans are laid from the record at the end.
+        // The turn's root span, current while it runs; its segment spans are laid from the record at the end (specs/tracing.md).
         using var trace = TurnTrace.Start(turn);
         using var heartbeat = new CancellationTokenSource();
         var heartbeats = HeartbeatAsync(_claimed.Lease, sink, heartbeat.Token);
