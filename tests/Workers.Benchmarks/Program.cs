@@ -26,6 +26,13 @@ if (Environment.GetCommandLineArgs().SkipWhile(a => a != "--isolation").Skip(1).
     return;
 }
 
+// `--tracing` measures what a turn's trace costs the service, on vs off (specs/tracing.md).
+if (Environment.GetCommandLineArgs().Contains("--tracing"))
+{
+    await TracingBenchmark.RunAsync((int)ArgValue("--turns", 20_000), (int)ArgValue("--rounds", 5));
+    return;
+}
+
 var scale = ArgValue("--scale", 0.2);
 var conversations = (int)ArgValue("--conversations", 4);
 var turns = (int)ArgValue("--turns", 4);

@@ -52,6 +52,7 @@ public static class WorkerServiceCollectionExtensions
             return metrics;
         });
         services.TryAddSingleton<GaugeCollector>();
+        services.AddWorkersTracing(configuration);
         services.TryAddSingleton(sp => new DrainDeadline(sp.GetRequiredService<IOptions<MaintenanceOptions>>().Value.DrainDeadline));
         services.TryAddSingleton<ConversationFileCleanup>();
         services.TryAddSingleton<ConversationRetention>();

@@ -203,15 +203,16 @@ public sealed class WorkerMetrics
 
         string[] labels = [result.Profile, result.Family, result.Process, result.Session, result.Turn];
         var timing = result.Timing;
-        QueueWait.WithLabels(labels).Observe(timing.QueueWait.TotalSeconds);
-        LeaseWait.WithLabels(labels).Observe(timing.LeaseWait.TotalSeconds);
-        Observe(CliReady, labels, timing.CliReady);
-        Observe(SessionInit, labels, timing.SessionInit);
-        Observe(ModelFirstToken, labels, timing.ModelFirstToken);
-        Observe(Remainder, labels, timing.Remainder);
-        Observe(SpawnToFirstToken, labels, timing.SpawnToFirstToken);
-        Observe(TimeToFirstToken, labels, timing.TimeToFirstToken);
-        Observe(TurnDuration, labels, timing.TurnDuration);
+        var exemplar = new TurnExemplar(result);
+        QueueWait.WithLabels(labels).Observe(timing.QueueWait.TotalSeconds, exemplar.Next());
+        LeaseWait.WithLabels(labels).Observe(timing.LeaseWait.TotalSeconds, exemplar.Next());
+        Observe(CliReady, labels, timing.CliReady, exemplar);
+        Observe(SessionInit, labels, timing.SessionInit, exemplar);
+        Observe(ModelFirstToken, labels, timing.ModelFirstToken, exemplar);
+        Observe(Remainder, labels, timing.Remainder, exemplar);
+        Observe(SpawnToFirstToken, labels, timing.SpawnToFirstToken, exemplar);
+        Observe(TimeToFirstToken, labels, timing.TimeToFirstToken, exemplar);
+        Observe(TurnDuration, labels, timing.TurnDuration, exemplar);
     }
 
     /// <summary>A retry on another process: <paramref name="afterText"/> when the lost attempt had streamed text
@@ -242,11 +243,11 @@ public sealed class WorkerMetrics
         pool.ProcessRetired += (_, reason) => ProcessExits.WithLabels(pool.Name, reason).Inc();
     }
 
-    private static void Observe(Histogram histogram, string[] labels, TimeSpan? value)
+    private static void Observe(Histogram histogram, string[] labels, TimeSpan? value, TurnExemplar exemplar)
     {
         if (value is { } v)
         {
-            histogram.WithLabels(labels).Observe(v.TotalSeconds);
+            histogram.WithLabels(labels).Observe(v.TotalSeconds, exemplar.Next());
         }
     }
 }

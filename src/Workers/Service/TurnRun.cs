@@ -6,6 +6,7 @@ using Workers.Profiles;
 using Workers.Running;
 using Workers.Serialization;
 using Workers.Store;
+using Workers.Tracing;
 using Workers.Turns;
 
 namespace Workers.Service;
@@ -97,6 +98,8 @@ internal sealed partial class TurnRun
         }
 
         var submission = TurnSubmission.FromStored(turn.Payload);
+        // The turn's root span, current while it runs; its segment spans are laid from the record at the end (specs/tracing.md).
+        using var trace = TurnTrace.Start(turn);
         using var heartbeat = new CancellationTokenSource();
         var heartbeats = HeartbeatAsync(_claimed.Lease, sink, heartbeat.Token);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(_cancel.Token, sink.LeaseLost, sink.StoreUnavailable);
@@ -115,6 +118,7 @@ internal sealed partial class TurnRun
         {
             // Someone else owns the turn now (this worker stalled past its lease): it must not write.
             Log.LeaseLost(_logger, turn.Id);
+            trace.Abandon("lease_lost");
             return;
         }
 
@@ -128,6 +132,7 @@ internal sealed partial class TurnRun
         catch (LeaseLostException)
         {
             Log.LeaseLost(_logger, turn.Id);
+            trace.Abandon("lease_lost");
             return;
         }
 
@@ -135,9 +140,11 @@ internal sealed partial class TurnRun
         {
             // Stopped by our own shutdown, not by the producer: the next run of the service takes the turn back.
             await _services.Store.ExpireLeasesAsync(_services.InstanceId, _timeProvider.GetUtcNow(), CancellationToken.None);
+            trace.Abandon("shutdown");
             return;
         }
 
+        result = trace.Complete(result);
         await CompleteAsync(result, sink.Terminal ?? throw new InvalidOperationException($"Turn {turn.Id} ended without a terminal event."),
             started, sink, submission.Canary == true);
     }

@@ -49,4 +49,7 @@ public sealed record TurnResult
     public int? ProcessId { get; init; }
 
     public required TurnTiming Timing { get; init; }
+
+    /// <summary>The OpenTelemetry trace of the turn (32 hex digits), when it was traced (<c>specs/tracing.md</c>).</summary>
+    public string? TraceId { get; init; }
 }

@@ -79,6 +79,8 @@ internal sealed class PrometheusServer : IAsyncDisposable
             $"--web.listen-address=127.0.0.1:{port}",
             "--storage.tsdb.retention.time=1h",
             "--log.level=warn",
+            // As ops/prometheus/prometheus.example.yml asks: the turn histograms' exemplars link a bucket to a turn's trace.
+            "--enable-feature=exemplar-storage",
         })
         {
             start.ArgumentList.Add(argument);
@@ -201,6 +203,18 @@ internal sealed class PrometheusServer : IAsyncDisposable
         Assert.True(result.Error is null, $"{promql}: {result.Error}");
         return result.Series.Count == 0 ? null
             : double.Parse(result.Series[0].GetProperty("value")[1].GetString()!, NumberStyles.Float, CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>The <c>trace_id</c> of every exemplar stored for the series of <paramref name="selector"/> in the last hour
+    /// (<c>GET /api/v1/query_exemplars</c>).</summary>
+    public async Task<IReadOnlyList<string>> ExemplarTraceIdsAsync(string selector, CancellationToken cancellationToken)
+    {
+        var now = TimeProvider.System.GetUtcNow().ToUnixTimeSeconds();
+        var query = $"/api/v1/query_exemplars?query={Uri.EscapeDataString(selector)}&start={now - 3600}&end={now + 60}";
+        using var document = JsonDocument.Parse(await Client.GetStringAsync(query, cancellationToken));
+        return [.. document.RootElement.GetProperty("data").EnumerateArray()
+            .SelectMany(series => series.GetProperty("exemplars").EnumerateArray())
+            .Select(e => e.GetProperty("labels").TryGetProperty("trace_id", out var id) ? id.GetString() ?? "" : "")];
     }
 
     /// <summary><c>GET /api/v1/rules</c>: every loaded rule group.</summary>

@@ -26,7 +26,8 @@ public sealed class ServiceHarness : IAsyncDisposable
     public IServiceProvider Services => _app.Services;
 
     public static async Task<ServiceHarness> StartAsync(SimHarness sim, IDictionary<string, string?>? settings = null,
-        Action<WorkersOptions>? configure = null, string? configDirectory = null, LogCapture? logs = null)
+        Action<WorkersOptions>? configure = null, string? configDirectory = null, LogCapture? logs = null,
+        Action<WebApplicationBuilder>? customize = null)
     {
         var values = new Dictionary<string, string?>
         {
@@ -60,6 +61,7 @@ public sealed class ServiceHarness : IAsyncDisposable
                 options.Profiles = new Dictionary<string, AgentProfile>(sim.Profiles, StringComparer.OrdinalIgnoreCase);
                 configure?.Invoke(options);
             });
+            customize?.Invoke(builder);
         });
         await app.StartAsync();
         return new ServiceHarness(app, new Uri(app.Urls.First()));

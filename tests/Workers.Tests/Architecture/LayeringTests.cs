@@ -21,6 +21,7 @@ public sealed class LayeringTests
         "Workers.Sessions",
         "Workers.Store",
         "Workers.Metrics",
+        "Workers.Tracing",
         "Workers.Running",
         "Workers.Service",
         "Workers.Maintenance",
