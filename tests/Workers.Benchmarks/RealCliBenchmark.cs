@@ -53,6 +53,9 @@ internal static class RealCliBenchmark
             {
                 MinReady = 2, MaxReady = conversations, MaxProcesses = conversations + 2, StartTimeout = TimeSpan.FromSeconds(60),
             };
+            // Both modes in one trust domain, as the product we replace runs: the spawn-per-turn runner has no process slots
+            // for conversation isolation, and isolation's own cost is measured apart (--isolation, specs/performance.md).
+            profile.Isolation = IsolationMode.Profile;
             var catalog = new ProfileCatalog(new WorkersOptions { DataDirectory = data, Profiles = { [name] = profile } });
             var resolved = catalog.Get(name);
             if (!resolved.IsAvailable)
