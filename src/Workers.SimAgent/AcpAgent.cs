@@ -135,7 +135,7 @@ internal sealed class AcpAgent(SimSettings settings, AcpConnection connection, S
             connection.Update(session.Stored.Id, AcpMessages.Chunk(kind, message.Text));
         }
 
-        return new AcpReply(ReopenedResult(session), After: () => AdvertiseCommands(session.Stored.Id));
+        return new AcpReply(ReopenAtDefaultModel(session), After: () => AdvertiseCommands(session.Stored.Id));
     }
 
     /// <summary>Opens a stored session without replay, as <c>session/resume</c> must.</summary>
@@ -147,7 +147,7 @@ internal sealed class AcpAgent(SimSettings settings, AcpConnection connection, S
         }
 
         var session = await ReopenAsync(parameters);
-        return new AcpReply(ReopenedResult(session), After: () => AdvertiseCommands(session.Stored.Id));
+        return new AcpReply(ReopenAtDefaultModel(session), After: () => AdvertiseCommands(session.Stored.Id));
     }
 
     private async Task<AcpSession> ReopenAsync(JsonObject parameters)
@@ -199,7 +199,7 @@ internal sealed class AcpAgent(SimSettings settings, AcpConnection connection, S
     }
 
     /// <summary>A reopened session is back at the default model, as in claude-agent-acp: the host sets it again.</summary>
-    private static JsonObject ReopenedResult(AcpSession session)
+    private static JsonObject ReopenAtDefaultModel(AcpSession session)
     {
         session.Model = AcpModelOption.Default;
         return AcpMessages.SessionResult(null, session.Model);

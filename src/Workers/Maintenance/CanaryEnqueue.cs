@@ -36,7 +36,7 @@ public sealed class CanaryEnqueue(ITurnStore store, PoolRegistry pools, ProfileC
         var canary = profiles.Get(profile).Options.Canary;
         if (!pools.TryGet(profile, out var pool) || pool.ReadyCount == 0)
         {
-            metrics.Canaries.RecordSkipped(profile, Turns.FailureReasons.NoReadyProcess, metrics.CliVersionOf(profile));
+            metrics.RecordCanarySkipped(profile, Turns.FailureReasons.NoReadyProcess);
             return Outcome.Skipped;
         }
 
@@ -61,7 +61,7 @@ public sealed class CanaryEnqueue(ITurnStore store, PoolRegistry pools, ProfileC
         }
         catch (QueueFullException)
         {
-            metrics.Canaries.RecordSkipped(profile, "queue_full", metrics.CliVersionOf(profile));
+            metrics.RecordCanarySkipped(profile, "queue_full");
             return Outcome.Skipped;
         }
     }

@@ -229,6 +229,9 @@ public sealed class WorkerMetrics
     /// <summary>A canary's end, with the CLI version of its pool.</summary>
     public void RecordCanary(TurnResult result, DateTimeOffset endedAt) => Canaries.Record(result, CliVersionOf(result.Profile), endedAt);
 
+    /// <summary>A canary not enqueued at its tick, and why, with the CLI version of its pool.</summary>
+    public void RecordCanarySkipped(string profile, string reason) => Canaries.RecordSkipped(profile, reason, CliVersionOf(profile));
+
     /// <summary>The CLI version a watched pool reports, if it has reported one.</summary>
     public string? CliVersionOf(string profile) => _watched.TryGetValue(profile, out var pool) ? pool.CliVersion : null;
 

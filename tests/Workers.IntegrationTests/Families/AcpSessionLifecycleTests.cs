@@ -104,7 +104,7 @@ public sealed class AcpSessionLifecycleTests
         // simulated agent, like claude-agent-acp, reopens a resumed session at its default model.
         await using var sim = new SimHarness();
         var log = new AcpRequestLogFile(sim.DataDirectory);
-        sim.AddProfile(Acp, new Dictionary<string, string>(Quick) { [log.Variable.Key] = log.Variable.Value }, configure: p =>
+        sim.AddProfile(Acp, new Dictionary<string, string> { [log.Variable.Key] = log.Variable.Value }, configure: p =>
         {
             p.Model = "sim-fast";
             (p.Pool.MinReady, p.Pool.MaxReady, p.Pool.MaxTurnsPerProcess) = (1, 1, 1);
@@ -132,7 +132,7 @@ public sealed class AcpSessionLifecycleTests
     public async Task ModelTheAgentDoesNotOffer_FailsTheTurnNamingIt()
     {
         await using var sim = new SimHarness();
-        sim.AddProfile(Acp, Quick, configure: p => p.Model = "no-such-model");
+        sim.AddProfile(Acp, configure: p => p.Model = "no-such-model");
 
         var result = await sim.RunAsync(Acp, "hello", cancellationToken: TestContext.Current.CancellationToken);
 
@@ -143,7 +143,7 @@ public sealed class AcpSessionLifecycleTests
 
     private static PoolHarness OneProcessPool(SimHarness sim, AcpRequestLogFile log, bool closes = true)
     {
-        var env = new Dictionary<string, string>(Quick) { [log.Variable.Key] = log.Variable.Value, ["SIM_CLOSE_SESSION"] = closes ? "true" : "false" };
+        var env = new Dictionary<string, string> { [log.Variable.Key] = log.Variable.Value, ["SIM_CLOSE_SESSION"] = closes ? "true" : "false" };
         sim.AddProfile(Acp, env, configure: p =>
         {
             (p.Pool.MinReady, p.Pool.MaxReady, p.Pool.MaxProcesses) = (1, 1, 1);
@@ -157,6 +157,4 @@ public sealed class AcpSessionLifecycleTests
     private static List<string> Methods(AcpRequestLogFile log, int pid, string sessionId) =>
         [.. log.Read().Where(r => r.Pid == pid && r.SessionId == sessionId && r.Method is not (AcpRequestLogFile.OpenedEntry or "session/close"))
             .Select(r => r.Method)];
-
-    private static readonly Dictionary<string, string> Quick = new() { ["SIM_STARTUP_MS"] = "30", ["SIM_FIRST_TOKEN_MS"] = "5", ["SIM_TOKENS"] = "3" };
 }

@@ -52,17 +52,7 @@ internal static class AcpModelChoice
     /// <summary>The config option of category <c>model</c> (ACP's reserved category), else one with the id <c>model</c>.</summary>
     private static JsonElement? ModelOption(JsonElement sessionAnswer)
     {
-        var options = sessionAnswer.Array("configOptions").Where(o => o.Str("id") is not null).ToList();
-        foreach (var option in options.Where(o => o.Str("category") == "model"))
-        {
-            return option;
-        }
-
-        foreach (var option in options.Where(o => o.Str("id") == "model"))
-        {
-            return option;
-        }
-
-        return null;
+        var options = sessionAnswer.Array("configOptions").Where(o => o.Str("id") is not null).Cast<JsonElement?>().ToList();
+        return options.FirstOrDefault(o => o!.Value.Str("category") == "model") ?? options.FirstOrDefault(o => o!.Value.Str("id") == "model");
     }
 }
