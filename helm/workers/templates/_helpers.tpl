@@ -212,14 +212,15 @@ is the chart's own and is left out).
 
 {{/*
 What checksum/config is computed from: the rendered settings without the pool settings the service reloads in place
-(every profile's pool but its schedules, whose cron triggers are set up at start), so that a change of pool sizes
+(every profile's pool but its schedules, whose cron triggers are set up at start, and its workingDirectories, whose warm
+sets are made at start), so that a change of pool sizes
 reaches the running pod through the mounted ConfigMap and any other change rolls the pod.
 */}}
 {{- define "workers.restartConfig" -}}
 {{- $config := include "workers.appsettings" . | fromJson -}}
 {{- range $name, $profile := $config.Workers.profiles -}}
 {{- if kindIs "map" $profile.pool -}}
-{{- $_ := set $profile "pool" (pick $profile.pool "schedules") -}}
+{{- $_ := set $profile "pool" (pick $profile.pool "schedules" "workingDirectories") -}}
 {{- end -}}
 {{- end -}}
 {{- toJson $config -}}

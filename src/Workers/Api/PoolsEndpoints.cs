@@ -31,6 +31,7 @@ internal static class PoolsEndpoints
                         turnsServed = p.TurnsServed,
                         bound = p.Bound,
                         warmupSeconds = p.Warmup is { } w ? Math.Round(w.TotalSeconds, 3) : (double?)null,
+                        warmSet = p.WarmSet,
                     }),
                 }, WorkersJson.Options)
                 : ApiProblems.NotFound($"No pool for profile '{profile}' (unknown or unavailable).")).WithName("ListPoolProcesses");
@@ -68,6 +69,18 @@ internal static class PoolsEndpoints
             boundSessions = snapshot.BoundSessions,
             waitingTurns = snapshot.WaitingTurns,
             arrivalsPerMinute = Math.Round(snapshot.ArrivalRate * 60, 2),
+            warmSets = snapshot.WarmSets.Select(s => new
+            {
+                name = s.Name,
+                directory = s.Directory,
+                ready = s.Ready,
+                starting = s.Starting,
+                readyTarget = s.ReadyTarget,
+                minReady = s.MinReady,
+                maxReady = s.MaxReady,
+                waitingTurns = s.WaitingTurns,
+                arrivalsPerMinute = Math.Round(s.ArrivalRate * 60, 2),
+            }),
             leases = counters.Leases,
             warmLeases = counters.WarmLeases,
             warmShare = Math.Round(counters.WarmShare, 4),

@@ -34,7 +34,7 @@ public sealed class CanaryEnqueue(ITurnStore store, PoolRegistry pools, ProfileC
     public async Task<Outcome> EnqueueAsync(string profile, DateTimeOffset scheduledAt, CancellationToken cancellationToken)
     {
         var canary = profiles.Get(profile).Options.Canary;
-        if (!pools.TryGet(profile, out var pool) || pool.ReadyCount == 0)
+        if (!pools.TryGet(profile, out var pool) || pool.ReadyCountOf(Profiles.PrewarmDirectory.DefaultName) == 0)
         {
             metrics.RecordCanarySkipped(profile, Turns.FailureReasons.NoReadyProcess);
             return Outcome.Skipped;

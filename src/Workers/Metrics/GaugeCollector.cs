@@ -24,6 +24,11 @@ public sealed class GaugeCollector(WorkerMetrics metrics, PoolRegistry pools, IT
 
             metrics.PoolAvailable.WithLabels(pool.Name).Set(pool.Availability().IsAvailable ? 1 : 0);
             metrics.ReadyTarget.WithLabels(pool.Name).Set(snapshot.ReadyTarget);
+            foreach (var set in snapshot.WarmSets)
+            {
+                metrics.WarmSetReady.WithLabels(pool.Name, set.Name).Set(set.Ready);
+                metrics.WarmSetReadyTarget.WithLabels(pool.Name, set.Name).Set(set.ReadyTarget);
+            }
             metrics.BoundSessions.WithLabels(pool.Name).Set(snapshot.BoundSessions);
             metrics.WaitingTurns.WithLabels(pool.Name).Set(snapshot.WaitingTurns);
             var trees = snapshot.Processes.Select(p => ProcessMemory.ResidentBytesOfTree(p.Pid)).ToList();

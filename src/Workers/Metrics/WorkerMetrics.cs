@@ -58,6 +58,11 @@ public sealed class WorkerMetrics
         PoolAvailable = factory.CreateGauge("workers_pool_available",
             "1 while the pool can serve turns, 0 when it can serve nothing (every start failing, or all capacity stuck).", ["profile"]);
         ReadyTarget = factory.CreateGauge("workers_pool_ready_target", "The pool's current prewarm target.", ["profile"]);
+        WarmSetReady = factory.CreateGauge("workers_pool_warm_set_ready_processes",
+            "Ready processes of a pool's warm set: the profile's own directory (default) or a Pool:WorkingDirectories entry, by its name.",
+            ["profile", "directory"]);
+        WarmSetReadyTarget = factory.CreateGauge("workers_pool_warm_set_ready_target", "The prewarm target of a pool's warm set.",
+            ["profile", "directory"]);
         BoundSessions = factory.CreateGauge("workers_pool_bound_sessions", "Live sessions held between turns.", ["profile"]);
         WaitingTurns = factory.CreateGauge("workers_pool_waiting_turns", "Turns waiting for a process of the pool.", ["profile"]);
         ResidentMemory = factory.CreateGauge("workers_pool_resident_memory_bytes", "Resident memory of a pool's processes and their children.",
@@ -138,6 +143,10 @@ public sealed class WorkerMetrics
     public Gauge PoolAvailable { get; }
 
     public Gauge ReadyTarget { get; }
+
+    public Gauge WarmSetReady { get; }
+
+    public Gauge WarmSetReadyTarget { get; }
 
     public Gauge BoundSessions { get; }
 

@@ -57,9 +57,7 @@ public sealed partial class AgentPool
         {
             if (process.State == PoolProcessState.Leased && process.Launch.Slot?.OwnerKey is null && lease.ProcessKind == Families.StartKinds.Warm)
             {
-                process.State = PoolProcessState.Ready;
-                _readyCount++;
-                _ready.Writer.TryWrite(process);
+                PutReady_NeedsLock(process);
                 return;
             }
         }

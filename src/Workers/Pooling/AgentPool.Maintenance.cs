@@ -99,10 +99,12 @@ public sealed partial class AgentPool
         {
             var processes = _processes
                 .Select(p => new PoolProcessSnapshot(p.Id, p.ProcessId, p.State, now - p.StartedAt, p.Connection.TurnsServed, p.Conversation is not null,
-                    p.Warmup))
+                    p.Warmup, p.WarmSetName))
                 .ToList();
-            return new PoolSnapshot(Name, Profile.Family, processes, _reservedSlots, CurrentTarget, EffectiveMinReady, Options.MaxReady,
-                Options.MaxProcesses, _bound.Count, Volatile.Read(ref _waiters), Target.ArrivalRate, Counters.Read());
+            var sets = WarmSetSnapshots_NeedsLock();
+            return new PoolSnapshot(Name, Profile.Family, processes, _reservedSlots, sets.Sum(s => s.ReadyTarget), sets.Sum(s => s.MinReady),
+                sets.Sum(s => s.MaxReady), Options.MaxProcesses, _bound.Count, Volatile.Read(ref _waiters), sets.Sum(s => s.ArrivalRate),
+                Counters.Read(), sets);
         }
     }
 
@@ -117,7 +119,11 @@ public sealed partial class AgentPool
             _draining = true;
         }
 
-        _ready.Writer.TryComplete();
+        foreach (var set in _sets)
+        {
+            set.Ready.Writer.TryComplete();
+        }
+
         var started = _timeProvider.GetTimestamp();
         try
         {

@@ -14,7 +14,9 @@ public sealed partial class AgentPool
     private int _consecutiveStartFailures;
     private long _nextStartAllowed;
 
-    /// <summary>Starts processes until ready + starting reaches the target, within the start and capacity limits.</summary>
+    /// <summary>Starts processes until ready + starting reaches the target of every warm set, within the start and capacity
+    /// limits, the set furthest below its target first. A set is started for only in a slot that no turn queued on another
+    /// set may need: a freed slot goes to the waiting turn, not to another directory's prewarm.</summary>
     public void Replenish()
     {
         if (Volatile.Read(ref _disposed) == 1)
@@ -22,8 +24,8 @@ public sealed partial class AgentPool
             return;
         }
 
-        var target = Target.Evaluate(EffectiveMinReady, Options.MaxReady, Options.Adaptive);
-        var starts = 0;
+        var targets = _sets.Select(TargetOf).ToArray();
+        var starts = new List<WarmSet>();
         lock (_lock)
         {
             if (_draining)
@@ -37,36 +39,58 @@ public sealed partial class AgentPool
                 return;
             }
 
-            while (_readyCount + _startingForPool < target
-                && _startingForPool < Options.MaxConcurrentStarts
+            var queued = Volatile.Read(ref _queued);
+            var starting = _sets.Sum(s => s.Starting);
+            while (starting < Options.MaxConcurrentStarts && FurthestBelowTarget_NeedsLock(targets, queued) is { } set
                 && TryReserveSlot_NeedsLock())
             {
-                _startingForPool++;
-                starts++;
+                set.Starting++;
+                starting++;
+                starts.Add(set);
             }
         }
 
-        for (var i = 0; i < starts; i++)
+        foreach (var set in starts)
         {
-            _ = StartForPoolAsync();
+            _ = StartForPoolAsync(set);
         }
     }
 
-    /// <summary>The target the pool fills to now.</summary>
-    public int CurrentTarget => Target.Evaluate(EffectiveMinReady, Options.MaxReady, Options.Adaptive);
+    /// <summary>The set with the largest shortfall (target − ready − starting), the first on a tie, among those whose start
+    /// leaves a free slot for every turn queued on the other sets; null when none.</summary>
+    private WarmSet? FurthestBelowTarget_NeedsLock(int[] targets, int queued)
+    {
+        var free = Options.MaxProcesses - _processes.Count - _reservedSlots;
+        WarmSet? furthest = null;
+        var largest = 0;
+        for (var i = 0; i < _sets.Length; i++)
+        {
+            var set = _sets[i];
+            var shortfall = targets[i] - set.ReadyCount - set.Starting;
+            if (shortfall > largest && free > queued - set.Queued)
+            {
+                (furthest, largest) = (set, shortfall);
+            }
+        }
 
-    private async Task StartForPoolAsync()
+        return furthest;
+    }
+
+    /// <summary>The target the pool fills to now: the sum of its sets' targets.</summary>
+    public int CurrentTarget => _sets.Sum(TargetOf);
+
+    private async Task StartForPoolAsync(WarmSet set)
     {
         PooledProcess? process = null;
         var started = _timeProvider.GetTimestamp();
         try
         {
-            process = Launch(PoolLaunch());
+            process = Launch(PoolLaunch(set));
             using var timeout = TimerDelay.CancelAfter(Options.StartTimeout, _timeProvider);
             try
             {
                 await process.Connection.WaitReadyAsync(timeout.Token);
-                await PreopenAsync(process, timeout.Token);
+                await PreopenAsync(process, set.Directory, timeout.Token);
             }
             catch (OperationCanceledException) when (timeout.IsCancellationRequested)
             {
@@ -75,20 +99,18 @@ public sealed partial class AgentPool
 
             var warmup = _timeProvider.GetElapsedTime(started);
             process.Warmup = warmup;
-            Target.RecordWarmup(warmup);
+            set.Target.RecordWarmup(warmup);
             bool ready;
             lock (_lock)
             {
-                _startingForPool--;
+                set.Starting--;
                 _consecutiveStartFailures = 0;
                 StartSucceeded_NeedsLock();
                 ready = process.State == PoolProcessState.Starting;
                 if (ready)
                 {
-                    process.State = PoolProcessState.Ready;
-                    _readyCount++;
-                    _ready.Writer.TryWrite(process);
-                    HasWarmedUp |= _readyCount >= EffectiveMinReady;
+                    PutReady_NeedsLock(process);
+                    set.HasWarmedUp |= set.ReadyCount >= MinReadyOf(set);
                 }
             }
 
@@ -100,7 +122,7 @@ public sealed partial class AgentPool
             var reason = ex is TimeoutException ? RetireReason.StartTimeout
                 : await KilledWhileStartingAsync(process) ? RetireReason.StartKilled
                 : RetireReason.StartFailed;
-            var backoff = EndFailedStart(process, reason, ex);
+            var backoff = EndFailedStart(set, process, reason, ex);
             ProcessStartCompleted?.Invoke(_timeProvider.GetElapsedTime(started), reason);
             if (process is not null)
             {
@@ -108,7 +130,7 @@ public sealed partial class AgentPool
             }
             else
             {
-                _ready.Writer.TryWrite(null);
+                WakeWaiters();
             }
 
             if (backoff is { } wait)
@@ -127,13 +149,13 @@ public sealed partial class AgentPool
 
     /// <summary>Gives back the start's slot and counts the failure; returns the backoff before the next start, or null for
     /// a start that was killed (the backoff is for a CLI that cannot start, not for a kill from outside).</summary>
-    private TimeSpan? EndFailedStart(PooledProcess? process, string reason, Exception failure)
+    private TimeSpan? EndFailedStart(WarmSet set, PooledProcess? process, string reason, Exception failure)
     {
         var killed = reason == RetireReason.StartKilled;
         TimeSpan? backoff = null;
         lock (_lock)
         {
-            _startingForPool--;
+            set.Starting--;
             if (process is null)
             {
                 _reservedSlots--;
@@ -182,12 +204,12 @@ public sealed partial class AgentPool
         }
     }
 
-    /// <summary>Opens a session on a ready process ahead of demand, where the family can.</summary>
-    private async Task PreopenAsync(PooledProcess process, CancellationToken cancellationToken)
+    /// <summary>Opens a session in its set's directory on a ready process ahead of demand, where the family can.</summary>
+    private async Task PreopenAsync(PooledProcess process, string directory, CancellationToken cancellationToken)
     {
         if (Options.PrewarmSession && Traits.PreopensSessions)
         {
-            await process.Connection.PreopenSessionAsync(Profile.AgentWorkingDirectory, cancellationToken);
+            await process.Connection.PreopenSessionAsync(directory, cancellationToken);
         }
     }
 }

@@ -50,8 +50,8 @@ public sealed partial class AgentPool
                     process.State = PoolProcessState.Bound;
                     if (Volatile.Read(ref _waiters) > 0)
                     {
-                        // A waiting turn may take this process over (least recently used) or evict it: wake one.
-                        _ready.Writer.TryWrite(null);
+                        // A waiting turn may take this process over (least recently used) or evict it: wake them.
+                        WakeWaiters();
                     }
                 }
                 else if (_handOver is not null)
@@ -60,11 +60,10 @@ public sealed partial class AgentPool
                 }
                 else if (Traits.ServesManySessions)
                 {
-                    // A turn without a conversation leaves nothing worth keeping but a warm process that can open another session.
+                    // A turn without a conversation leaves nothing worth keeping but a warm process that can open another
+                    // session: back to the set it was launched for.
                     process.Conversation = null;
-                    process.State = PoolProcessState.Ready;
-                    _readyCount++;
-                    _ready.Writer.TryWrite(process);
+                    PutReady_NeedsLock(process);
                 }
                 else
                 {

@@ -46,7 +46,7 @@ public sealed partial class AgentPool
 
         if (process.State == PoolProcessState.Ready)
         {
-            _readyCount--;
+            process.Set.ReadyCount--;
         }
 
         if (process.Conversation is { } conversation && _bound.TryGetValue(conversation, out var bound) && ReferenceEquals(bound, process))
@@ -65,7 +65,7 @@ public sealed partial class AgentPool
         Log.Retired(_logger, Name, process.Id, process.ProcessId, reason);
         Counters.Retired(reason);
         // A slot is free: a turn waiting for capacity may now start a process.
-        _ready.Writer.TryWrite(null);
+        WakeWaiters();
         var stop = StopAsync(process, reason);
         lock (_lock)
         {

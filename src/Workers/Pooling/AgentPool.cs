@@ -1,4 +1,3 @@
-using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Workers.Families;
 using Workers.Isolation;
@@ -7,14 +6,13 @@ using Workers.Profiles;
 
 namespace Workers.Pooling;
 
-/// <summary>The warm processes of one profile (<c>specs/pool.md</c>). Ready processes wait in a channel whose
-/// readers are served first come, first served; everything else (states, bindings, capacity) is a small state
-/// machine under one lock. A <c>null</c> in the channel is a wake-up: capacity was freed, so a waiting turn
-/// should try again (the Npgsql pool's trick against lost wake-ups).</summary>
+/// <summary>The warm processes of one profile (<c>specs/pool.md</c>). Ready processes wait in a channel per working
+/// directory (<c>AgentPool.WarmSets.cs</c>) whose readers are served first come, first served; everything else (states,
+/// bindings, capacity) is a small state machine under one lock. A <c>null</c> in a channel is a wake-up: capacity was
+/// freed, so a waiting turn should try again (the Npgsql pool's trick against lost wake-ups).</summary>
 public sealed partial class AgentPool : IAsyncDisposable
 {
     private readonly Lock _lock = new();
-    private readonly Channel<PooledProcess?> _ready = Channel.CreateUnbounded<PooledProcess?>();
     private readonly List<PooledProcess> _processes = [];
     private readonly Dictionary<string, PooledProcess> _bound = new(StringComparer.Ordinal);
     private readonly List<Task> _stopping = [];
@@ -26,8 +24,6 @@ public sealed partial class AgentPool : IAsyncDisposable
     private readonly ConversationHandOver? _handOver;
     private long _nextId;
     private int _reservedSlots;
-    private int _startingForPool;
-    private int _readyCount;
     private int _waiters;
     private bool _draining;
     private int _disposed;
@@ -43,7 +39,7 @@ public sealed partial class AgentPool : IAsyncDisposable
         _handOver = profile.Isolation == IsolationMode.Conversation
             ? new ConversationHandOver(new ConversationFiles(profile.DataDirectory, profile), logger)
             : null;
-        Target = new PrewarmTarget(timeProvider, profile.Options.Pool.MinReady);
+        _sets = CreateWarmSets(profile, timeProvider);
         _startBackoffTimer = timeProvider.CreateTimer(_ => Replenish(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         _stoppedSweep = timeProvider.CreateTimer(_ => SweepStopped(), null, _options.StoppedCheckInterval, _options.StoppedCheckInterval);
     }
@@ -67,8 +63,6 @@ public sealed partial class AgentPool : IAsyncDisposable
         Replenish();
     }
 
-    public PrewarmTarget Target { get; }
-
     public string Name => Profile.Name;
 
     /// <summary>Counts since start, for the status page and the metrics.</summary>
@@ -86,17 +80,20 @@ public sealed partial class AgentPool : IAsyncDisposable
     /// <summary>A cron schedule's override of <c>MinReady</c>, if one is in force.</summary>
     public int? MinReadyOverride { get; private set; }
 
-    /// <summary>True once the pool has held its minimum of ready processes (at once when the minimum is 0): what a
+    /// <summary>True once every warm set has held its minimum of ready processes (at once where the minimum is 0): what a
     /// start-up probe waits for.</summary>
     public bool HasWarmedUp
     {
-        get => _hasWarmedUp || EffectiveMinReady == 0;
-        private set => _hasWarmedUp = value;
+        get
+        {
+            lock (_lock)
+            {
+                return _sets.All(s => s.HasWarmedUp || MinReadyOf(s) == 0);
+            }
+        }
     }
 
-    private volatile bool _hasWarmedUp;
-
-    /// <summary>The minimum the pool keeps ready now.</summary>
+    /// <summary>The minimum the pool keeps ready now for the profile's own directory.</summary>
     public int EffectiveMinReady => Math.Min(MinReadyOverride ?? Options.MinReady, Options.MaxReady);
 
     /// <summary>Sets or clears the scheduled <c>MinReady</c> and refills to it.</summary>
@@ -115,7 +112,7 @@ public sealed partial class AgentPool : IAsyncDisposable
         Replenish();
     }
 
-    /// <summary>Waits until the pool holds <paramref name="count"/> ready processes (or the token fires).</summary>
+    /// <summary>Waits until the pool holds <paramref name="count"/> ready processes, in all its sets (or the token fires).</summary>
     public async Task WaitForReadyAsync(int count, CancellationToken cancellationToken)
     {
         while (ReadyCount < count)
@@ -130,7 +127,7 @@ public sealed partial class AgentPool : IAsyncDisposable
         {
             lock (_lock)
             {
-                return _readyCount;
+                return _sets.Sum(s => s.ReadyCount);
             }
         }
     }
@@ -167,8 +164,9 @@ public sealed partial class AgentPool : IAsyncDisposable
         }
 
         var jitter = Options.LifetimeJitter * Random.Shared.NextDouble();
-        var pooled = new PooledProcess(Interlocked.Increment(ref _nextId), connection, launch, Options.MaxLifetime * (1 - jitter),
-            _timeProvider);
+        // A process launched for a turn in a directory without a set belongs to the default one, should it ever be ready.
+        var pooled = new PooledProcess(Interlocked.Increment(ref _nextId), connection, launch, HomeSetFor(launch.WorkingDirectory),
+            Options.MaxLifetime * (1 - jitter), _timeProvider);
         lock (_lock)
         {
             _reservedSlots--;
@@ -186,12 +184,6 @@ public sealed partial class AgentPool : IAsyncDisposable
         Counters.Spawned();
         return pooled;
     }
-
-    /// <summary>The launch of a pooled (refill) process: the profile's default directory, and where the family takes the
-    /// session id at launch, a preassigned one, so the process's session exists before any turn asks for it.</summary>
-    private LaunchRequest PoolLaunch() => new(
-        Profile.AgentWorkingDirectory,
-        PresetSessionId: Traits.PresetsSessionAtLaunch ? Guid.NewGuid().ToString() : null);
 
     /// <summary>Takes a capacity slot for a process about to be launched.</summary>
     private bool TryReserveSlot_NeedsLock()

@@ -8,8 +8,9 @@ public sealed class PooledProcess
     private readonly TimeProvider _timeProvider;
     private PoolProcessState _state = PoolProcessState.Starting;
 
-    internal PooledProcess(long id, IAgentConnection connection, LaunchRequest launch, TimeSpan lifetime, TimeProvider timeProvider)
+    internal PooledProcess(long id, IAgentConnection connection, LaunchRequest launch, WarmSet set, TimeSpan lifetime, TimeProvider timeProvider)
     {
+        Set = set;
         _timeProvider = timeProvider;
         StateSince = timeProvider.GetTimestamp();
         Id = id;
@@ -24,6 +25,12 @@ public sealed class PooledProcess
     public IAgentConnection Connection { get; }
 
     public LaunchRequest Launch { get; }
+
+    /// <summary>The warm set of the directory it was launched in: where it goes when it is ready.</summary>
+    internal WarmSet Set { get; }
+
+    /// <summary>Its warm set's name (<c>default</c> or a configured one).</summary>
+    public string WarmSetName => Set.Name;
 
     public int ProcessId => Connection.Process.ProcessId;
 

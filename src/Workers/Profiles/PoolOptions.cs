@@ -81,6 +81,11 @@ public sealed class PoolOptions
 
     public AdaptivePrewarmOptions Adaptive { get; set; } = new();
 
+    /// <summary>Directories besides the profile's own for which processes are kept ready, each with its own
+    /// <c>MinReady</c>, <c>MaxReady</c> and adaptive target (the <see cref="Adaptive"/> settings), all within
+    /// <see cref="MaxProcesses"/>. Read at start-up; a reload changes the counts of the directories named then.</summary>
+    public List<PrewarmDirectory> WorkingDirectories { get; set; } = [];
+
     /// <summary>Cron schedules that override <see cref="MinReady"/> by time of day.</summary>
     public List<PoolSchedule> Schedules { get; set; } = [];
 }

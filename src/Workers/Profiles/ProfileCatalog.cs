@@ -24,7 +24,14 @@ public sealed class ProfileCatalog
         foreach (var (name, profile) in options.Profiles.Where(p => p.Value.Enabled))
         {
             profile.Name = name;
-            _profiles[name] = Resolve(profile, DataDirectory);
+            var resolved = Resolve(profile, DataDirectory);
+            if (resolved.IsAvailable)
+            {
+                // A prewarm directory no turn could run in is a configuration error: said at start-up, not at the first launch.
+                _ = resolved.PrewarmDirectories;
+            }
+
+            _profiles[name] = resolved;
         }
     }
 

@@ -107,6 +107,41 @@ public sealed class ResolvedProfile
         return real;
     }
 
+    /// <summary>The directories of <c>Pool:WorkingDirectories</c> as real paths, resolved (and checked) the way a turn's
+    /// <c>cwd</c> is, once.</summary>
+    /// <exception cref="InvalidOperationException">An entry names a directory where no turn of the profile may run.</exception>
+    public IReadOnlyList<WarmDirectory> PrewarmDirectories => _prewarmDirectories ??= ResolvePrewarmDirectories();
+
+    private IReadOnlyList<WarmDirectory>? _prewarmDirectories;
+
+    private List<WarmDirectory> ResolvePrewarmDirectories()
+    {
+        var resolved = new List<WarmDirectory>();
+        foreach (var entry in Options.Pool.WorkingDirectories)
+        {
+            var field = $"Workers:Profiles:{Name}:Pool:WorkingDirectories '{entry.Name}'";
+            string path;
+            try
+            {
+                path = ResolveWorkingDirectory(entry.Path);
+            }
+            catch (ArgumentException ex)
+            {
+                throw new InvalidOperationException($"{field}: {ex.Message}", ex);
+            }
+
+            if (path == AgentWorkingDirectory || resolved.Exists(d => d.Path == path))
+            {
+                // Two sets for one directory would split its processes and its demand between them.
+                throw new InvalidOperationException($"{field}: '{entry.Path}' is the profile's own working directory or another entry's.");
+            }
+
+            resolved.Add(new WarmDirectory(entry.Name, path));
+        }
+
+        return resolved;
+    }
+
     /// <summary>The launch spec of a process of this profile.</summary>
     public LaunchSpec CreateLaunchSpec(IReadOnlyList<string> arguments, string workingDirectory, OutputFraming framing)
     {

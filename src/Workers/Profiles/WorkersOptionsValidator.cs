@@ -131,6 +131,7 @@ public sealed class WorkersOptionsValidator(FamilyNames families) : IValidateOpt
         }
 
         CheckPositive(errors, $"{prefix}:Adaptive:RateWindow", pool.Adaptive.RateWindow);
+        ValidatePrewarmDirectories(errors, prefix, pool);
         foreach (var schedule in pool.Schedules)
         {
             if (!IsValidCron(schedule.Cron))
@@ -144,6 +145,48 @@ public sealed class WorkersOptionsValidator(FamilyNames families) : IValidateOpt
             }
         }
     }
+
+    /// <summary><c>Pool:WorkingDirectories</c> as written; where each directory leads is checked when the profile is resolved
+    /// (<see cref="ResolvedProfile.PrewarmDirectories"/>).</summary>
+    private static void ValidatePrewarmDirectories(List<string> errors, string prefix, PoolOptions pool)
+    {
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var directory in pool.WorkingDirectories)
+        {
+            var where = $"{prefix}:WorkingDirectories '{directory.Name}'";
+            if (!IsDirectoryLabel(directory.Name) || directory.Name == PrewarmDirectory.DefaultName)
+            {
+                errors.Add($"{where}: Name must be 1 to {PrewarmDirectory.MaxNameLength} lower-case letters, digits, '-' or '_', "
+                    + $"starting with a letter or digit, and not '{PrewarmDirectory.DefaultName}' (it is the metrics' directory label).");
+            }
+            else if (!names.Add(directory.Name))
+            {
+                errors.Add($"{where}: Name is given twice.");
+            }
+
+            if (string.IsNullOrWhiteSpace(directory.Path) || !Path.IsPathRooted(directory.Path))
+            {
+                errors.Add($"{where}: Path '{directory.Path}' must be an absolute path.");
+            }
+
+            if (directory.MinReady < 0 || directory.MaxReady < directory.MinReady)
+            {
+                errors.Add($"{where}: MinReady {directory.MinReady} and MaxReady {directory.MaxReady} must satisfy 0 <= MinReady <= MaxReady.");
+            }
+        }
+
+        var minReady = pool.MinReady + pool.WorkingDirectories.Sum(d => Math.Max(d.MinReady, 0));
+        if (pool.WorkingDirectories.Count > 0 && minReady > pool.MaxProcesses)
+        {
+            errors.Add($"{prefix}:MinReady {pool.MinReady} plus the MinReady of every WorkingDirectories entry ({minReady} in all) "
+                + $"exceeds MaxProcesses {pool.MaxProcesses}.");
+        }
+    }
+
+    private static bool IsDirectoryLabel(string name) =>
+        name.Length is > 0 and <= PrewarmDirectory.MaxNameLength
+        && (char.IsAsciiLetterLower(name[0]) || char.IsAsciiDigit(name[0]))
+        && name.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c is '-' or '_');
 
     private static void ValidateCanary(List<string> errors, string prefix, CanaryOptions canary)
     {

@@ -97,7 +97,8 @@ public sealed partial class ChartTemplateTests
         Assert.Contains(".Values.shutdown.drainDeadlineSeconds", helpers, StringComparison.Ordinal);
         Assert.Contains("\"drainDeadline\"", helpers, StringComparison.Ordinal);
         // The ConfigMap is a directory mount (a subPath mount is never updated) that WORKERS_CONFIG_DIR names, watched by
-        // polling; checksum/config leaves out the pool settings the service reloads, but not their cron schedules.
+        // polling; checksum/config leaves out the pool settings the service reloads, but not their cron schedules nor the
+        // warm sets' directories, which are set up at start.
         Assert.Matches(@"- name: config\s*\n\s*mountPath: \{\{ \.Values\.configDirectory\.mountPath \}\}\s*\n\s*readOnly: true", deployment);
         Assert.DoesNotMatch(@"(?m)^\s*subPath:", deployment);
         Assert.Matches(@"- name: WORKERS_CONFIG_DIR\s*\n\s*value: \{\{ \.Values\.configDirectory\.mountPath \| quote \}\}", deployment);
@@ -105,7 +106,7 @@ public sealed partial class ChartTemplateTests
             @"- name: DOTNET_USE_POLLING_FILE_WATCHER\s*\n\s*value: \{\{ \.Values\.configDirectory\.usePollingFileWatcher \| quote \}\}",
             deployment);
         Assert.Contains("checksum/config: {{ include \"workers.restartConfig\" . | sha256sum }}", deployment, StringComparison.Ordinal);
-        Assert.Contains("(pick $profile.pool \"schedules\")", helpers, StringComparison.Ordinal);
+        Assert.Contains("(pick $profile.pool \"schedules\" \"workingDirectories\")", helpers, StringComparison.Ordinal);
         Assert.Contains("appsettings.json: |", Sources.Value[Path.Combine("templates", "configmap.yaml")], StringComparison.Ordinal);
         // Many replicas and PostgreSQL are refused until the service has a shared store.
         Assert.Contains("include \"workers.validate\"", deployment, StringComparison.Ordinal);

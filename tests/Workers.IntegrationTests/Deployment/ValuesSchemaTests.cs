@@ -50,6 +50,9 @@ public sealed class ValuesSchemaTests
         { "profiles.claude.pool.maxProcesses", "0", "a profile that can run no process" },
         { "profiles.claude.pool.MinReady", "2", "a PascalCase key next to the camelCase one (a duplicate key for .NET)" },
         { "profiles.claude.timeouts.turn", "\"30m\"", "not a .NET TimeSpan" },
+        { "profiles.claude.pool.workingDirectories", "[{\"name\":\"default\",\"path\":\"/srv/a\"}]", "the name of the profile's own set" },
+        { "profiles.claude.pool.workingDirectories", "[{\"name\":\"Repo A\",\"path\":\"/srv/a\"}]", "a name unfit for a metric label" },
+        { "profiles.claude.pool.workingDirectories", "[{\"name\":\"a\",\"path\":\"srv/a\"}]", "a relative path" },
         { "profiles.claude.env.ANTHROPIC_API_KEY", "42", "a non-string environment value" },
         { "profiles.claude.clientFileSystem", "\"yes\"", "a boolean as a string" },
         { "imageProfiles.maxProcesses", "0", "shipped profiles that can run no process" },
@@ -99,6 +102,8 @@ public sealed class ValuesSchemaTests
         Compare("profiles.<name>.pool", pool, typeof(PoolOptions), [], [], mismatches);
         Compare("profiles.<name>.pool.adaptive", pool.Properties["adaptive"], typeof(AdaptivePrewarmOptions), [], [], mismatches);
         Compare("profiles.<name>.pool.schedules[]", pool.Properties["schedules"].Item!, typeof(PoolSchedule), [], [], mismatches);
+        Compare("profiles.<name>.pool.workingDirectories[]", pool.Properties["workingDirectories"].Item!, typeof(PrewarmDirectory), [], [],
+            mismatches);
         // Urls, ApiTokens and DrainDeadline come from containerPort, secrets and shutdown instead.
         Compare("config.service", config.Properties["service"], typeof(ServiceOptions), ["Urls", "ApiTokens"], [], mismatches);
         Compare("config.maintenance", config.Properties["maintenance"], typeof(MaintenanceOptions), ["DrainDeadline"], [], mismatches);

@@ -164,6 +164,59 @@ public sealed class ProfileTests : IDisposable
     }
 
     [Fact]
+    public void Validator_PrewarmDirectories_NamesEveryFaultyEntry()
+    {
+        var profile = new AgentProfile { Family = "plain", Command = "/bin/cat" };
+        (profile.Pool.MinReady, profile.Pool.MaxReady, profile.Pool.MaxProcesses) = (1, 2, 3);
+        profile.Pool.WorkingDirectories.AddRange([
+            new PrewarmDirectory { Name = "default", Path = "/srv/a" },
+            new PrewarmDirectory { Name = "Repo A", Path = "/srv/b" },
+            new PrewarmDirectory { Name = "repo-c", Path = "srv/c", MinReady = 2, MaxReady = 1 },
+            new PrewarmDirectory { Name = "repo-d", Path = "/srv/d", MinReady = 2 },
+            new PrewarmDirectory { Name = "repo-d", Path = "/srv/e" },
+        ]);
+
+        var result = new WorkersOptionsValidator(AgentDrivers.BuiltInNames).Validate(null, new WorkersOptions { DataDirectory = _data, Profiles = { ["p"] = profile } });
+
+        const string Prefix = "Workers:Profiles:p:Pool:WorkingDirectories";
+        Assert.Contains(result.Failures!, f => f.StartsWith($"{Prefix} 'default': Name must be", StringComparison.Ordinal));
+        Assert.Contains(result.Failures!, f => f.StartsWith($"{Prefix} 'Repo A': Name must be", StringComparison.Ordinal));
+        Assert.Contains(result.Failures!, f => f == $"{Prefix} 'repo-c': Path 'srv/c' must be an absolute path.");
+        Assert.Contains(result.Failures!, f => f.StartsWith($"{Prefix} 'repo-c': MinReady 2 and MaxReady 1", StringComparison.Ordinal));
+        Assert.Contains(result.Failures!, f => f == $"{Prefix} 'repo-d': Name is given twice.");
+        Assert.Contains(result.Failures!, f => f.StartsWith("Workers:Profiles:p:Pool:MinReady 1 plus the MinReady of every WorkingDirectories entry (8 in all) exceeds MaxProcesses 3", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Catalog_PrewarmDirectories_AreRealPathsInsideTheAllowedOnes_OrTheServiceDoesNotStart()
+    {
+        var projects = Directory.CreateDirectory(Path.Combine(_data, "projects")).FullName;
+        var repo = Directory.CreateDirectory(Path.Combine(projects, "repo")).FullName;
+        var link = Path.Combine(projects, "link-to-repo");
+        File.CreateSymbolicLink(link, repo);
+        var outside = Directory.CreateDirectory(Path.Combine(_data, "outside")).FullName;
+        AgentProfile With(string path) => new()
+        {
+            Family = "plain", Command = "/bin/cat", AllowedWorkingDirectories = [projects],
+            Pool = { WorkingDirectories = [new PrewarmDirectory { Name = "repo", Path = path }] },
+        };
+
+        var resolved = Catalog(With(link)).Get("p").PrewarmDirectories;
+
+        Assert.Equal(new WarmDirectory("repo", repo), Assert.Single(resolved));
+        var error = Assert.Throws<InvalidOperationException>(() => Catalog(With(outside)));
+        Assert.StartsWith("Workers:Profiles:p:Pool:WorkingDirectories 'repo': cwd '" + outside + "' is outside", error.Message, StringComparison.Ordinal);
+        error = Assert.Throws<InvalidOperationException>(() => Catalog(With(Path.Combine(projects, "missing"))));
+        Assert.EndsWith("does not exist.", error.Message, StringComparison.Ordinal);
+        var defaultDirectory = Catalog(new AgentProfile { Family = "plain", Command = "/bin/cat" }).Get("p").DefaultWorkingDirectory;
+        error = Assert.Throws<InvalidOperationException>(() => Catalog(new AgentProfile
+        {
+            Family = "plain", Command = "/bin/cat", Pool = { WorkingDirectories = [new PrewarmDirectory { Name = "again", Path = defaultDirectory }] },
+        }));
+        Assert.Contains("is the profile's own working directory or another entry's", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Validator_ATurnOutputLimitBelowOneLine_IsRefusedNamingBoth()
     {
         var profile = new AgentProfile { Family = "plain", Command = "/bin/cat", MaxLineBytes = 8192, MaxTurnOutputBytes = 8191 };

@@ -6,7 +6,8 @@ using Workers.Turns;
 namespace Workers.Pooling;
 
 /// <summary>Cold spawns: a process launched for this turn. At once where only a launch can give the turn what it needs
-/// (resume is a launch flag; a family whose process holds one session fixed at launch, asked for another directory),
+/// (resume is a launch flag; a family whose process holds one session fixed at launch, asked for a directory no warm set
+/// is kept for),
 /// else as rung 2's fallback when no process is ready and a slot is free.</summary>
 public sealed partial class AgentPool
 {
@@ -18,14 +19,15 @@ public sealed partial class AgentPool
             return (new LaunchRequest(request.WorkingDirectory, ResumeSessionId: request.ResumeSessionId), FallbackReasons.ResumeNeedsLaunch);
         }
 
-        if (!Traits.ServesManySessions && request.WorkingDirectory != Profile.AgentWorkingDirectory)
+        if (!Traits.ServesManySessions && SetFor(request.WorkingDirectory) is null)
         {
             return (new LaunchRequest(request.WorkingDirectory), FallbackReasons.WorkingDirectoryDiffers);
         }
 
-        if (_handOver is not null && request.WorkingDirectory != Profile.AgentWorkingDirectory)
+        if (_handOver is not null && SetFor(request.WorkingDirectory) is null)
         {
-            // A directory the turn named is bound into the sandbox when it starts: no ready process can see it.
+            // A directory the turn named is bound into the sandbox when it starts: no ready process (launched for the
+            // directory of its warm set) can see it.
             return (new LaunchRequest(request.WorkingDirectory), FallbackReasons.IsolationNeedsLaunch);
         }
 
@@ -36,8 +38,10 @@ public sealed partial class AgentPool
     /// first, then an idle ready one) when the pool is full.</summary>
     private async Task<PoolLease> SpawnForTurnAsync(LaunchRequest launch, string fallback, string? filesOf, CancellationToken cancellationToken)
     {
+        var home = HomeSetFor(launch.WorkingDirectory);
         using var timeout = TimerDelay.CancelAfter(Options.LeaseTimeout, _timeProvider);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
+        Enqueue(home);
         try
         {
             while (true)
@@ -55,13 +59,12 @@ public sealed partial class AgentPool
                 }
 
                 // Full of leased processes: wait for a slot (a null wake-up) or for an idle ready one to retire.
-                if (_ready.Reader.TryRead(out var idle) && idle is not null && TryClaimReady(idle))
+                if (TryEvictReadyOfOtherSet(home: null))
                 {
-                    Retire(idle, RetireReason.Evicted);
                     continue;
                 }
 
-                if (await WaitForReadyOrWakeUpAsync(linked.Token) is { } next && TryClaimReady(next))
+                if (await WaitForReadyOrWakeUpAsync(home, linked.Token) is { } next && TryClaimReady(next))
                 {
                     Retire(next, RetireReason.Evicted);
                 }
@@ -70,6 +73,10 @@ public sealed partial class AgentPool
         catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
             throw Exhausted();
+        }
+        finally
+        {
+            Dequeue(home);
         }
     }
 
@@ -97,7 +104,7 @@ public sealed partial class AgentPool
                 _reservedSlots--;
             }
 
-            _ready.Writer.TryWrite(null);
+            WakeWaiters();
             throw;
         }
         catch (Exception ex)
@@ -108,7 +115,7 @@ public sealed partial class AgentPool
                 StartFailed_NeedsLock(RetireReason.StartFailed, ex);
             }
 
-            _ready.Writer.TryWrite(null);
+            WakeWaiters();
             throw;
         }
 

@@ -19,7 +19,7 @@ public sealed partial class AgentPool
     /// <exception cref="ObjectDisposedException">The pool is shutting down.</exception>
     public async Task<PoolLease> LeaseAsync(LeaseRequest request, CancellationToken cancellationToken)
     {
-        Target.RecordArrival(Options.Adaptive.RateWindow);
+        HomeSetFor(request.WorkingDirectory).Target.RecordArrival(Options.Adaptive.RateWindow);
         Counters.LeaseRequested();
         string? fallback = null;
 
@@ -44,12 +44,12 @@ public sealed partial class AgentPool
             return Leased(await SpawnForTurnAsync(launch.Request, fallback ?? launch.Reason, request.FilesOf, cancellationToken));
         }
 
-        var lease = await TakeOrWaitAsync(fallback, request.FilesOf, cancellationToken);
+        var lease = await TakeOrWaitAsync(request.WorkingDirectory, fallback, request.FilesOf, cancellationToken);
         if (ColdHandOverReason(lease, request) is { } reason)
         {
             GiveBackUnused(lease);
-            var cold = PoolLaunch() with { WorkingDirectory = request.WorkingDirectory, PresetSessionId = null };
-            return Leased(await SpawnForTurnAsync(cold, fallback ?? reason, request.FilesOf, cancellationToken));
+            return Leased(await SpawnForTurnAsync(new LaunchRequest(request.WorkingDirectory), fallback ?? reason, request.FilesOf,
+                cancellationToken));
         }
 
         return Leased(BringConversationIn(lease, request));

@@ -7,10 +7,25 @@ namespace Workers.Pooling;
 /// handed a process that cannot answer.</summary>
 public sealed partial class AgentPool
 {
-    /// <summary>The first ready process the channel holds now, claimed for a turn; null when none is.</summary>
-    private PooledProcess? TakeReadyAtOnce()
+    /// <summary>The first ready process the sets a turn for <paramref name="workingDirectory"/> may use hold now, claimed for
+    /// it; null when none does.</summary>
+    private PooledProcess? TakeReadyAtOnce(string workingDirectory)
     {
-        while (_ready.Reader.TryRead(out var candidate))
+        foreach (var set in ReadySetsFor(workingDirectory))
+        {
+            if (TakeReadyFrom(set) is { } process)
+            {
+                return process;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>The first ready process the set's channel holds now, claimed; null when none is.</summary>
+    private PooledProcess? TakeReadyFrom(WarmSet set)
+    {
+        while (set.Ready.Reader.TryRead(out var candidate))
         {
             if (candidate is not null && TryClaimReady(candidate))
             {
@@ -22,10 +37,12 @@ public sealed partial class AgentPool
     }
 
     /// <summary>A ready process now, for a <see cref="LeaseRequest.ReadyOnly"/> lease: none while producers' turns wait for
-    /// one (they were first), none when a launch would be needed, and no spawn or take-over in its place.</summary>
+    /// one (they were first), none when a launch would be needed, and no spawn or take-over in its place. Only from the set
+    /// of the turn's own directory: another directory's prewarm is not spent on it.</summary>
     private PoolLease TakeReadyOnly(LeaseRequest request)
     {
-        if (Volatile.Read(ref _waiters) == 0 && NeedsLaunchForTurn(request) is null && TakeReadyAtOnce() is { } process)
+        if (Volatile.Read(ref _waiters) == 0 && NeedsLaunchForTurn(request) is null
+            && SetFor(request.WorkingDirectory) is { } set && TakeReadyFrom(set) is { } process)
         {
             return new PoolLease(process, StartKinds.Warm, FromBinding: false, null);
         }
@@ -48,7 +65,7 @@ public sealed partial class AgentPool
             if (usable && !IsExpired_NeedsLock(process))
             {
                 process.State = PoolProcessState.Leased;
-                _readyCount--;
+                process.Set.ReadyCount--;
                 return true;
             }
         }

@@ -4,21 +4,25 @@ using Workers.Turns;
 
 namespace Workers.Pooling;
 
-/// <summary>Rung 2 and its wait: a ready process, else a new one in a free slot, else the least recently used bound one,
-/// else wait — as a counted waiter, first come first served — until one of those frees up or <c>LeaseTimeout</c> passes.</summary>
+/// <summary>Rung 2 and its wait: a ready process, else a new one in a free slot, else (a full pool) another directory's idle
+/// ready process retired for the slot, else the least recently used bound one, else wait — as a counted waiter on the
+/// directory's warm set, first come first served — until one of those frees up or <c>LeaseTimeout</c> passes.</summary>
 public sealed partial class AgentPool
 {
+    /// <param name="workingDirectory">The turn's.</param>
     /// <param name="fallback">Why the turn is not served by its bound process, if it is not.</param>
     /// <param name="filesOf">In conversation isolation, the conversation whose files a process launched here starts with.</param>
     /// <param name="cancellationToken">The turn's.</param>
-    private async Task<PoolLease> TakeOrWaitAsync(string? fallback, string? filesOf, CancellationToken cancellationToken)
+    private async Task<PoolLease> TakeOrWaitAsync(string workingDirectory, string? fallback, string? filesOf, CancellationToken cancellationToken)
     {
+        var home = HomeSetFor(workingDirectory);
         using var timeout = TimerDelay.CancelAfter(Options.LeaseTimeout, _timeProvider);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
+        Enqueue(home);
         try
         {
             // Turns already waiting go first: a newcomer queues behind them instead of taking what frees up.
-            var mayTakeAtOnce = Volatile.Read(ref _waiters) == 0;
+            var mayTakeAtOnce = home.Waiters == 0;
             while (true)
             {
                 ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) == 1 || _draining, this);
@@ -26,12 +30,12 @@ public sealed partial class AgentPool
                 {
                     mayTakeAtOnce = true;
                 }
-                else if (TryTakeAtOnce(fallback, filesOf) is { } taken)
+                else if (TryTakeAtOnce(home, workingDirectory, fallback, filesOf) is { } taken)
                 {
                     return taken;
                 }
 
-                if (await WaitForReadyOrWakeUpAsync(linked.Token) is { } next && TryClaimReady(next))
+                if (await WaitForReadyOrWakeUpAsync(home, linked.Token) is { } next && TryClaimReady(next))
                 {
                     return new PoolLease(next, StartKinds.Warm, FromBinding: false, fallback);
                 }
@@ -43,23 +47,30 @@ public sealed partial class AgentPool
         }
         finally
         {
+            Dequeue(home);
             Replenish();
         }
     }
 
-    /// <summary>Rung 2 without waiting, in order: ready, new in a free slot, the least recently used bound one.</summary>
-    private PoolLease? TryTakeAtOnce(string? fallback, string? filesOf)
+    /// <summary>Rung 2 without waiting, in order: ready, new in a free slot, another directory's idle ready one retired for
+    /// its slot, the least recently used bound one.</summary>
+    private PoolLease? TryTakeAtOnce(WarmSet home, string workingDirectory, string? fallback, string? filesOf)
     {
         while (true)
         {
-            if (TakeReadyAtOnce() is { } ready)
+            if (TakeReadyAtOnce(workingDirectory) is { } ready)
             {
                 return new PoolLease(ready, StartKinds.Warm, FromBinding: false, fallback);
             }
 
-            if (TryLaunchInFreeSlot(PoolLaunch() with { PresetSessionId = null }, fallback ?? FallbackReasons.NoReadyProcess, filesOf) is { } cold)
+            if (TryLaunchInFreeSlot(new LaunchRequest(home.Directory), fallback ?? FallbackReasons.NoReadyProcess, filesOf) is { } cold)
             {
                 return cold;
+            }
+
+            if (TryEvictReadyOfOtherSet(home))
+            {
+                continue;
             }
 
             if (!TryFreeLeastRecentlyUsed(fallback, out var handedOver))
@@ -74,16 +85,19 @@ public sealed partial class AgentPool
         }
     }
 
-    /// <summary>Waits, as a counted waiter (refill and bindings wake waiters), for the next ready process or wake-up (null).</summary>
-    private async Task<PooledProcess?> WaitForReadyOrWakeUpAsync(CancellationToken cancellationToken)
+    /// <summary>Waits, as a counted waiter of the set (refill and bindings wake waiters), for the set's next ready process or
+    /// a wake-up (null).</summary>
+    private async Task<PooledProcess?> WaitForReadyOrWakeUpAsync(WarmSet set, CancellationToken cancellationToken)
     {
         Interlocked.Increment(ref _waiters);
+        set.AddWaiter();
         try
         {
-            return await _ready.Reader.ReadAsync(cancellationToken);
+            return await set.Ready.Reader.ReadAsync(cancellationToken);
         }
         finally
         {
+            set.RemoveWaiter();
             Interlocked.Decrement(ref _waiters);
         }
     }

@@ -11,11 +11,24 @@ internal sealed class PoolFixture : IAsyncDisposable
 {
     private readonly string _dataDirectory = Directory.CreateTempSubdirectory("workers-pool-tests-").FullName;
 
-    public PoolFixture(FamilyTraits traits, Action<PoolOptions>? configure = null)
+    /// <param name="traits">What the scripted family says about its processes.</param>
+    /// <param name="configure">Changes to the pool's options.</param>
+    /// <param name="project">With a value, <see cref="ProjectDirectory"/> is a warm set (named <c>project</c>) that keeps this
+    /// many processes ready (its <c>MinReady</c> and <c>MaxReady</c>).</param>
+    public PoolFixture(FamilyTraits traits, Action<PoolOptions>? configure = null, int? project = null)
     {
+        Directory.CreateDirectory(ProjectDirectory);
         var options = new PoolOptions { MinReady = 0, MaxReady = 4, MaxProcesses = 4, LifetimeJitter = 0, Adaptive = { Enabled = false } };
+        if (project is { } ready)
+        {
+            options.WorkingDirectories.Add(new PrewarmDirectory { Name = "project", Path = ProjectDirectory, MinReady = ready, MaxReady = ready });
+        }
+
         configure?.Invoke(options);
-        var profile = new AgentProfile { Name = "scripted", Family = "acp-json-rpc", Command = "sh", Pool = options };
+        var profile = new AgentProfile
+        {
+            Name = "scripted", Family = "acp-json-rpc", Command = "sh", Pool = options, AllowedWorkingDirectories = [ProjectDirectory],
+        };
         var catalog = new ProfileCatalog(new WorkersOptions { DataDirectory = _dataDirectory, Profiles = { ["scripted"] = profile } });
         Profile = catalog.Get("scripted");
         Launcher = new ScriptedLauncher(Time, traits);
@@ -31,6 +44,9 @@ internal sealed class PoolFixture : IAsyncDisposable
     public AgentPool Pool { get; }
 
     public string OtherDirectory => Path.Combine(_dataDirectory, "elsewhere");
+
+    /// <summary>A directory the profile allows, outside its default one; a warm set when the fixture was made with one.</summary>
+    public string ProjectDirectory => Path.Combine(_dataDirectory, "project");
 
     /// <summary>A lease request for the profile's default directory and settings.</summary>
     public LeaseRequest Request(string? conversation = null, string? resume = null, string? workingDirectory = null, string? digest = null) =>

@@ -60,9 +60,13 @@ internal sealed class ScriptedConnection(ScriptedProcess process, LaunchRequest 
         ReadyTimestamp ??= ScriptedProcess.SpawnedTimestamp;
     }
 
+    /// <summary>Where the last pre-opened session was opened.</summary>
+    public string? PreopenedIn { get; private set; }
+
     public Task PreopenSessionAsync(string workingDirectory, CancellationToken cancellationToken)
     {
         Preopens++;
+        PreopenedIn = workingDirectory;
         _preopened = $"preopened-{ScriptedProcess.ProcessId}";
         return Task.CompletedTask;
     }
