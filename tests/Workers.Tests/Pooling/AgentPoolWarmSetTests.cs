@@ -114,7 +114,7 @@ public sealed class AgentPoolWarmSetTests
         var lease = await waiting;
 
         Assert.Equal(fixture.ProjectDirectory, PoolFixture.Connection(lease).Launch.WorkingDirectory);
-        Assert.Equal(2, fixture.Launcher.Launched.Count);
+        Assert.Equal([fixture.Profile.DefaultWorkingDirectory, fixture.ProjectDirectory], fixture.Launcher.Launched.Select(c => c.Launch.WorkingDirectory));
     }
 
     [Fact]
