@@ -9,9 +9,8 @@ namespace Workers.Service;
 
 /// <summary>Where a running turn's events go: to live readers at once, and to the store in batches under the turn's
 /// lease, from a bounded buffer (the run's <see cref="TurnEventFeed"/>, where late readers find what is not stored yet),
-/// retried with backoff while the store fails. The terminal
-/// event is held back: the store writes it with the turn's end, and only then is it published. See
-/// <c>specs/store.md</c> "Event writes when the store fails" for the contract.</summary>
+/// retried with backoff while the store fails. The terminal event is held back: the store writes it with the turn's end,
+/// and only then is it published. See <c>specs/store.md</c> "Event writes when the store fails" for the contract.</summary>
 /// <remarks>When the store cannot take the events — its writes fail for the whole lease, or the buffer is full — the
 /// sink fails the turn itself: it fixes the terminal event after the last event it kept, refuses every event after it,
 /// and fires <see cref="StoreUnavailable"/> so the run stops. The reason is <c>store_unavailable</c>, unless the buffer

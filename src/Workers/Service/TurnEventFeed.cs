@@ -39,11 +39,17 @@ internal sealed class TurnEventFeed : IDisposable
         }
     }
 
-    /// <summary>Keeps the event until <see cref="Stored"/> and hands it to the turn's live readers.</summary>
+    /// <summary>Keeps the event until <see cref="Stored"/> and hands it to the turn's live readers. Once the feed is
+    /// closed its run is over, and a line still delivered by its agent's reader is neither kept nor sent.</summary>
     public void Publish(StoredEvent turnEvent)
     {
         lock (Turn)
         {
+            if (_closed)
+            {
+                return;
+            }
+
             _unstored.Add(turnEvent);
             Turn.FanOut_NeedsLock(turnEvent);
         }
@@ -64,7 +70,11 @@ internal sealed class TurnEventFeed : IDisposable
     {
         lock (Turn)
         {
-            _unstored.RemoveRange(0, count);
+            // A closed feed let its events go already.
+            if (!_closed)
+            {
+                _unstored.RemoveRange(0, count);
+            }
         }
     }
 

@@ -64,7 +64,7 @@ public sealed class TurnEventHubTests
     }
 
     [Fact]
-    public void AClosedFeed_LeavesNothingInMemory_AndNoTurnSeesAnothersEvents()
+    public void AClosedFeed_KeepsAndSendsNothing_AndNoTurnSeesAnothersEvents()
     {
         var hub = new TurnEventHub();
         var feed = hub.OpenFeed("t1");
@@ -75,9 +75,12 @@ public sealed class TurnEventHubTests
 
         Assert.Empty(otherReader.Unstored(0));
         feed.Dispose();
+        // A line its agent's reader still delivers after the run ended.
+        feed.Publish(Token with { Sequence = 2 });
 
         Assert.Empty(reader.Unstored(0));
         Assert.Equal(0, feed.Count);
+        Assert.Empty(Drain(reader));
         Assert.Empty(Drain(otherReader));
     }
 
