@@ -5,12 +5,14 @@ using Workers.Store;
 
 namespace Workers.Api;
 
-/// <summary>A turn's events as Server-Sent Events: replayed from the store after the reader's Last-Event-ID, then live
-/// from memory as they arrive, ending with the terminal event. Live events are checked against the sequence: a gap
-/// (a reader too slow for the live feed, or events from another replica) is filled from the store. A reader whose
-/// Last-Event-ID is at or past the terminal event is answered with nothing, at once for a finished turn, else when the
-/// turn ends.</summary>
-internal sealed class TurnEventStream(ITurnStore store, TurnEventHub hub, TimeProvider timeProvider)
+/// <summary>A turn's events as Server-Sent Events after the reader's Last-Event-ID: what the store holds, then what a run
+/// here published and the store does not hold yet (from memory), then live as they arrive, ending with the terminal
+/// event. So a reader never waits for the batch writer to see an event that exists, however late it subscribes. Live
+/// events are checked against the sequence: a gap (a reader too slow for the live feed, or a new attempt's numbering) is
+/// filled at once from memory and the store. A turn running on another replica is followed in the store, read again
+/// every second while nothing comes live. A reader whose Last-Event-ID is at or past the terminal event is answered with
+/// nothing, at once for a finished turn, else when the turn ends.</summary>
+internal sealed class TurnEventStream(ITurnStore store, TurnEventHub hub)
 {
     private const int ReplayPage = 500;
     private static readonly TimeSpan StorePoll = TimeSpan.FromSeconds(1);
@@ -19,8 +21,13 @@ internal sealed class TurnEventStream(ITurnStore store, TurnEventHub hub, TimePr
     {
         using var live = hub.Subscribe(turnId);
         var last = afterSequence;
+        // The live event that showed a gap; sent once the gap before it is filled.
+        StoredEvent? afterGap = null;
         while (!cancellationToken.IsCancellationRequested)
         {
+            // Memory before the store, both after subscribing: an event leaves memory only once it is stored, so every
+            // event published before the subscription is in one of the two reads, and every later one comes live.
+            var unstored = live.Unstored(last);
             // Asked before the read: a turn finished by now has every event stored (its end and its terminal event are one
             // write), so if the read then holds no terminal event, the reader is already past it and nothing will come.
             var finished = await store.GetTurnStateAsync(turnId, cancellationToken) is not (TurnState.Queued or TurnState.Running);
@@ -40,6 +47,25 @@ internal sealed class TurnEventStream(ITurnStore store, TurnEventHub hub, TimePr
                 continue;
             }
 
+            // Memory never holds the terminal event: it is published once stored.
+            foreach (var turnEvent in unstored.Where(e => e.Sequence > last))
+            {
+                yield return Item(turnEvent);
+                last = turnEvent.Sequence;
+            }
+
+            if (afterGap is not null && afterGap.Sequence > last)
+            {
+                // Every event before it has been sent now (a new attempt's numbering skips ids: none is missing then).
+                yield return Item(afterGap);
+                last = afterGap.Sequence;
+                if (afterGap.IsTerminal)
+                {
+                    yield break;
+                }
+            }
+
+            afterGap = null;
             if (finished)
             {
                 yield break;
@@ -47,8 +73,7 @@ internal sealed class TurnEventStream(ITurnStore store, TurnEventHub hub, TimePr
 
             using var poll = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             poll.CancelAfter(StorePoll);
-            var gap = false;
-            while (!gap && await WaitForLiveAsync(live, poll.Token))
+            while (afterGap is null && await WaitForLiveAsync(live, poll.Token))
             {
                 while (live.Events.TryRead(out var turnEvent))
                 {
@@ -59,7 +84,7 @@ internal sealed class TurnEventStream(ITurnStore store, TurnEventHub hub, TimePr
 
                     if (turnEvent.Sequence != last + 1)
                     {
-                        gap = true;
+                        afterGap = turnEvent;
                         break;
                     }
 
@@ -70,12 +95,6 @@ internal sealed class TurnEventStream(ITurnStore store, TurnEventHub hub, TimePr
                         yield break;
                     }
                 }
-            }
-
-            if (gap)
-            {
-                // Give the batch writer a moment to store what was missed.
-                await Task.Delay(TimeSpan.FromMilliseconds(100), timeProvider, cancellationToken);
             }
         }
     }

@@ -124,7 +124,7 @@ internal static class TurnsEndpoints
             return ApiProblems.BadRequest($"Last-Event-ID '{lastEventId}' is not an event id of this turn (they are numbers).");
         }
 
-        var stream = new TurnEventStream(store, hub, timeProvider);
+        var stream = new TurnEventStream(store, hub);
         return new ServerSentEventsResult(stream.ReadAsync(id, after, cancellationToken), options.Value.SseKeepAlive, timeProvider);
     }
 

@@ -114,25 +114,10 @@ internal sealed partial class StoreEventSink
     /// <summary>Writes the pending events in batches, oldest first; a batch leaves the buffer only once stored.</summary>
     private async Task WriteAllAsync(CancellationToken cancellationToken)
     {
-        while (true)
+        while (_pending.Oldest(MaxBatch) is { Count: > 0 } batch)
         {
-            List<StoredEvent> batch;
-            lock (_lock)
-            {
-                if (_pending.Count == 0)
-                {
-                    return;
-                }
-
-                batch = _pending.GetRange(0, Math.Min(MaxBatch, _pending.Count));
-            }
-
             await _store.AppendEventsAsync(_lease, batch, cancellationToken);
-
-            lock (_lock)
-            {
-                _pending.RemoveRange(0, batch.Count);
-            }
+            _pending.Stored(batch.Count);
         }
     }
 

@@ -7,10 +7,10 @@ using Workers.Turns;
 
 namespace Workers.Service;
 
-/// <summary>Where a running turn's events go: to live readers at once (<see cref="TurnEventHub"/>), and to the store
-/// in batches under the turn's lease, from a bounded buffer, retried with backoff while the store fails. The terminal
-/// event is held back: the store writes it with the turn's end, and only then is it published. See
-/// <c>specs/store.md</c> "Event writes when the store fails" for the contract.</summary>
+/// <summary>Where a running turn's events go: to live readers at once, and to the store in batches under the turn's
+/// lease, from a bounded buffer (the run's <see cref="TurnEventFeed"/>, where late readers find what is not stored yet),
+/// retried with backoff while the store fails. The terminal event is held back: the store writes it with the turn's end,
+/// and only then is it published. See <c>specs/store.md</c> "Event writes when the store fails" for the contract.</summary>
 /// <remarks>When the store cannot take the events — its writes fail for the whole lease, or the buffer is full — the
 /// sink fails the turn itself: it fixes the terminal event after the last event it kept, refuses every event after it,
 /// and fires <see cref="StoreUnavailable"/> so the run stops. The reason is <c>store_unavailable</c>, unless the buffer
@@ -25,11 +25,11 @@ internal sealed partial class StoreEventSink : ITurnEventSink, IAsyncDisposable
 
     private readonly Lock _lock = new();
 
-    /// <summary>Events not yet stored, oldest first; the head stays until its write succeeded. Guarded by
-    /// <see cref="_lock"/>, at most <see cref="Limits.MaxBufferedEvents"/>.</summary>
-    private readonly List<StoredEvent> _pending = [];
+    /// <summary>Events not yet stored, oldest first, also served to live readers; the head stays until its write
+    /// succeeded. Only <see cref="OnEvent"/> adds, under <see cref="_lock"/>, at most
+    /// <see cref="Limits.MaxBufferedEvents"/>.</summary>
+    private readonly TurnEventFeed _pending;
     private readonly ITurnStore _store;
-    private readonly TurnEventHub _hub;
     private readonly TurnLease _lease;
     private readonly TimeProvider _timeProvider;
     private readonly TimeSpan _flushInterval;
@@ -60,7 +60,7 @@ internal sealed partial class StoreEventSink : ITurnEventSink, IAsyncDisposable
     {
         LastSequence = lastStoredSequence;
         _store = store;
-        _hub = hub;
+        _pending = hub.OpenFeed(lease.TurnId);
         _lease = lease;
         _timeProvider = timeProvider;
         _flushInterval = flushInterval;
@@ -109,9 +109,8 @@ internal sealed partial class StoreEventSink : ITurnEventSink, IAsyncDisposable
             if (_pending.Count < _limits.MaxBufferedEvents)
             {
                 LastSequence = Math.Max(LastSequence, stored.Sequence);
-                _pending.Add(stored);
                 // Under the lock, so readers get events in the order they were kept.
-                _hub.Publish(_lease.TurnId, stored);
+                _pending.Publish(stored);
                 return;
             }
 
@@ -212,6 +211,8 @@ internal sealed partial class StoreEventSink : ITurnEventSink, IAsyncDisposable
             await toolUse;
         }
 
+        // The run is over: what is stored is read from the store, and what never will be is let go.
+        _pending.Dispose();
         _stop.Dispose();
         _leaseLost.Dispose();
         _storeUnavailable.Dispose();

@@ -182,7 +182,7 @@ internal sealed partial class TurnRun
             }
 
             // Live readers get the terminal event only now, so a reader that sees the end can read the final record.
-            _services.Hub.Publish(turn.Id, terminal);
+            _services.Hub.PublishStored(turn.Id, terminal);
         }
         catch (LeaseLostException)
         {

@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Workers.Hosting;
 using Workers.Profiles;
+using Workers.Service;
 
 namespace Workers.IntegrationTests.Support;
 
@@ -111,7 +112,11 @@ public sealed class ServiceHarness : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         Client.Dispose();
+        // The service holds its data directory until its process ends (the container does not own the lock); a harness
+        // ends here, so that another service can start on the same database within this test process, as after a restart.
+        var dataDirectoryLock = _app.Services.GetRequiredService<DataDirectoryLock>();
         await _app.StopAsync();
         await _app.DisposeAsync();
+        dataDirectoryLock.Dispose();
     }
 }

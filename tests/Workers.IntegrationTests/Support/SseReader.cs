@@ -36,4 +36,24 @@ public static class SseReader
 
         return items;
     }
+
+    /// <summary><see cref="ReadAsync"/> that must end within <paramref name="limit"/>: a stream still open then fails the
+    /// test, saying so (a reader kept waiting for something, not a slow machine: the limits are far above a normal read).</summary>
+    public static async Task<List<Item>> ReadWithinAsync(HttpClient client, string turnId, TimeSpan limit, long? lastEventId = null,
+        int stopAfter = int.MaxValue)
+    {
+        var cancellationToken = TestContext.Current.CancellationToken;
+        using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        bounded.CancelAfter(limit);
+        try
+        {
+            return await ReadAsync(client, turnId, bounded.Token, lastEventId, stopAfter);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            Assert.Fail($"The stream of {turnId} after Last-Event-ID {lastEventId ?? 0} did not give {(stopAfter == int.MaxValue ? "its end" : $"{stopAfter} events")} "
+                + $"within {limit.TotalSeconds:0} s.");
+            throw;
+        }
+    }
 }
