@@ -19,7 +19,7 @@ public interface IAgentProcess
     bool HasExited { get; }
 
     /// <summary>True while the process exists, is not a zombie, and no process of its group is stopped (SIGSTOP) or traced:
-    /// a new look at <c>/proc</c>, for the lease.</summary>
+    /// a new look at <c>/proc</c> for the lease — the leader and the group's members of a recent pass, each read again now.</summary>
     bool IsRunnable { get; }
 
     /// <summary>Kills the whole group when one of its processes is stopped: a stopped agent never answers, so it is as good

@@ -30,6 +30,9 @@ public static class ProcessTable
         }
     }
 
+    /// <summary>One process's stat now; null when it is gone.</summary>
+    public static ProcessStat? TryRead(int processId) => TryRead(processId, new byte[PrefixBytes]);
+
     private static ProcessStat? TryRead(int processId, byte[] buffer)
     {
         int length;

@@ -8,8 +8,14 @@ namespace Workers.Processes;
 /// instead of making one each. The age is on the real clock: it is about the real <c>/proc</c>, not a test's fake time.</summary>
 public static class StoppedProcessGroups
 {
+    /// <summary>How old the pass whose group members <see cref="HasStoppedMember"/> reads again may be. The pools' sweeps
+    /// make a pass every <c>StoppedCheckInterval</c> (250 ms), so a lease normally reuses theirs and reads only its own
+    /// group's few processes; without sweeps (a pool on a fake clock) a lease makes a pass at most this often.</summary>
+    public static readonly TimeSpan MembersMaxAge = TimeSpan.FromSeconds(1);
+
     private static readonly Lock Gate = new();
     private static HashSet<int> _stopped = [];
+    private static Dictionary<int, int[]> _members = [];
     private static long _takenAt;
     private static bool _taken;
 
@@ -21,13 +27,49 @@ public static class StoppedProcessGroups
         {
             if (!_taken || Stopwatch.GetElapsedTime(_takenAt) > maxAge || maxAge <= TimeSpan.Zero)
             {
-                // Stamped before the pass: the snapshot is at least as old as its first read.
-                _takenAt = Stopwatch.GetTimestamp();
-                _stopped = [.. ProcessTable.Read().Where(p => p.IsStopped).Select(p => p.GroupId)];
-                _taken = true;
+                TakePass_NeedsGate();
             }
 
             return _stopped.Contains(groupId);
         }
+    }
+
+    /// <summary>True when a process of group <paramref name="groupId"/> is stopped now: each member that a pass at most
+    /// <see cref="MembersMaxAge"/> old found in the group is read again now (for an agent, its one or two processes), instead
+    /// of a new pass over every process of the machine on every lease. A process that joined the group after that pass is
+    /// not looked at here; the sweep and the running turn's watch see it within their interval.</summary>
+    public static bool HasStoppedMember(int groupId)
+    {
+        int[]? members;
+        lock (Gate)
+        {
+            if (!_taken || Stopwatch.GetElapsedTime(_takenAt) > MembersMaxAge)
+            {
+                TakePass_NeedsGate();
+            }
+
+            _members.TryGetValue(groupId, out members);
+        }
+
+        foreach (var member in members ?? [])
+        {
+            // Still of the group: a pid reused since the pass by another process is not this agent's.
+            if (ProcessTable.TryRead(member) is { IsStopped: true } stat && stat.GroupId == groupId)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static void TakePass_NeedsGate()
+    {
+        // Stamped before the pass: the snapshot is at least as old as its first read.
+        _takenAt = Stopwatch.GetTimestamp();
+        var processes = ProcessTable.Read().ToList();
+        _stopped = [.. processes.Where(p => p.IsStopped).Select(p => p.GroupId)];
+        _members = processes.GroupBy(p => p.GroupId).ToDictionary(g => g.Key, g => g.Select(p => p.ProcessId).ToArray());
+        _taken = true;
     }
 }

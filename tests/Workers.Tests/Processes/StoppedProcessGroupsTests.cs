@@ -47,6 +47,30 @@ public sealed class StoppedProcessGroupsTests
         await UntilAsync(() => ProcessLiveness.State(child) is null or 'Z');
     }
 
+    [Fact]
+    public async Task TheLeaseCheck_ReadsAgainTheMembersAnEarlierPassFound_AndSeesAStopMadeSince()
+    {
+        await using var agent = AgentProcess.Start(
+            new LaunchSpec("/bin/sh", ["-c", "sleep 60 & wait"], Path.GetTempPath(), new Dictionary<string, string> { ["PATH"] = "/usr/bin:/bin" },
+                OutputFraming.Lines, 4096),
+            TimeProvider.System, NullLogger.Instance);
+        var child = await ChildOfAsync(agent.ProcessId);
+        // A pass that sees the child in the group, as the pools' sweep makes one every StoppedCheckInterval.
+        Assert.False(StoppedProcessGroups.Contains(agent.ProcessId, TimeSpan.Zero));
+
+        ProcessGroup.SignalProcess(child, ProcessGroup.SigStop);
+        await UntilAsync(() => ProcessLiveness.State(child) == 'T');
+
+        // The pass is older than the stop (and, within MembersMaxAge, reused): reading its members again sees the stop.
+        Assert.True(StoppedProcessGroups.HasStoppedMember(agent.ProcessId));
+        Assert.False(agent.IsRunnable);
+        // The sweep's own check reuses a pass up to half its interval old: a new one, then the kill.
+        Assert.True(StoppedProcessGroups.Contains(agent.ProcessId, TimeSpan.Zero));
+        Assert.True(agent.KillIfStopped(TimeSpan.FromMilliseconds(250)));
+        await agent.Exited.WaitAsync(TestContext.Current.CancellationToken);
+        await UntilAsync(() => ProcessLiveness.State(child) is null or 'Z');
+    }
+
     private static async Task<int> ChildOfAsync(int leader)
     {
         int? child = null;
