@@ -14,8 +14,8 @@ internal static class AgentLines
     /// <summary>A Claude Code <c>stream_event</c> wrapping a <c>text_delta</c> (<c>--include-partial-messages</c>).</summary>
     public static string ClaudeTextDelta(string sessionId) =>
         """{"type":"stream_event","uuid":"4f5b2c1e-8d7a-4e0b-9a63-2f1d0c9e7b15","session_id":""" + Quoted(sessionId)
-        + ""","parent_tool_use_id":null,"event":{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":""" + Quoted(Token)
-        + "}}}";
+        + ""","parent_tool_use_id":null,"event":{"type":"content_block_delta","index":0,"""
+        + "\"delta\":{\"type\":\"text_delta\",\"text\":" + Quoted(Token) + "}}}";
 
     /// <summary>An ACP <c>session/update</c> notification with an <c>agent_message_chunk</c>.</summary>
     public static string AcpMessageChunk(string sessionId) =>

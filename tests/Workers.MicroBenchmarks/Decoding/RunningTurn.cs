@@ -14,6 +14,9 @@ internal sealed class RunningTurn : IAsyncDisposable
 {
     private const string ProfileName = "sim";
 
+    // An hour: the turn outlasts any benchmark run, and the agent writes nothing into it.
+    private const string FirstTokenAfterMilliseconds = "3600000";
+
     private static readonly Dictionary<string, string[]> SimAgentArgs = new(StringComparer.Ordinal)
     {
         ["claude-stream-json"] = ["claude", "-p", "--input-format", "stream-json", "--output-format", "stream-json", "--verbose",
@@ -60,12 +63,13 @@ internal sealed class RunningTurn : IAsyncDisposable
             Family = family,
             Command = Path.Combine(AppContext.BaseDirectory, "Workers.SimAgent"),
             Args = [.. SimAgentArgs[family]],
-            Env = { ["SIM_FIRST_TOKEN_MS"] = TimeSpan.FromHours(1).TotalMilliseconds.ToString("F0", System.Globalization.CultureInfo.InvariantCulture) },
+            Env = { ["SIM_FIRST_TOKEN_MS"] = FirstTokenAfterMilliseconds },
         };
         var catalog = new ProfileCatalog(new WorkersOptions { DataDirectory = _dataDirectory, Profiles = { [ProfileName] = profile } });
         var resolved = catalog.Get(ProfileName);
-        var launcher = new FamilyLauncher(new AgentDrivers(AgentDrivers.BuiltIn), new AgentLauncher(TimeProvider.System, NullLoggerFactory.Instance),
-            TimeProvider.System, NullLoggerFactory.Instance);
+        var processes = new AgentLauncher(TimeProvider.System, NullLoggerFactory.Instance);
+        var launcher = new FamilyLauncher(new AgentDrivers(AgentDrivers.BuiltIn), processes, TimeProvider.System,
+            NullLoggerFactory.Instance);
         var directory = resolved.DefaultWorkingDirectory;
         _connection = launcher.Launch(resolved, new LaunchRequest(directory));
         using var startLimit = new CancellationTokenSource(TimeSpan.FromSeconds(30));
@@ -89,7 +93,9 @@ internal sealed class RunningTurn : IAsyncDisposable
         // by now: the benchmark's lines do not race it.
         await Task.Delay(TimeSpan.FromSeconds(1), startLimit.Token);
         // No limit on the turn's output: the benchmark feeds one turn millions of lines.
-        Filter = new StdoutFilter(handler, resolved.Options.MaxLineBytes, long.MaxValue, NullLogger.Instance, _connection.Process.ProcessId);
+        var processId = _connection.Process.ProcessId;
+        Filter = new StdoutFilter(handler, resolved.Options.MaxLineBytes, maxTurnOutputBytes: long.MaxValue, NullLogger.Instance,
+            processId);
     }
 
     public async ValueTask DisposeAsync()

@@ -42,7 +42,8 @@ internal sealed class InstantConnection(int processId) : IAgentConnection
 
     public Task CloseSessionsAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    public Task<SessionOpened> OpenSessionAsync(SessionStep step, SessionRequest request, TurnContext turn, CancellationToken cancellationToken) =>
+    public Task<SessionOpened> OpenSessionAsync(SessionStep step, SessionRequest request, TurnContext turn,
+        CancellationToken cancellationToken) =>
         throw new NotSupportedException("The pool benchmark leases and releases; it runs no turn.");
 
     public Task<TurnOutcome> RunTurnAsync(TurnContext turn, CancellationToken cancellationToken) =>

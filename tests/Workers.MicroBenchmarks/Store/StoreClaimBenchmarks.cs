@@ -9,30 +9,23 @@ namespace Workers.MicroBenchmarks.Store;
 /// stay running, as a busy worker's do.</summary>
 [MemoryDiagnoser]
 [InvocationCount(ClaimsPerIteration)]
-public class StoreClaimBenchmarks
+public class StoreClaimBenchmarks : TemporaryStoreBenchmark
 {
     private const int ClaimsPerIteration = 256;
 
     private readonly ClaimRequest _request = new("micro-benchmark", TimeSpan.FromHours(1), null, [], MaxAttempts: 3);
-    private TemporaryStore _store = null!;
-
-    [GlobalSetup]
-    public async Task CreateStoreAsync() => _store = await TemporaryStore.CreateAsync();
-
-    [GlobalCleanup]
-    public async Task DeleteStoreAsync() => await _store.DisposeAsync();
 
     [IterationSetup]
     public void EnqueueTurnsToClaim()
     {
         for (var i = 0; i < ClaimsPerIteration; i++)
         {
-            _store.Store.EnqueueAsync(_store.NextTurn(), CancellationToken.None).GetAwaiter().GetResult();
+            Store.Sqlite.EnqueueAsync(Store.NextTurn(), CancellationToken.None).GetAwaiter().GetResult();
         }
     }
 
     [Benchmark]
     public async Task<ClaimedTurn> Claim() =>
-        await _store.Store.ClaimAsync(_request, TimeProvider.System.GetUtcNow(), CancellationToken.None)
+        await Store.Sqlite.ClaimAsync(_request, TimeProvider.System.GetUtcNow(), CancellationToken.None)
             ?? throw new InvalidOperationException("No turn was waiting to be claimed.");
 }

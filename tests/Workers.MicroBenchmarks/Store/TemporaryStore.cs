@@ -12,19 +12,19 @@ internal sealed class TemporaryStore : IAsyncDisposable
 
     // A producer's request as the API stores it: the prompt, the working directory and a little metadata.
     private const string Payload =
-        """{"prompt":"Fix the failing test in tests/Workers.Tests and explain the cause.","cwd":null,"metadata":{"source":"micro-benchmark"}}""";
+        """{"prompt":"Fix the failing test in tests/Workers.Tests and explain the cause.","metadata":{"source":"micro-benchmark"}}""";
 
     private readonly string _directory = Directory.CreateTempSubdirectory("workers-microbench-store-").FullName;
     private int _nextTurn;
 
-    private TemporaryStore() => Store = new SqliteTurnStore(Path.Combine(_directory, "workers.db"));
+    private TemporaryStore() => Sqlite = new SqliteTurnStore(Path.Combine(_directory, "workers.db"));
 
-    public SqliteTurnStore Store { get; }
+    public SqliteTurnStore Sqlite { get; }
 
     public static async Task<TemporaryStore> CreateAsync()
     {
         var store = new TemporaryStore();
-        await store.Store.InitializeAsync(CancellationToken.None);
+        await store.Sqlite.InitializeAsync(CancellationToken.None);
         return store;
     }
 
@@ -32,12 +32,13 @@ internal sealed class TemporaryStore : IAsyncDisposable
     public NewTurn NextTurn()
     {
         var number = Interlocked.Increment(ref _nextTurn).ToString(CultureInfo.InvariantCulture);
-        return new NewTurn($"turn-{number}", $"conversation-{number}", Profile, Payload, "sha256:" + number, TimeProvider.System.GetUtcNow());
+        var enqueuedAt = TimeProvider.System.GetUtcNow();
+        return new NewTurn($"turn-{number}", $"conversation-{number}", Profile, Payload, "sha256:" + number, enqueuedAt);
     }
 
     public async ValueTask DisposeAsync()
     {
-        await Store.DisposeAsync();
+        await Sqlite.DisposeAsync();
         Directory.Delete(_directory, recursive: true);
     }
 }

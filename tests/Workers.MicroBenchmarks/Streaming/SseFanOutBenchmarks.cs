@@ -33,15 +33,15 @@ public class SseFanOutBenchmarks
     {
         _store = await TemporaryStore.CreateAsync();
         var turn = _store.NextTurn();
-        await _store.Store.EnqueueAsync(turn, CancellationToken.None);
+        await _store.Sqlite.EnqueueAsync(turn, CancellationToken.None);
         // Claimed, so the readers follow it as a running turn instead of ending at once.
-        await _store.Store.ClaimAsync(new ClaimRequest("micro-benchmark", TimeSpan.FromHours(1), null, [], MaxAttempts: 1),
+        await _store.Sqlite.ClaimAsync(new ClaimRequest("micro-benchmark", TimeSpan.FromHours(1), null, [], MaxAttempts: 1),
             TimeProvider.System.GetUtcNow(), CancellationToken.None);
         _hub = new TurnEventHub();
         _feed = _hub.OpenFeed(turn.Id);
         for (var i = 0; i < Readers; i++)
         {
-            var stream = new TurnEventStream(_store.Store, _hub);
+            var stream = new TurnEventStream(_store.Sqlite, _hub);
             var response = new ServerSentEventsResult(_frames.Counted(stream.ReadAsync(turn.Id, 0, _disconnect.Token)),
                 TimeSpan.FromSeconds(15), TimeProvider.System);
             var context = new DefaultHttpContext { RequestAborted = _disconnect.Token };
