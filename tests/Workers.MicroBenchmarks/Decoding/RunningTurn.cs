@@ -91,7 +91,7 @@ internal sealed class RunningTurn : IAsyncDisposable
 
         // What the agent writes before its first token (Claude's system/init, ACP's command list) has passed its read loop
         // by now: the benchmark's lines do not race it.
-        await Task.Delay(TimeSpan.FromSeconds(1), startLimit.Token);
+        await Task.Delay(TimeSpan.FromMilliseconds(250), startLimit.Token);
         // No limit on the turn's output: the benchmark feeds one turn millions of lines.
         var processId = _connection.Process.ProcessId;
         Filter = new StdoutFilter(handler, resolved.Options.MaxLineBytes, maxTurnOutputBytes: long.MaxValue, NullLogger.Instance,
