@@ -19,7 +19,8 @@ internal static class ServiceOverheadBenchmark
             "202 in hand to the first `text_delta` read. Continued: sequential turns of one conversation (its live process). First: a new " +
             "conversation per turn, each sent once the pool shows an idle ready process. Floor: the same agent started directly, its " +
             $"session open, prompt written → first `agent_message_chunk` (first: a fresh process per prompt). {WarmUpTurns} warm-up turns " +
-            "per path are not counted. ms.");
+            $"(first turns: {WarmUpTurns / 5}) of the service are not counted. Each first turn's conversation is deleted after it " +
+            "(DELETE /v1/conversations/{id}), off the clock, so its process does not stay bound. ms.");
         Console.WriteLine($"- started: {MachineLoad.Now()}");
         var (floorContinued, floorFirst) = await RunFloorAsync(continuedTurns, firstTurns);
         var (serviceContinued, serviceFirst, failures) = await RunServiceAsync(continuedTurns, firstTurns);
@@ -107,10 +108,15 @@ internal static class ServiceOverheadBenchmark
         for (var i = 0; i < WarmUpTurns / 5 + firstTurns; i++)
         {
             await service.WaitForReadyAgentsAsync(ZeroLatencyAgent.Profile, 1);
-            if (await TurnAsync($"bench-first-{Guid.NewGuid():N}", 0) is { } ms && i >= WarmUpTurns / 5)
+            var firstConversation = $"bench-first-{Guid.NewGuid():N}";
+            if (await TurnAsync(firstConversation, 0) is { } ms && i >= WarmUpTurns / 5)
             {
                 first.Add(ms);
             }
+
+            // Frees the process the turn left bound, as a chat product does when a conversation ends; otherwise bound
+            // processes fill the 16 and the pool refills only when a turn asks (an LRU release), not while idle.
+            (await http.DeleteAsync($"/v1/conversations/{firstConversation}")).EnsureSuccessStatusCode();
         }
 
         return (new LatencyRow(continued), new LatencyRow(first), failures);
