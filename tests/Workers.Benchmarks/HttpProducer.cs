@@ -13,7 +13,8 @@ internal sealed class HttpProducer(HttpClient http, string profile)
     /// <summary>How a turn went for the producer.</summary>
     /// <param name="FirstTextMs">202 in hand → first <c>text_delta</c> read; null when none came.</param>
     /// <param name="Terminal">The terminal event's type (<c>completed</c>, <c>failed</c>, <c>cancelled</c>), or what went wrong.</param>
-    public sealed record Turn(double? FirstTextMs, string Terminal)
+    /// <param name="Id">The turn's id, when it was enqueued.</param>
+    public sealed record Turn(double? FirstTextMs, string Terminal, string? Id = null)
     {
         public bool Succeeded => Terminal == "completed";
     }
@@ -48,10 +49,10 @@ internal sealed class HttpProducer(HttpClient http, string profile)
 
             if (item.EventType is "completed" or "failed" or "cancelled")
             {
-                return new Turn(firstText, item.EventType == "failed" ? $"failed: {item.Data}" : item.EventType);
+                return new Turn(firstText, item.EventType == "failed" ? $"failed: {item.Data}" : item.EventType, id);
             }
         }
 
-        return new Turn(firstText, "stream ended before a terminal event");
+        return new Turn(firstText, "stream ended before a terminal event", id);
     }
 }

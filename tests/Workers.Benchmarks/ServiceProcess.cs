@@ -96,6 +96,14 @@ internal sealed class ServiceProcess : IAsyncDisposable
             .GetProperty("processes").GetProperty("ready").GetInt32();
     }
 
+    /// <summary>The profile's entry of <c>/v1/pools</c> (process counts, <c>spawned</c>, <c>retiredByReason</c>).</summary>
+    public async Task<JsonElement> PoolAsync(string profile)
+    {
+        using var http = NewClient();
+        var pools = await http.GetFromJsonAsync<JsonElement>("/v1/pools");
+        return pools.GetProperty("pools").EnumerateArray().Single(p => p.GetProperty("profile").GetString() == profile).Clone();
+    }
+
     /// <summary>The pids of the profile's agent processes, as <c>/v1/pools/{profile}/processes</c> lists them.</summary>
     public async Task<List<int>> AgentProcessIdsAsync(string profile)
     {
@@ -105,12 +113,6 @@ internal sealed class ServiceProcess : IAsyncDisposable
     }
 
     public ProcStatus Memory() => ProcStatus.Of(_process.Id) ?? throw new InvalidOperationException("the service is gone");
-
-    public TimeSpan CpuTime()
-    {
-        _process.Refresh();
-        return _process.TotalProcessorTime;
-    }
 
     private async Task WaitUntilAsync(Func<HttpClient, Task<bool>> condition, string what)
     {

@@ -1,5 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Net.Http.Json;
+using System.Text.Json;
 using Workers.Processes;
 
 namespace Workers.Benchmarks;
@@ -46,8 +48,11 @@ internal static class ThroughputBenchmark
         Console.WriteLine(Invariant($"| turns/s completed, steady {steady.TotalSeconds:0} s ({window.Completed} turns) | {window.Completed / steady.TotalSeconds:0} | ≥ 500 |"));
         Console.WriteLine(Invariant($"| turns that did not succeed (whole run, warm-up included) | {window.Failures.Count} of {window.Ended} | 0 |"));
         Console.WriteLine(Invariant($"| producer-observed first text under load, p50 / p90 / p99 (ms) | {window.FirstText.Cell()} | — |"));
-        Console.WriteLine(Invariant($"| load generator CPU in the window (its CPU time ÷ wall; 2 cores = 200 %) | {window.LoadGeneratorCpu:P0} | — |"));
-        Console.WriteLine(Invariant($"| service CPU in the window (its own, children excluded) | {window.ServiceCpu:P0} | — |"));
+        Console.WriteLine(Invariant($"| CPU in the window, cores (CPU s ÷ wall s): load generator | {window.LoadGeneratorCores:0.00} | — |"));
+        Console.WriteLine(Invariant($"| CPU in the window, cores: service (its own, children excluded) | {window.ServiceCores:0.00} | — |"));
+        Console.WriteLine(Invariant($"| CPU in the window, cores: agents (the service's children) | {window.AgentCores:0.00} | — |"));
+        Console.WriteLine(Invariant($"| CPU in the window, cores: whole machine busy (others' work included) | {window.MachineBusyCores:0.00} of {window.MachineCores:0.00} | — |"));
+        Console.WriteLine(Invariant($"| CPU per completed turn in the window: service / agents | {window.ServiceCores * 1000 / (window.Completed / steady.TotalSeconds):0.0} / {window.AgentCores * 1000 / (window.Completed / steady.TotalSeconds):0.0} ms | — |"));
         Console.WriteLine(Invariant($"| enqueue alone, {Producers} producers × {enqueuesPerProducer} POSTs | {enqueue.PerSecond:0} turns/s ({enqueue.Refused} refused) | ≥ 2000 |"));
         Console.WriteLine(Invariant($"| service RSS at rest (pool warm, no turns) | {atRest.RssMiB:0} MiB | — |"));
         Console.WriteLine(Invariant($"| service RSS peak (VmHWM) after the throughput run | {afterLoad.PeakRssMiB:0} MiB | ≤ 150 MiB |"));
@@ -60,13 +65,13 @@ internal static class ThroughputBenchmark
         }
     }
 
-    private sealed record Window(int Completed, int Ended, List<string> Failures, LatencyRow FirstText, double LoadGeneratorCpu, double ServiceCpu,
-        List<double> AgentRssMiB);
+    private sealed record Window(int Completed, int Ended, List<string> Failures, LatencyRow FirstText, double LoadGeneratorCores,
+        double ServiceCores, double AgentCores, double MachineBusyCores, double MachineCores, List<double> AgentRssMiB);
 
     private static async Task<Window> RunConversationsAsync(ServiceProcess service, int conversations, TimeSpan warmUp, TimeSpan steady)
     {
         var failures = new List<string>();
-        var firstTexts = new List<double>();
+        var firstTexts = new List<(double Ms, string Id)>();
         var clock = Stopwatch.StartNew();
         var windowStart = warmUp;
         var windowEnd = warmUp + steady;
@@ -105,7 +110,7 @@ internal static class ThroughputBenchmark
                             completedInWindow++;
                             if (result.FirstTextMs is { } ms)
                             {
-                                firstTexts.Add(ms);
+                                firstTexts.Add((ms, result.Id!));
                             }
                         }
                     }
@@ -115,15 +120,39 @@ internal static class ThroughputBenchmark
         })).ToList();
 
         await Task.Delay(windowStart);
-        var cpuAtStart = (Self: Process.GetCurrentProcess().TotalProcessorTime, Service: service.CpuTime(), Wall: clock.Elapsed);
+        var (selfAtStart, serviceAtStart, wallAtStart) = (CpuTimes.Of(Environment.ProcessId), CpuTimes.Of(service.ProcessId), clock.Elapsed);
+        var poolAtStart = await service.PoolAsync(ZeroLatencyAgent.Profile);
         await Task.Delay(steady);
-        var cpuAtEnd = (Self: Process.GetCurrentProcess().TotalProcessorTime, Service: service.CpuTime(), Wall: clock.Elapsed);
+        var (self, serviceCpu) = (CpuTimes.Of(Environment.ProcessId).Minus(selfAtStart), CpuTimes.Of(service.ProcessId).Minus(serviceAtStart));
+        var wall = (clock.Elapsed - wallAtStart).TotalSeconds;
+        var poolAtEnd = await service.PoolAsync(ZeroLatencyAgent.Profile);
+        // Agents started in the window replace retired ones (Pool:MaxTurnsPerProcess, 100 by default): their start-up is
+        // part of the agents' CPU.
+        Console.WriteLine(Invariant($"- agent processes started in the window: {poolAtEnd.GetProperty("spawned").GetInt32() - poolAtStart.GetProperty("spawned").GetInt32()}; ") +
+            $"retired by reason since the service started: {poolAtEnd.GetProperty("retiredByReason")}");
         var agents = AgentRss(await service.AgentProcessIdsAsync(ZeroLatencyAgent.Profile));
         stop.Cancel();
         await Task.WhenAll(producers);
-        var wall = (cpuAtEnd.Wall - cpuAtStart.Wall).TotalSeconds;
-        return new Window(completedInWindow, ended, failures, new LatencyRow(firstTexts), (cpuAtEnd.Self - cpuAtStart.Self).TotalSeconds / wall,
-            (cpuAtEnd.Service - cpuAtStart.Service).TotalSeconds / wall, agents);
+        await PrintSlowestAsync(service, firstTexts);
+        return new Window(completedInWindow, ended, failures, new LatencyRow(firstTexts.Select(t => t.Ms).ToList()), self.OwnSeconds / wall, serviceCpu.OwnSeconds / wall,
+            serviceCpu.ChildrenSeconds / wall, serviceCpu.MachineBusySeconds / wall, serviceCpu.MachineTotalSeconds / wall, agents);
+    }
+
+    /// <summary>Where the slowest turns of the window waited, from their records: queued (enqueued → claimed), lease wait,
+    /// and the turn's own wait for the agent's first token.</summary>
+    private static async Task PrintSlowestAsync(ServiceProcess service, List<(double Ms, string Id)> firstTexts)
+    {
+        Console.WriteLine(Invariant($"- turns of the window whose first text took over 1 s: {firstTexts.Count(t => t.Ms > 1000)} of {firstTexts.Count}; the slowest:"));
+        using var http = service.NewClient();
+        foreach (var (ms, id) in firstTexts.OrderByDescending(t => t.Ms).Take(5))
+        {
+            var turn = await http.GetFromJsonAsync<JsonElement>($"/v1/turns/{id}");
+            var timing = turn.GetProperty("timing");
+            string Seconds(string segment) => timing.TryGetProperty(segment, out var value) ? Invariant($"{value.GetDouble() * 1000:0}") : "—";
+            Console.WriteLine(Invariant($"  - {ms:0} ms: queue_wait {Seconds("queue_wait")} ms, lease_wait {Seconds("lease_wait")} ms, ") +
+                Invariant($"spawn_to_first_token {Seconds("spawn_to_first_token")} ms, rung {turn.GetProperty("process").GetString()}/") +
+                Invariant($"{turn.GetProperty("session").GetString()}, turn {turn.GetProperty("sequence").GetInt32()} of its conversation"));
+        }
     }
 
     private static async Task<(double PerSecond, int Refused)> EnqueueAsync(ServiceProcess service, int perProducer)
