@@ -1,3 +1,6 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+
 namespace Workers.Benchmarks;
 
 /// <summary>Issue 15's service-overhead target through the real product path: <c>workers serve</c> as a child, a
@@ -7,9 +10,7 @@ internal static class ServiceOverheadBenchmark
 {
     private const int WarmUpTurns = 50;
 
-    public sealed record Figures(LatencyRow ServiceContinued, LatencyRow ServiceFirst, LatencyRow FloorContinued, LatencyRow FloorFirst);
-
-    public static async Task<Figures> RunAsync(int continuedTurns, int firstTurns)
+    public static async Task RunAsync(int continuedTurns, int firstTurns)
     {
         Console.WriteLine();
         Console.WriteLine("## Service overhead through HTTP (zero-latency simulated ACP agent)");
@@ -30,12 +31,18 @@ internal static class ServiceOverheadBenchmark
         Console.WriteLine("|---|---|---|---|---|");
         Console.WriteLine($"| floor (agent driven directly) | continued | {floorContinued.Count} | {floorContinued.Cell()} | — |");
         Console.WriteLine($"| floor (agent driven directly) | first | {floorFirst.Count} | {floorFirst.Cell()} | — |");
-        Console.WriteLine($"| producer over HTTP | continued | {serviceContinued.Count} | {serviceContinued.Cell()} | {serviceContinued.OverCell(floorContinued)} |");
-        Console.WriteLine($"| producer over HTTP | first | {serviceFirst.Count} | {serviceFirst.Cell()} | {serviceFirst.OverCell(floorFirst)} |");
+        foreach (var (turn, path, floor) in new[] { ("continued", serviceContinued, floorContinued), ("first", serviceFirst, floorFirst) })
+        {
+            Console.WriteLine($"| producer over HTTP | {turn} | {path.ProducerObserved.Count} | {path.ProducerObserved.Cell()} | " +
+                $"{path.ProducerObserved.OverCell(floor)} |");
+            Console.WriteLine($"| of which, by the turn record: queue_wait (enqueued → claimed) | {turn} | {path.QueueWait.Count} | " +
+                $"{path.QueueWait.Cell()} | — |");
+            Console.WriteLine($"| of which, by the turn record: spawn_to_first_token (lease → first token) | {turn} | " +
+                $"{path.SpawnToFirstToken.Count} | {path.SpawnToFirstToken.Cell()} | — |");
+        }
         Console.WriteLine();
         Console.WriteLine($"- turns that did not succeed: {failures.Count}" + (failures.Count > 0 ? $" (first: {failures[0]})" : ""));
         Console.WriteLine("- targets: overhead p50 ≤ 2 ms, p99 ≤ 10 ms");
-        return new Figures(serviceContinued, serviceFirst, floorContinued, floorFirst);
     }
 
     private static async Task<(LatencyRow Continued, LatencyRow First)> RunFloorAsync(int continuedTurns, int firstTurns)
@@ -75,7 +82,7 @@ internal static class ServiceOverheadBenchmark
         }
     }
 
-    private static async Task<(LatencyRow Continued, LatencyRow First, List<string> Failures)> RunServiceAsync(int continuedTurns, int firstTurns)
+    private static async Task<(ServicePath Continued, ServicePath First, List<string> Failures)> RunServiceAsync(int continuedTurns, int firstTurns)
     {
         await using var service = await ServiceProcess.StartAsync(ZeroLatencyAgent.ServiceSettings(minReady: 1, maxProcesses: 16));
         await service.WaitForReadyAgentsAsync(ZeroLatencyAgent.Profile, 1);
@@ -83,7 +90,7 @@ internal static class ServiceOverheadBenchmark
         var producer = new HttpProducer(http, ZeroLatencyAgent.Profile);
         var failures = new List<string>();
 
-        async Task<double?> TurnAsync(string conversation, int turn)
+        async Task<HttpProducer.Turn> TurnAsync(string conversation, int turn)
         {
             var result = await producer.RunAsync(conversation, ChatWorkload.Prompt(turn), CancellationToken.None);
             if (!result.Succeeded)
@@ -91,27 +98,27 @@ internal static class ServiceOverheadBenchmark
                 failures.Add(result.Terminal);
             }
 
-            return result.FirstTextMs;
+            return result;
         }
 
         var conversation = $"bench-sequential-{Guid.NewGuid():N}";
-        var continued = new List<double>();
+        var continued = new List<HttpProducer.Turn>();
         for (var i = 0; i < 1 + WarmUpTurns + continuedTurns; i++)
         {
-            if (await TurnAsync(conversation, i) is { } ms && i > WarmUpTurns)
+            if (await TurnAsync(conversation, i) is { FirstTextMs: not null } turn && i > WarmUpTurns)
             {
-                continued.Add(ms);
+                continued.Add(turn);
             }
         }
 
-        var first = new List<double>();
+        var first = new List<HttpProducer.Turn>();
         for (var i = 0; i < WarmUpTurns / 5 + firstTurns; i++)
         {
             await service.WaitForReadyAgentsAsync(ZeroLatencyAgent.Profile, 1);
             var firstConversation = $"bench-first-{Guid.NewGuid():N}";
-            if (await TurnAsync(firstConversation, 0) is { } ms && i >= WarmUpTurns / 5)
+            if (await TurnAsync(firstConversation, 0) is { FirstTextMs: not null } turn && i >= WarmUpTurns / 5)
             {
-                first.Add(ms);
+                first.Add(turn);
             }
 
             // Frees the process the turn left bound, as a chat product does when a conversation ends; otherwise bound
@@ -119,6 +126,26 @@ internal static class ServiceOverheadBenchmark
             (await http.DeleteAsync($"/v1/conversations/{firstConversation}")).EnsureSuccessStatusCode();
         }
 
-        return (new LatencyRow(continued), new LatencyRow(first), failures);
+        return (await ServicePath.OfAsync(http, continued), await ServicePath.OfAsync(http, first), failures);
+    }
+
+    /// <summary>What the producer saw, and from the turns' records where the service says the time went: queued
+    /// (enqueued → claimed) and the turn's own wait for the agent (lease → first token).</summary>
+    public sealed record ServicePath(LatencyRow ProducerObserved, LatencyRow QueueWait, LatencyRow SpawnToFirstToken)
+    {
+        public static async Task<ServicePath> OfAsync(HttpClient http, List<HttpProducer.Turn> turns)
+        {
+            var queueWait = new List<double>();
+            var spawnToFirstToken = new List<double>();
+            foreach (var turn in turns)
+            {
+                var timing = (await http.GetFromJsonAsync<JsonElement>($"/v1/turns/{turn.Id}")).GetProperty("timing");
+                queueWait.Add(timing.GetProperty("queue_wait").GetDouble() * 1000);
+                spawnToFirstToken.Add(timing.GetProperty("spawn_to_first_token").GetDouble() * 1000);
+            }
+
+            return new ServicePath(new LatencyRow(turns.Select(t => t.FirstTextMs!.Value).ToList()), new LatencyRow(queueWait),
+                new LatencyRow(spawnToFirstToken));
+        }
     }
 }
