@@ -55,14 +55,13 @@ internal static class SideBySideBenchmark
             })!;
             var commit = git.StandardOutput.ReadToEnd().Trim();
             git.WaitForExit();
-            var dirty = Process.Start(new ProcessStartInfo("git", ["status", "--porcelain", "--untracked-files=no"])
+            using var dirty = Process.Start(new ProcessStartInfo("git", ["status", "--porcelain", "--untracked-files=no"])
             {
                 RedirectStandardOutput = true,
                 WorkingDirectory = AppContext.BaseDirectory,
             })!;
             var changes = dirty.StandardOutput.ReadToEnd().Trim();
             dirty.WaitForExit();
-            dirty.Dispose();
             return changes.Length > 0 ? $"{commit} + uncommitted changes" : commit;
         }
         catch (System.ComponentModel.Win32Exception)
