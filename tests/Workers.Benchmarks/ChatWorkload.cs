@@ -8,13 +8,17 @@ internal sealed record ChatWorkload(int Conversations, int TurnsPerConversation,
 {
     /// <summary>Runs the workload; <paramref name="runTurn"/> gets the conversation, the turn index and the previous
     /// turn's result (null for the first).</summary>
-    public async Task<IReadOnlyList<TurnResult>> RunAsync(Func<string, int, TurnResult?, Task<TurnResult>> runTurn)
+    public Task<IReadOnlyList<TurnResult>> RunAsync(Func<string, int, TurnResult?, Task<TurnResult>> runTurn) => RunAsync<TurnResult>(runTurn);
+
+    /// <summary>The same workload for a driver that is not a turn runner (the floor of <c>StrategiesBenchmark</c>).</summary>
+    public async Task<IReadOnlyList<TResult>> RunAsync<TResult>(Func<string, int, TResult?, Task<TResult>> runTurn)
+        where TResult : class
     {
-        var results = new List<TurnResult>();
+        var results = new List<TResult>();
         var conversations = Enumerable.Range(0, Conversations).Select(async c =>
         {
             await Task.Delay(ArrivalSpacing * c);
-            TurnResult? previous = null;
+            TResult? previous = null;
             var conversation = $"bench-{Guid.NewGuid():N}";
             for (var turn = 0; turn < TurnsPerConversation; turn++)
             {

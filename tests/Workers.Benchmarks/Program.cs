@@ -26,6 +26,13 @@ if (Environment.GetCommandLineArgs().SkipWhile(a => a != "--isolation").Skip(1).
     return;
 }
 
+// `--side-by-side` (or one of `--strategies`, `--overhead`, `--throughput`): issue 15's strategies and service targets in one run.
+if (SideBySideBenchmark.Modes(Environment.GetCommandLineArgs()) is { Count: > 0 } sideBySideModes)
+{
+    await SideBySideBenchmark.RunAsync(sideBySideModes, ArgValue, Environment.GetCommandLineArgs());
+    return;
+}
+
 // `--tracing` measures what a turn's trace costs the service, on vs off (specs/tracing.md).
 if (Environment.GetCommandLineArgs().Contains("--tracing"))
 {

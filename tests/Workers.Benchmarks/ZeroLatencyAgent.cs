@@ -1,0 +1,45 @@
+using System.Globalization;
+
+namespace Workers.Benchmarks;
+
+/// <summary>The agent of the service-level targets: the simulated ACP agent with every <c>SIM_*</c> delay at 0 and a
+/// two-token answer, so whatever a turn waits is the service's (and the agent's own bare processing).</summary>
+internal static class ZeroLatencyAgent
+{
+    public const string Profile = "bench-acp";
+
+    public static Dictionary<string, string> Environment() => new()
+    {
+        ["SIM_STARTUP_MS"] = "0",
+        ["SIM_SESSION_NEW_MS"] = "0",
+        ["SIM_SESSION_LOAD_MS"] = "0",
+        ["SIM_FIRST_TOKEN_MS"] = "0",
+        ["SIM_CONTEXT_MS_PER_KTOKEN"] = "0",
+        ["SIM_TURN_OVERHEAD_MS"] = "0",
+        ["SIM_TOKENS"] = "2",
+        ["SIM_TOKEN_INTERVAL_MS"] = "0",
+    };
+
+    /// <summary>The service's configuration for one such profile; shipped profiles are disabled by <see cref="ServiceProcess"/>.</summary>
+    public static Dictionary<string, string> ServiceSettings(int minReady, int maxProcesses, int maxQueuedTurns = 1000)
+    {
+        var settings = new Dictionary<string, string>
+        {
+            [$"Workers:Profiles:{Profile}:Family"] = "acp-json-rpc",
+            [$"Workers:Profiles:{Profile}:Command"] = "Workers.SimAgent",
+            [$"Workers:Profiles:{Profile}:Args:0"] = "acp",
+            [$"Workers:Profiles:{Profile}:Pool:MinReady"] = minReady.ToString(CultureInfo.InvariantCulture),
+            [$"Workers:Profiles:{Profile}:Pool:MaxReady"] = Math.Max(minReady, 1).ToString(CultureInfo.InvariantCulture),
+            [$"Workers:Profiles:{Profile}:Pool:MaxProcesses"] = maxProcesses.ToString(CultureInfo.InvariantCulture),
+            ["Workers:Service:MaxQueuedTurns"] = maxQueuedTurns.ToString(CultureInfo.InvariantCulture),
+            // A stop after the run must not wait for turns still queued.
+            ["Workers:Maintenance:DrainDeadline"] = "00:00:02",
+        };
+        foreach (var (name, value) in Environment())
+        {
+            settings[$"Workers:Profiles:{Profile}:Env:{name}"] = value;
+        }
+
+        return settings;
+    }
+}
