@@ -22,10 +22,7 @@ public sealed class StoppedProcessGroupsTests
     [Fact]
     public async Task StoppedChildOfTheGroup_MakesTheLeaderUnrunnable_AndKillIfStoppedKillsTheWholeGroup()
     {
-        await using var agent = AgentProcess.Start(
-            new LaunchSpec("/bin/sh", ["-c", "sleep 60 & wait"], Path.GetTempPath(), new Dictionary<string, string> { ["PATH"] = "/usr/bin:/bin" },
-                OutputFraming.Lines, 4096),
-            TimeProvider.System, NullLogger.Instance);
+        await using var agent = StartShellWithAChild();
         var child = await ChildOfAsync(agent.ProcessId);
         var interval = TimeSpan.FromMilliseconds(250);
         var runnableBeforeTheStop = agent.IsRunnable;
@@ -50,10 +47,7 @@ public sealed class StoppedProcessGroupsTests
     [Fact]
     public async Task TheLeaseCheck_ReadsAgainTheMembersAnEarlierPassFound_AndSeesAStopMadeSince()
     {
-        await using var agent = AgentProcess.Start(
-            new LaunchSpec("/bin/sh", ["-c", "sleep 60 & wait"], Path.GetTempPath(), new Dictionary<string, string> { ["PATH"] = "/usr/bin:/bin" },
-                OutputFraming.Lines, 4096),
-            TimeProvider.System, NullLogger.Instance);
+        await using var agent = StartShellWithAChild();
         var child = await ChildOfAsync(agent.ProcessId);
         // A pass that sees the child in the group, as the pools' sweep makes one every StoppedCheckInterval.
         Assert.False(StoppedProcessGroups.Contains(agent.ProcessId, TimeSpan.Zero));
@@ -70,6 +64,12 @@ public sealed class StoppedProcessGroupsTests
         await agent.Exited.WaitAsync(TestContext.Current.CancellationToken);
         await UntilAsync(() => ProcessLiveness.State(child) is null or 'Z');
     }
+
+    /// <summary>A shell leading its process group, with a <c>sleep</c> child in the group.</summary>
+    private static AgentProcess StartShellWithAChild() => AgentProcess.Start(
+        new LaunchSpec("/bin/sh", ["-c", "sleep 60 & wait"], Path.GetTempPath(), new Dictionary<string, string> { ["PATH"] = "/usr/bin:/bin" },
+            OutputFraming.Lines, 4096),
+        TimeProvider.System, NullLogger.Instance);
 
     private static async Task<int> ChildOfAsync(int leader)
     {
