@@ -11,6 +11,13 @@ using Workers.Sessions;
 using Workers.Turns;
 
 // Spawn-per-turn against the pool, same workload, same simulated agent, one run. Prints Markdown for specs/pool.md.
+// `--store` measures the SQLite store's write path: enqueues/s, claims/s, and the commits they took (specs/store.md).
+if (Environment.GetCommandLineArgs().Contains("--store"))
+{
+    await StoreBenchmark.RunAsync((int)ArgValue("--turns", 20_000));
+    return;
+}
+
 // `--real claude,claude-agent-acp` runs the same comparison on the real CLIs against the model stub (specs/performance.md).
 if (Environment.GetCommandLineArgs().SkipWhile(a => a != "--real").Skip(1).FirstOrDefault() is { } realProfiles)
 {

@@ -20,6 +20,9 @@ public sealed partial class Dispatcher : BackgroundService
     /// <summary>Event numbers reserved per attempt: attempt n numbers its events from (n − 1) × this + 1.</summary>
     public const long AttemptSequenceBlock = 1_000_000;
 
+    /// <summary>Turns claimed by one store call at most (one transaction, one commit), however many slots are free.</summary>
+    private const int MaxClaimsPerCall = 16;
+
     private readonly ConcurrentDictionary<string, TurnRun> _running = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _signal = new(0, int.MaxValue);
     private readonly ITurnStore _store;
@@ -87,17 +90,20 @@ public sealed partial class Dispatcher : BackgroundService
         {
             try
             {
-                var eligible = EligibleProfiles();
-                var claimed = eligible.Count == 0 ? null : await _store.ClaimAsync(new ClaimRequest(InstanceId, _options.LeaseDuration, eligible,
-                    _pools.All.SelectMany(p => p.BoundConversations()).ToList(), _options.MaxWorkerAttempts, [.. _running.Keys],
-                    _idempotentToolProfiles), _timeProvider.GetUtcNow(), stoppingToken);
-                if (claimed is null)
+                var (eligible, capacity) = FreeCapacity();
+                IReadOnlyList<ClaimedTurn> claimed = eligible.Count == 0 ? [] : await _store.ClaimManyAsync(new ClaimRequest(InstanceId,
+                    _options.LeaseDuration, eligible, _pools.All.SelectMany(p => p.BoundConversations()).ToList(), _options.MaxWorkerAttempts,
+                    [.. _running.Keys], _idempotentToolProfiles), capacity, _timeProvider.GetUtcNow(), stoppingToken);
+                if (claimed.Count == 0)
                 {
                     await _signal.WaitAsync(_options.PollInterval, stoppingToken);
                     continue;
                 }
 
-                Start(claimed);
+                foreach (var turn in claimed)
+                {
+                    Start(turn);
+                }
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -112,15 +118,31 @@ public sealed partial class Dispatcher : BackgroundService
         }
     }
 
-    /// <summary>Profiles with room for one more turn here; unavailable profiles too, so their turns fail at once.</summary>
-    private List<string> EligibleProfiles()
+    /// <summary>Profiles with room for one more turn here, unavailable profiles too (so their turns fail at once), and how many
+    /// turns of each pooled profile still fit: one store call claims up to that.</summary>
+    private (List<string> Eligible, ClaimCapacity Capacity) FreeCapacity()
     {
         var byProfile = _running.Values.GroupBy(r => r.Profile, StringComparer.OrdinalIgnoreCase)
             .ToDictionary(g => g.Key, g => g.Count(), StringComparer.OrdinalIgnoreCase);
-        return _profiles.All
-            .Where(p => !_pools.TryGet(p.Name, out var pool) || byProfile.GetValueOrDefault(p.Name) < pool.Options.MaxProcesses)
-            .Select(p => p.Name)
-            .ToList();
+        var eligible = new List<string>();
+        var slots = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
+        foreach (var profile in _profiles.All)
+        {
+            if (!_pools.TryGet(profile.Name, out var pool))
+            {
+                eligible.Add(profile.Name);
+                continue;
+            }
+
+            var free = pool.Options.MaxProcesses - byProfile.GetValueOrDefault(profile.Name);
+            if (free > 0)
+            {
+                eligible.Add(profile.Name);
+                slots[profile.Name] = free;
+            }
+        }
+
+        return (eligible, new ClaimCapacity(MaxClaimsPerCall, slots));
     }
 
     private void Start(ClaimedTurn claimed)

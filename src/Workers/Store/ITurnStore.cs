@@ -33,6 +33,24 @@ public interface ITurnStore : IConversationSessionStore
     /// <summary>Claims the next turn the worker can run (see remarks), or null.</summary>
     Task<ClaimedTurn?> ClaimAsync(ClaimRequest request, DateTimeOffset now, CancellationToken cancellationToken);
 
+    /// <summary>Claims, in claim order, the turns <see cref="ClaimAsync"/> would claim one after the other, as many as
+    /// <paramref name="capacity"/> allows (the profiles with no room left drop out of the request): none when nothing is
+    /// claimable.</summary>
+    /// <remarks>This default makes one <see cref="ClaimAsync"/> call per turn; a store may take them in one transaction.</remarks>
+    async Task<IReadOnlyList<ClaimedTurn>> ClaimManyAsync(ClaimRequest request, ClaimCapacity capacity, DateTimeOffset now,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(capacity);
+        capacity.Validate(request);
+        var claimed = new List<ClaimedTurn>();
+        while (capacity.NextRequest(request, claimed) is { } next && await ClaimAsync(next, now, cancellationToken) is { } turn)
+        {
+            claimed.Add(turn);
+        }
+
+        return claimed;
+    }
+
     /// <summary>Extends the lease; false when it is no longer held.</summary>
     Task<bool> RenewAsync(TurnLease lease, DateTimeOffset expiresAt, CancellationToken cancellationToken);
 

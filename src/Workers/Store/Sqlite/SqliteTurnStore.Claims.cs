@@ -7,12 +7,10 @@ namespace Workers.Store.Sqlite;
 
 public sealed partial class SqliteTurnStore
 {
-    /// <summary>The first claimable turn (specs/store.md, "Claim"): queued, or running under an expired lease; the
-    /// earliest unfinished turn of its conversation; of a profile the worker takes; not one the worker still runs. The
-    /// worker's bound conversations first, then oldest first.</summary>
-    private const string NextClaimable = $"""
-        SELECT t.id, t.state, t.attempts, t.lease_owner, t.last_event_sequence, t.lease_expires_at, t.profile, t.tool_use_attempt
-        FROM turns AS t
+    /// <summary>What makes a turn of <c>t</c> claimable (specs/store.md, "Claim"): queued, or running under an expired lease;
+    /// the earliest unfinished turn of its conversation; of a profile the worker takes; not one the worker still runs. Oldest
+    /// first.</summary>
+    private const string ClaimableOldestFirst = $"""
         WHERE t.state IN ('{Queued}', '{Running}')
           AND (t.state = '{Queued}' OR t.lease_expires_at < @now)
           AND (@profiles IS NULL OR t.profile IN (SELECT value FROM json_each(@profiles)))
@@ -22,86 +20,132 @@ public sealed partial class SqliteTurnStore
                 WHERE e.conversation_id = t.conversation_id
                   AND e.sequence < t.sequence
                   AND e.state IN ('{Queued}', '{Running}'))
-        ORDER BY CASE WHEN t.conversation_id IN (SELECT value FROM json_each(@preferred)) THEN 0 ELSE 1 END,
-                 t.enqueued_at, t.enqueue_order
+        ORDER BY t.enqueued_at, t.enqueue_order
         LIMIT 1;
+        """;
+
+    private const string CandidateColumns =
+        "t.id, t.state, t.attempts, t.lease_owner, t.last_event_sequence, t.lease_expires_at, t.profile, t.tool_use_attempt";
+
+    /// <summary>The first claimable turn of the worker's bound conversations: each conversation offers only its earliest
+    /// unfinished turn, found through the <c>turns_active</c> index, so the cost follows the number of conversations named,
+    /// not the queue.</summary>
+    private const string NextClaimableOfPreferred = $"""
+        SELECT {CandidateColumns}
+        FROM json_each(@preferred) AS p
+        JOIN turns AS t ON t.conversation_id = p.value
+         AND t.sequence = (SELECT MIN(h.sequence) FROM turns AS h WHERE h.conversation_id = p.value AND h.state IN ('{Queued}', '{Running}'))
+        {ClaimableOldestFirst}
+        """;
+
+    /// <summary>The first claimable turn of any conversation: a walk of the <c>turns_claim_order</c> index in claim order that
+    /// stops at the first claimable turn (an order by anything but that index would sort every live turn for each claim).</summary>
+    private const string NextClaimable = $"""
+        SELECT {CandidateColumns}
+        FROM turns AS t
+        {ClaimableOldestFirst}
         """;
 
     public Task<ClaimedTurn?> ClaimAsync(ClaimRequest request, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(request);
-        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(request.LeaseDuration, TimeSpan.Zero);
-        ArgumentOutOfRangeException.ThrowIfLessThan(request.MaxAttempts, 1);
-        var profiles = request.Profiles is null ? null : JsonSerializer.Serialize(request.Profiles);
-        var preferred = JsonSerializer.Serialize(request.PreferredConversations ?? []);
-        var runningHere = JsonSerializer.Serialize(request.RunningHere ?? []);
-        var idempotentTools = new HashSet<string>(request.IdempotentToolProfiles ?? [], StringComparer.OrdinalIgnoreCase);
+        var claim = new ClaimParameters(request);
+        return WriteAtAsync(now, (connection, transaction, at) => ClaimNextAsync(connection, transaction, claim, at, cancellationToken),
+            cancellationToken);
+    }
 
-        return WriteAtAsync(now, async (connection, transaction, at) =>
+    /// <remarks>One transaction (and one commit) for all of them: each claim is the one <see cref="ClaimAsync"/> would make next,
+    /// with the profiles that still have room, at the same time.</remarks>
+    public Task<IReadOnlyList<ClaimedTurn>> ClaimManyAsync(ClaimRequest request, ClaimCapacity capacity, DateTimeOffset now,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(capacity);
+        capacity.Validate(request);
+        return WriteAtAsync<IReadOnlyList<ClaimedTurn>>(now, async (connection, transaction, at) =>
         {
-            // Each pass either claims a turn or ends one (worker_lost), so the loop is bounded by the queue.
-            while (true)
+            var claimed = new List<ClaimedTurn>();
+            while (capacity.NextRequest(request, claimed) is { } next
+                && await ClaimNextAsync(connection, transaction, new ClaimParameters(next), at, cancellationToken) is { } turn)
             {
-                Candidate? candidate;
-                await using (var pick = Command(connection, transaction, NextClaimable))
-                {
-                    Bind(pick, "@now", ToUnixMs(at));
-                    Bind(pick, "@profiles", profiles);
-                    Bind(pick, "@preferred", preferred);
-                    Bind(pick, "@runningHere", runningHere);
-                    await using var reader = await pick.ExecuteReaderAsync(cancellationToken);
-                    candidate = await reader.ReadAsync(cancellationToken)
-                        ? new Candidate(reader.GetString(0), reader.GetString(1) == Running, reader.GetInt32(2),
-                            reader.IsDBNull(3) ? null : reader.GetString(3), reader.GetInt64(4), reader.IsDBNull(5) ? null : reader.GetInt64(5),
-                            reader.GetString(6), !reader.IsDBNull(7) && reader.GetInt32(7) == reader.GetInt32(2))
-                        : null;
-                }
-
-                if (candidate is null)
-                {
-                    return null;
-                }
-
-                if (candidate.WasRunning)
-                {
-                    await MarkRunLostAsync(connection, transaction, candidate, cancellationToken);
-                }
-
-                if (candidate.WasRunning && candidate.LostAttemptUsedTools && !idempotentTools.Contains(candidate.Profile))
-                {
-                    // Starting over would run its tools again (a file written twice, a command run twice).
-                    await FailLostAsync(connection, transaction, candidate, FailureReasons.WorkerLostAfterToolUse,
-                        $"The worker {candidate.LeaseOwner ?? "(unknown)"} stopped renewing the lease of attempt {candidate.Attempts} "
-                        + "after the agent had used a tool; the turn is not started over, so that no tool runs twice.", at, cancellationToken);
-                    Log.TurnFailedWorkerLostAfterToolUse(_logger, candidate.Id, candidate.Attempts, candidate.LeaseOwner);
-                    continue;
-                }
-
-                if (candidate.WasRunning && candidate.Attempts + 1 > request.MaxAttempts)
-                {
-                    await FailLostAsync(connection, transaction, candidate, FailureReasons.WorkerLost,
-                        $"The worker {candidate.LeaseOwner ?? "(unknown)"} stopped renewing the lease of attempt {candidate.Attempts}; "
-                        + $"the turn has used all {request.MaxAttempts} attempts.", at, cancellationToken);
-                    Log.TurnFailedWorkerLost(_logger, candidate.Id, candidate.Attempts, request.MaxAttempts, candidate.LeaseOwner);
-                    continue;
-                }
-
-                await using var claim = Command(connection, transaction, $"""
-                    UPDATE turns
-                    SET state = '{Running}', attempts = attempts + 1, fencing = fencing + 1,
-                        lease_owner = @owner, lease_expires_at = @expiresAt, claimed_at = @now
-                    WHERE id = @id
-                    RETURNING {TurnColumns};
-                    """);
-                Bind(claim, "@owner", request.Owner);
-                Bind(claim, "@expiresAt", ToUnixMs(at + request.LeaseDuration));
-                Bind(claim, "@now", ToUnixMs(at));
-                Bind(claim, "@id", candidate.Id);
-                var turn = (await ReadTurnAsync(claim, cancellationToken))!;
-                await InsertRunAsync(connection, transaction, turn, request.Owner, at, cancellationToken);
-                return new ClaimedTurn(turn, new TurnLease(turn.Id, request.Owner, turn.Fencing));
+                claimed.Add(turn);
             }
+
+            return claimed;
         }, cancellationToken);
+    }
+
+    /// <summary>Claims the next claimable turn in the caller's transaction, or returns null.</summary>
+    private async Task<ClaimedTurn?> ClaimNextAsync(SqliteConnection connection, SqliteTransaction transaction, ClaimParameters claim,
+        DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        var request = claim.Request;
+        // Each pass either claims a turn or ends one (worker_lost), so the loop is bounded by the queue.
+        while (true)
+        {
+            // The bound conversations first (specs/store.md, "Claim"), then the rest.
+            var candidate = (claim.Preferred is null
+                    ? null
+                    : await FindCandidateAsync(connection, transaction, NextClaimableOfPreferred, claim, at, cancellationToken))
+                ?? await FindCandidateAsync(connection, transaction, NextClaimable, claim, at, cancellationToken);
+            if (candidate is null)
+            {
+                return null;
+            }
+
+            if (candidate.WasRunning)
+            {
+                await MarkRunLostAsync(connection, transaction, candidate, cancellationToken);
+            }
+
+            if (candidate.WasRunning && candidate.LostAttemptUsedTools && !claim.IdempotentTools.Contains(candidate.Profile))
+            {
+                // Starting over would run its tools again (a file written twice, a command run twice).
+                await FailLostAsync(connection, transaction, candidate, FailureReasons.WorkerLostAfterToolUse,
+                    $"The worker {candidate.LeaseOwner ?? "(unknown)"} stopped renewing the lease of attempt {candidate.Attempts} "
+                    + "after the agent had used a tool; the turn is not started over, so that no tool runs twice.", at, cancellationToken);
+                Log.TurnFailedWorkerLostAfterToolUse(_logger, candidate.Id, candidate.Attempts, candidate.LeaseOwner);
+                continue;
+            }
+
+            if (candidate.WasRunning && candidate.Attempts + 1 > request.MaxAttempts)
+            {
+                await FailLostAsync(connection, transaction, candidate, FailureReasons.WorkerLost,
+                    $"The worker {candidate.LeaseOwner ?? "(unknown)"} stopped renewing the lease of attempt {candidate.Attempts}; "
+                    + $"the turn has used all {request.MaxAttempts} attempts.", at, cancellationToken);
+                Log.TurnFailedWorkerLost(_logger, candidate.Id, candidate.Attempts, request.MaxAttempts, candidate.LeaseOwner);
+                continue;
+            }
+
+            await using var update = Command(connection, transaction, $"""
+                UPDATE turns
+                SET state = '{Running}', attempts = attempts + 1, fencing = fencing + 1,
+                    lease_owner = @owner, lease_expires_at = @expiresAt, claimed_at = @now
+                WHERE id = @id
+                RETURNING {TurnColumns};
+                """);
+            Bind(update, "@owner", request.Owner);
+            Bind(update, "@expiresAt", ToUnixMs(at + request.LeaseDuration));
+            Bind(update, "@now", ToUnixMs(at));
+            Bind(update, "@id", candidate.Id);
+            var turn = (await ReadTurnAsync(update, cancellationToken))!;
+            await InsertRunAsync(connection, transaction, turn, request.Owner, at, cancellationToken);
+            return new ClaimedTurn(turn, new TurnLease(turn.Id, request.Owner, turn.Fencing));
+        }
+    }
+
+    private static async Task<Candidate?> FindCandidateAsync(SqliteConnection connection, SqliteTransaction transaction, string sql,
+        ClaimParameters claim, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        await using var pick = Command(connection, transaction, sql);
+        Bind(pick, "@now", ToUnixMs(at));
+        Bind(pick, "@profiles", claim.Profiles);
+        Bind(pick, "@preferred", claim.Preferred);
+        Bind(pick, "@runningHere", claim.RunningHere);
+        await using var reader = await pick.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken)
+            ? new Candidate(reader.GetString(0), reader.GetString(1) == Running, reader.GetInt32(2),
+                reader.IsDBNull(3) ? null : reader.GetString(3), reader.GetInt64(4), reader.IsDBNull(5) ? null : reader.GetInt64(5),
+                reader.GetString(6), !reader.IsDBNull(7) && reader.GetInt32(7) == reader.GetInt32(2))
+            : null;
     }
 
     public Task<bool> RenewAsync(TurnLease lease, DateTimeOffset expiresAt, CancellationToken cancellationToken)
@@ -211,6 +255,33 @@ public sealed partial class SqliteTurnStore
         Bind(update, "@id", candidate.Id);
         Bind(update, "@attempt", candidate.Attempts);
         await update.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>A claim request as the claim's statements bind it (the lists as JSON arrays).</summary>
+    private sealed class ClaimParameters
+    {
+        public ClaimParameters(ClaimRequest request)
+        {
+            ArgumentNullException.ThrowIfNull(request);
+            ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(request.LeaseDuration, TimeSpan.Zero);
+            ArgumentOutOfRangeException.ThrowIfLessThan(request.MaxAttempts, 1);
+            Request = request;
+            Profiles = request.Profiles is null ? null : JsonSerializer.Serialize(request.Profiles);
+            Preferred = request.PreferredConversations is { Count: > 0 } bound ? JsonSerializer.Serialize(bound) : null;
+            RunningHere = JsonSerializer.Serialize(request.RunningHere ?? []);
+            IdempotentTools = new HashSet<string>(request.IdempotentToolProfiles ?? [], StringComparer.OrdinalIgnoreCase);
+        }
+
+        public ClaimRequest Request { get; }
+
+        public string? Profiles { get; }
+
+        /// <summary>Null when the worker has no bound conversation: the preferred step is skipped.</summary>
+        public string? Preferred { get; }
+
+        public string RunningHere { get; }
+
+        public HashSet<string> IdempotentTools { get; }
     }
 
     /// <summary>A turn the claim may take; <c>LostAttemptUsedTools</c>: the attempt whose lease expired committed a tool use

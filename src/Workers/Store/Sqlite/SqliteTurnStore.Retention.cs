@@ -8,11 +8,11 @@ public sealed partial class SqliteTurnStore
     /// <summary>Turns deleted per retention transaction.</summary>
     internal int RetentionBatchSize { get; init; } = 200;
 
-    /// <summary>Test seam: runs after each retention transaction, with the write gate released.</summary>
+    /// <summary>Test seam: runs after each retention transaction has committed, before the next is asked for.</summary>
     internal Func<CancellationToken, Task>? AfterRetentionBatch { get; set; }
 
-    /// <remarks>In transactions of at most <see cref="RetentionBatchSize"/> turns: the write gate is released between
-    /// them, so claims and event writes wait for one batch, never for the whole history.</remarks>
+    /// <remarks>In transactions of at most <see cref="RetentionBatchSize"/> turns, each one write request: the writes asked for
+    /// meanwhile run between them, so claims and event writes wait for one batch, never for the whole history.</remarks>
     public async Task<RetentionResult> ApplyRetentionAsync(DateTimeOffset cutoff, CancellationToken cancellationToken)
     {
         var total = 0;
@@ -106,18 +106,10 @@ public sealed partial class SqliteTurnStore
 
     /// <summary>Gives the space of deleted rows back by truncating the WAL; best effort, since it waits only the busy
     /// timeout for readers to move on.</summary>
-    private async Task CheckpointAsync(CancellationToken cancellationToken)
-    {
-        await _writeGate.WaitAsync(cancellationToken);
-        try
+    private Task<int> CheckpointAsync(CancellationToken cancellationToken) =>
+        Writer.RunAloneAsync(async connection =>
         {
-            await using var connection = await OpenAsync(cancellationToken);
             await using var command = Command(connection, null, "PRAGMA wal_checkpoint(TRUNCATE);");
-            await command.ExecuteNonQueryAsync(cancellationToken);
-        }
-        finally
-        {
-            _writeGate.Release();
-        }
-    }
+            return await command.ExecuteNonQueryAsync(cancellationToken);
+        }, cancellationToken);
 }

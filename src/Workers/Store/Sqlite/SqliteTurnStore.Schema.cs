@@ -113,25 +113,20 @@ public sealed partial class SqliteTurnStore
 
     public async Task InitializeAsync(CancellationToken cancellationToken)
     {
-        await _writeGate.WaitAsync(cancellationToken);
-        try
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) == 1, this);
+        await Writer.RunAloneAsync(async connection =>
         {
-            await using var connection = await OpenAsync(cancellationToken);
             // The journal mode is a property of the file and cannot change inside a transaction.
-            await using (var wal = Command(connection, null, "PRAGMA journal_mode = WAL;"))
+            await using var wal = Command(connection, null, "PRAGMA journal_mode = WAL;");
+            var mode = (string?)await wal.ExecuteScalarAsync(cancellationToken);
+            if (!string.Equals(mode, "wal", StringComparison.OrdinalIgnoreCase))
             {
-                var mode = (string?)await wal.ExecuteScalarAsync(cancellationToken);
-                if (!string.Equals(mode, "wal", StringComparison.OrdinalIgnoreCase))
-                {
-                    throw new InvalidOperationException(
-                        $"SQLite refused the WAL journal for '{DatabasePath}' (journal_mode is '{mode}'); the store needs a local file system.");
-                }
+                throw new InvalidOperationException(
+                    $"SQLite refused the WAL journal for '{DatabasePath}' (journal_mode is '{mode}'); the store needs a local file system.");
             }
-        }
-        finally
-        {
-            _writeGate.Release();
-        }
+
+            return mode;
+        }, cancellationToken);
 
         await WriteAsync(async (connection, transaction) =>
         {

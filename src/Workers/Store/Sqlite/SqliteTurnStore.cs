@@ -8,9 +8,10 @@ namespace Workers.Store.Sqlite;
 /// <summary>The <see cref="ITurnStore"/> in one SQLite file (WAL journal, <c>synchronous=FULL</c>). See
 /// <c>specs/store.md</c> for the schema and the claim rule.</summary>
 /// <remarks>
-/// Every operation takes a pooled connection for its own duration. Writes run in <c>BEGIN IMMEDIATE</c> transactions
-/// behind an in-process gate: the gate queues this instance's writers without SQLite's busy-sleep, and
-/// <c>BEGIN IMMEDIATE</c> plus the busy timeout serialise them against another instance on the same file.
+/// Every read takes a pooled connection for its own duration. Writes go to one writer (<see cref="GroupCommitWriter"/>) that
+/// runs those waiting at the moment in one <c>BEGIN IMMEDIATE</c> transaction on its own connection, each in a savepoint, and
+/// answers them after the one commit: this instance's writers never meet in SQLite's busy handler, and <c>BEGIN IMMEDIATE</c>
+/// plus the busy timeout serialise them against another instance on the same file.
 /// Times are stored as unix milliseconds, so values are truncated to the millisecond.
 /// </remarks>
 public sealed partial class SqliteTurnStore : ITurnStore, IAsyncDisposable
@@ -20,10 +21,8 @@ public sealed partial class SqliteTurnStore : ITurnStore, IAsyncDisposable
     private readonly string _connectionString;
     private readonly ILogger _logger;
 
-    // Never disposed: an operation still in flight at disposal must be able to release it.
-    private readonly SemaphoreSlim _writeGate = new(1, 1);
-
-    // The time of the last timed write (claim, end, cancel) taken through the gate; read and written only under it.
+    // The time of the last timed write (claim, end, cancel) that ran without throwing; read and written only by the writer's
+    // requests, one at a time. A batch whose commit fails leaves it where its writes raised it: later times, never earlier.
     private DateTimeOffset _lastWriteTime = DateTimeOffset.MinValue;
     private int _disposed;
 
@@ -42,7 +41,14 @@ public sealed partial class SqliteTurnStore : ITurnStore, IAsyncDisposable
             Pooling = true,
         }.ToString();
         _logger = (ILogger?)logger ?? NullLogger.Instance;
+        Writer = new GroupCommitWriter(OpenConnectionAsync);
     }
+
+    /// <summary>Runs every write of this store (group commit).</summary>
+    internal GroupCommitWriter Writer { get; }
+
+    /// <summary>Write transactions committed so far (for tests and the store benchmark).</summary>
+    internal long CommitCount => Writer.CommitCount;
 
     /// <summary>The database file.</summary>
     public string DatabasePath { get; }
@@ -62,23 +68,29 @@ public sealed partial class SqliteTurnStore : ITurnStore, IAsyncDisposable
         }
     }
 
-    public ValueTask DisposeAsync()
+    /// <remarks>The writes already asked for are run and committed first.</remarks>
+    public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 0)
         {
+            await Writer.DisposeAsync();
             // Closing the pooled connections closes the file (and lets SQLite checkpoint and remove the WAL).
-            using var connection = new SqliteConnection(_connectionString);
+            await using var connection = new SqliteConnection(_connectionString);
             SqliteConnection.ClearPool(connection);
         }
-
-        return ValueTask.CompletedTask;
     }
 
     /// <summary>Opens a connection with the per-connection settings (the journal mode is the file's, set once by
     /// <see cref="InitializeAsync"/>).</summary>
-    private async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken)
+    private Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) == 1, this);
+        return OpenConnectionAsync(cancellationToken);
+    }
+
+    /// <summary><see cref="OpenAsync"/> without the disposal check: the writer still runs the writes queued before disposal.</summary>
+    private async Task<SqliteConnection> OpenConnectionAsync(CancellationToken cancellationToken)
+    {
         var connection = new SqliteConnection(_connectionString);
         try
         {
@@ -95,30 +107,17 @@ public sealed partial class SqliteTurnStore : ITurnStore, IAsyncDisposable
         }
     }
 
-    /// <summary>Runs <paramref name="work"/> in one write transaction, committed when it returns and rolled back when it
-    /// throws.</summary>
-    private async Task<T> WriteAsync<T>(Func<SqliteConnection, SqliteTransaction, Task<T>> work, CancellationToken cancellationToken)
+    /// <summary>Runs <paramref name="work"/> in one write transaction, shared with the other writes waiting at the moment
+    /// (<see cref="GroupCommitWriter"/>): it ends once that transaction committed, and when <paramref name="work"/> throws, its
+    /// writes alone are rolled back.</summary>
+    private Task<T> WriteAsync<T>(Func<SqliteConnection, SqliteTransaction, Task<T>> work, CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) == 1, this);
-        await _writeGate.WaitAsync(cancellationToken);
-        try
-        {
-            await using var connection = await OpenAsync(cancellationToken);
-            // deferred: false is BEGIN IMMEDIATE: the write lock is taken up front, so a transaction never has to
-            // upgrade a read snapshot that another writer has moved past (SQLITE_BUSY_SNAPSHOT cannot be retried).
-            await using var transaction = connection.BeginTransaction(deferred: false);
-            var result = await work(connection, transaction);
-            await transaction.CommitAsync(cancellationToken);
-            return result;
-        }
-        finally
-        {
-            _writeGate.Release();
-        }
+        return Writer.WriteAsync(work, cancellationToken);
     }
 
     /// <summary>A write whose times follow commit order: <paramref name="now"/> (read by the caller before it waited for the
-    /// gate) is raised to the time of the timed write committed before it. A claim that waited behind a turn's end is then
+    /// writer) is raised to the time of the timed write run before it, in the same transaction or an earlier one. A claim that waited behind a turn's end is then
     /// never stamped earlier than that end, and the stored claims and ends of a conversation never seem to overlap.</summary>
     private Task<T> WriteAtAsync<T>(DateTimeOffset now, Func<SqliteConnection, SqliteTransaction, DateTimeOffset, Task<T>> work,
         CancellationToken cancellationToken) =>
