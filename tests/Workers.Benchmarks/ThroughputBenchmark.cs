@@ -30,6 +30,8 @@ internal static class ThroughputBenchmark
         await using var service = await ServiceProcess.StartAsync(
             ZeroLatencyAgent.ServiceSettings(minReady: AgentProcesses, maxProcesses: AgentProcesses, maxQueuedTurns: 100_000));
         await service.WaitForReadyAgentsAsync(ZeroLatencyAgent.Profile, AgentProcesses);
+        // A pause, not a wait on state: the "at rest" memory figure is read a moment after the last start, not during its
+        // allocations. It is a measurement's choice, in a benchmark.
         await Task.Delay(1000);
         var atRest = service.Memory();
         var agentsAtRest = AgentRss(await service.AgentProcessIdsAsync(ZeroLatencyAgent.Profile));

@@ -103,7 +103,7 @@ public sealed partial class AgentPool
                 .ToList();
             var sets = WarmSetSnapshots_NeedsLock();
             return new PoolSnapshot(Name, Profile.Family, processes, _reservedSlots, sets.Sum(s => s.ReadyTarget), sets.Sum(s => s.MinReady),
-                sets.Sum(s => s.MaxReady), Options.MaxProcesses, _bound.Count, Volatile.Read(ref _waiters), sets.Sum(s => s.ArrivalRate),
+                sets.Sum(s => s.MaxReady), Options.MaxProcesses, _bound.Count, WaitingTurns, sets.Sum(s => s.ArrivalRate),
                 Counters.Read(), sets);
         }
     }

@@ -39,7 +39,7 @@ public sealed partial class AgentPool
                 return;
             }
 
-            var queued = Volatile.Read(ref _queued);
+            var queued = _sets.Sum(s => s.Queued);
             var starting = _sets.Sum(s => s.Starting);
             while (starting < Options.MaxConcurrentStarts && FurthestBelowTarget_NeedsLock(targets, queued) is { } set
                 && TryReserveSlot_NeedsLock())

@@ -48,7 +48,7 @@ public sealed partial class AgentPool
                     process.Conversation = bindToConversation;
                     process.Digest = digest;
                     process.State = PoolProcessState.Bound;
-                    if (Volatile.Read(ref _waiters) > 0)
+                    if (WaitingTurns > 0)
                     {
                         // A waiting turn may take this process over (least recently used) or evict it: wake them.
                         WakeWaiters();

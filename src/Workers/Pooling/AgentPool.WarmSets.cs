@@ -10,9 +10,6 @@ public sealed partial class AgentPool
 {
     private readonly WarmSet[] _sets;
 
-    /// <summary>The sum of every set's <see cref="WarmSet.Queued"/>.</summary>
-    private int _queued;
-
     private static WarmSet[] CreateWarmSets(ResolvedProfile profile, TimeProvider timeProvider)
     {
         var pool = profile.Options.Pool;
@@ -103,18 +100,8 @@ public sealed partial class AgentPool
         }
     }
 
-    /// <summary>Counts a turn as queued on its set (<see cref="WarmSet.Queued"/>) until <see cref="Dequeue"/>.</summary>
-    private void Enqueue(WarmSet set)
-    {
-        Interlocked.Increment(ref _queued);
-        set.AddQueued();
-    }
-
-    private void Dequeue(WarmSet set)
-    {
-        set.RemoveQueued();
-        Interlocked.Decrement(ref _queued);
-    }
+    /// <summary>Turns waiting on a set's channel, in all sets.</summary>
+    private int WaitingTurns => _sets.Sum(s => s.Waiters);
 
     /// <summary>Wakes every waiting turn (capacity was freed or a binding released): a <c>null</c> into every set.</summary>
     private void WakeWaiters()

@@ -24,7 +24,6 @@ public sealed partial class AgentPool : IAsyncDisposable
     private readonly ConversationHandOver? _handOver;
     private long _nextId;
     private int _reservedSlots;
-    private int _waiters;
     private bool _draining;
     private int _disposed;
 

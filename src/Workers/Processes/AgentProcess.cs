@@ -56,7 +56,7 @@ public sealed partial class AgentProcess : IAgentProcess, IAsyncDisposable
 
     public bool HasExited => Exited.IsCompleted;
 
-    public bool IsRunnable => !HasExited && ProcessLiveness.IsRunnable(ProcessId) && !StoppedProcessGroups.HasStoppedMember(ProcessId);
+    public bool IsRunnable => !HasExited && ProcessLiveness.IsRunnable(ProcessId) && !StoppedProcessGroups.HasStoppedFollower(ProcessId);
 
     public string ReadStderr() => Stderr.Read();
 

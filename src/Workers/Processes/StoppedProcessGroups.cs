@@ -8,7 +8,7 @@ namespace Workers.Processes;
 /// instead of making one each. The age is on the real clock: it is about the real <c>/proc</c>, not a test's fake time.</summary>
 public static class StoppedProcessGroups
 {
-    /// <summary>How old the pass whose group members <see cref="HasStoppedMember"/> reads again may be. The pools' sweeps
+    /// <summary>How old the pass whose group members <see cref="HasStoppedFollower"/> reads again may be. The pools' sweeps
     /// make a pass every <c>StoppedCheckInterval</c> (250 ms), so a lease normally reuses theirs and reads only its own
     /// group's few processes; without sweeps (a pool on a fake clock) a lease makes a pass at most this often.</summary>
     public static readonly TimeSpan MembersMaxAge = TimeSpan.FromSeconds(1);
@@ -34,11 +34,12 @@ public static class StoppedProcessGroups
         }
     }
 
-    /// <summary>True when a process of group <paramref name="groupId"/> is stopped now: each member that a pass at most
-    /// <see cref="MembersMaxAge"/> old found in the group is read again now (for an agent, its one or two processes), instead
-    /// of a new pass over every process of the machine on every lease. A process that joined the group after that pass is
-    /// not looked at here; the sweep and the running turn's watch see it within their interval.</summary>
-    public static bool HasStoppedMember(int groupId)
+    /// <summary>True when a process of group <paramref name="groupId"/> other than its leader is stopped now: each such
+    /// member that a pass at most <see cref="MembersMaxAge"/> old found in the group is read again now (for an agent, its
+    /// child or two), instead of a new pass over every process of the machine on every lease. The leader is left to the
+    /// caller, which reads its state anyway (<see cref="ProcessLiveness.IsRunnable"/>). A process that joined the group after
+    /// that pass is not looked at here; the sweep and the running turn's watch see it within their interval.</summary>
+    public static bool HasStoppedFollower(int groupId)
     {
         int[]? members;
         lock (Gate)
@@ -51,7 +52,7 @@ public static class StoppedProcessGroups
             _members.TryGetValue(groupId, out members);
         }
 
-        foreach (var member in members ?? [])
+        foreach (var member in (members ?? []).Where(m => m != groupId))
         {
             // Still of the group: a pid reused since the pass by another process is not this agent's.
             if (ProcessTable.TryRead(member) is { IsStopped: true } stat && stat.GroupId == groupId)

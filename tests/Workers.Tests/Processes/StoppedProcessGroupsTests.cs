@@ -56,7 +56,7 @@ public sealed class StoppedProcessGroupsTests
         await UntilAsync(() => ProcessLiveness.State(child) == 'T');
 
         // The pass is older than the stop (and, within MembersMaxAge, reused): reading its members again sees the stop.
-        Assert.True(StoppedProcessGroups.HasStoppedMember(agent.ProcessId));
+        Assert.True(StoppedProcessGroups.HasStoppedFollower(agent.ProcessId));
         Assert.False(agent.IsRunnable);
         // The sweep's own check reuses a pass up to half its interval old: a new one, then the kill.
         Assert.True(StoppedProcessGroups.Contains(agent.ProcessId, TimeSpan.Zero));

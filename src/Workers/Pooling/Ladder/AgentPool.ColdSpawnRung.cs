@@ -41,7 +41,7 @@ public sealed partial class AgentPool
         var home = HomeSetFor(launch.WorkingDirectory);
         using var timeout = TimerDelay.CancelAfter(Options.LeaseTimeout, _timeProvider);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
-        Enqueue(home);
+        home.AddQueued();
         try
         {
             while (true)
@@ -76,7 +76,7 @@ public sealed partial class AgentPool
         }
         finally
         {
-            Dequeue(home);
+            home.RemoveQueued();
         }
     }
 

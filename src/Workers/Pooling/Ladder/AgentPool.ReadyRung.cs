@@ -41,7 +41,7 @@ public sealed partial class AgentPool
     /// of the turn's own directory: another directory's prewarm is not spent on it.</summary>
     private PoolLease TakeReadyOnly(LeaseRequest request)
     {
-        if (Volatile.Read(ref _waiters) == 0 && NeedsLaunchForTurn(request) is null
+        if (WaitingTurns == 0 && NeedsLaunchForTurn(request) is null
             && SetFor(request.WorkingDirectory) is { } set && TakeReadyFrom(set) is { } process)
         {
             return new PoolLease(process, StartKinds.Warm, FromBinding: false, null);

@@ -18,7 +18,7 @@ public sealed partial class AgentPool
         var home = HomeSetFor(workingDirectory);
         using var timeout = TimerDelay.CancelAfter(Options.LeaseTimeout, _timeProvider);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
-        Enqueue(home);
+        home.AddQueued();
         try
         {
             // Turns already waiting go first: a newcomer queues behind them instead of taking what frees up.
@@ -47,7 +47,7 @@ public sealed partial class AgentPool
         }
         finally
         {
-            Dequeue(home);
+            home.RemoveQueued();
             Replenish();
         }
     }
@@ -87,9 +87,8 @@ public sealed partial class AgentPool
 
     /// <summary>Waits, as a counted waiter of the set (refill and bindings wake waiters), for the set's next ready process or
     /// a wake-up (null).</summary>
-    private async Task<PooledProcess?> WaitForReadyOrWakeUpAsync(WarmSet set, CancellationToken cancellationToken)
+    private static async Task<PooledProcess?> WaitForReadyOrWakeUpAsync(WarmSet set, CancellationToken cancellationToken)
     {
-        Interlocked.Increment(ref _waiters);
         set.AddWaiter();
         try
         {
@@ -98,7 +97,6 @@ public sealed partial class AgentPool
         finally
         {
             set.RemoveWaiter();
-            Interlocked.Decrement(ref _waiters);
         }
     }
 
