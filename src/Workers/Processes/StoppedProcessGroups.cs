@@ -37,14 +37,17 @@ public static class StoppedProcessGroups
     /// <summary>True when a process of group <paramref name="groupId"/> other than its leader is stopped now: each such
     /// member that a pass at most <see cref="MembersMaxAge"/> old found in the group is read again now (for an agent, its
     /// child or two), instead of a new pass over every process of the machine on every lease. The leader is left to the
-    /// caller, which reads its state anyway (<see cref="ProcessLiveness.IsRunnable"/>). A process that joined the group after
-    /// that pass is not looked at here; the sweep and the running turn's watch see it within their interval.</summary>
+    /// caller, which reads its state anyway (<see cref="ProcessLiveness.IsRunnable"/>). A group the pass does not know (an
+    /// agent started since) makes a new pass. A process that joined a known group after that pass is not looked at here;
+    /// the sweep and the running turn's watch see it within their interval.</summary>
     public static bool HasStoppedFollower(int groupId)
     {
         int[]? members;
         lock (Gate)
         {
-            if (!_taken || Stopwatch.GetElapsedTime(_takenAt) > MembersMaxAge)
+            // A group the pass does not know started after it (the caller has just read its leader): a new pass, or a
+            // freshly started agent's children would go unread until the next one.
+            if (!_taken || Stopwatch.GetElapsedTime(_takenAt) > MembersMaxAge || !_members.ContainsKey(groupId))
             {
                 TakePass_NeedsGate();
             }
