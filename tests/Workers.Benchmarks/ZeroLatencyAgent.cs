@@ -3,7 +3,8 @@ using System.Globalization;
 namespace Workers.Benchmarks;
 
 /// <summary>The agent of the service-level targets: the simulated ACP agent with every <c>SIM_*</c> delay at 0 and a
-/// two-token answer, so whatever a turn waits is the service's (and the agent's own bare processing).</summary>
+/// two-token answer, so whatever a turn waits is the service's (and the agent's own bare processing), and compiled once at
+/// start rather than tiered.</summary>
 internal static class ZeroLatencyAgent
 {
     public const string Profile = "bench-acp";
@@ -18,6 +19,11 @@ internal static class ZeroLatencyAgent
         ["SIM_TURN_OVERHEAD_MS"] = "0",
         ["SIM_TOKENS"] = "2",
         ["SIM_TOKEN_INTERVAL_MS"] = "0",
+        // The agent should cost next to nothing, as the agent the targets assume. With tiered compilation a simulator that
+        // serves a few turns a second for its 100 turns (Pool:MaxTurnsPerProcess) never finishes tiering up: it spent ~11 ms
+        // of CPU per turn, ~80 % of it in the JIT, against ~2 ms compiled once at full optimisation (and ~30 ms more CPU at
+        // start). specs/performance.md, "Throughput".
+        ["DOTNET_TieredCompilation"] = "0",
     };
 
     /// <summary>The service's configuration for one such profile; shipped profiles are disabled by <see cref="ServiceProcess"/>.</summary>

@@ -2,6 +2,7 @@ using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Workers.Metrics;
+using Workers.Processes;
 using Workers.Profiles;
 using Workers.Running;
 using Workers.Serialization;
@@ -198,10 +199,10 @@ internal sealed partial class TurnRun
     /// turn meanwhile. (One failure used to end the heartbeat for good, and a turn still running here lost its lease.)</summary>
     private async Task HeartbeatAsync(TurnLease lease, StoreEventSink sink, CancellationToken cancellationToken)
     {
-        using var timer = new PeriodicTimer(_services.Options.LeaseDuration / 3, _timeProvider);
+        using var timer = new QuietPeriodicTimer(_services.Options.LeaseDuration / 3, _timeProvider, cancellationToken);
         try
         {
-            while (await timer.WaitForNextTickAsync(cancellationToken))
+            while (await timer.WaitForNextTickAsync())
             {
                 switch (await RenewAsync(lease, cancellationToken))
                 {
