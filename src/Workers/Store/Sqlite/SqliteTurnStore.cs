@@ -8,10 +8,11 @@ namespace Workers.Store.Sqlite;
 /// <summary>The <see cref="ITurnStore"/> in one SQLite file (WAL journal, <c>synchronous=FULL</c>). See
 /// <c>specs/store.md</c> for the schema and the claim rule.</summary>
 /// <remarks>
-/// Every read takes a pooled connection for its own duration. Writes go to one writer (<see cref="GroupCommitWriter"/>) that
+/// Every read rents one of the store's read connections for its own duration (<see cref="ReadConnectionPool"/>). Writes go to one writer (<see cref="GroupCommitWriter"/>) that
 /// runs those waiting at the moment in one <c>BEGIN IMMEDIATE</c> transaction on its own connection, each in a savepoint, and
 /// answers them after the one commit: this instance's writers never meet in SQLite's busy handler, and <c>BEGIN IMMEDIATE</c>
 /// plus the busy timeout serialise them against another instance on the same file.
+/// Both kinds of connection stay open and keep their statements prepared (<see cref="StatementCache"/>).
 /// Times are stored as unix milliseconds, so values are truncated to the millisecond.
 /// </remarks>
 public sealed partial class SqliteTurnStore : ITurnStore, IAsyncDisposable
@@ -20,6 +21,7 @@ public sealed partial class SqliteTurnStore : ITurnStore, IAsyncDisposable
 
     private readonly string _connectionString;
     private readonly ILogger _logger;
+    private readonly ReadConnectionPool _reads;
 
     // The time of the last timed write (claim, end, cancel) that ran without throwing; read and written only by the writer's
     // requests, one at a time. A batch whose commit fails leaves it where its writes raised it: later times, never earlier.
@@ -38,10 +40,12 @@ public sealed partial class SqliteTurnStore : ITurnStore, IAsyncDisposable
         {
             DataSource = fullPath,
             Mode = SqliteOpenMode.ReadWriteCreate,
-            Pooling = true,
+            // The store keeps its own connections open (the writer's, the read pool's): closing one closes its file handle.
+            Pooling = false,
         }.ToString();
         _logger = (ILogger?)logger ?? NullLogger.Instance;
-        Writer = new GroupCommitWriter(OpenConnectionAsync);
+        Writer = new GroupCommitWriter(OpenLongLivedConnectionAsync);
+        _reads = new ReadConnectionPool(OpenLongLivedConnectionAsync);
     }
 
     /// <summary>Runs every write of this store (group commit).</summary>
@@ -58,8 +62,7 @@ public sealed partial class SqliteTurnStore : ITurnStore, IAsyncDisposable
         try
         {
             await using var connection = await OpenAsync(cancellationToken);
-            await using var command = connection.CreateCommand();
-            command.CommandText = "SELECT 1;";
+            await using var command = Command(connection, null, "SELECT 1;");
             return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture) == 1;
         }
         catch (SqliteException)
@@ -74,22 +77,23 @@ public sealed partial class SqliteTurnStore : ITurnStore, IAsyncDisposable
         if (Interlocked.Exchange(ref _disposed, 1) == 0)
         {
             await Writer.DisposeAsync();
-            // Closing the pooled connections closes the file (and lets SQLite checkpoint and remove the WAL).
-            await using var connection = new SqliteConnection(_connectionString);
-            SqliteConnection.ClearPool(connection);
+            // Closing the last connection closes the file (and lets SQLite checkpoint and remove the WAL). A read still running
+            // closes its connection when it gives it back.
+            await _reads.DisposeAsync();
         }
     }
 
-    /// <summary>Opens a connection with the per-connection settings (the journal mode is the file's, set once by
-    /// <see cref="InitializeAsync"/>).</summary>
-    private Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken)
+    /// <summary>Rents a read connection for one read.</summary>
+    private Task<ReadConnection> OpenAsync(CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) == 1, this);
-        return OpenConnectionAsync(cancellationToken);
+        return _reads.RentAsync(cancellationToken);
     }
 
-    /// <summary><see cref="OpenAsync"/> without the disposal check: the writer still runs the writes queued before disposal.</summary>
-    private async Task<SqliteConnection> OpenConnectionAsync(CancellationToken cancellationToken)
+    /// <summary>Opens a connection that stays open, with the per-connection settings (the journal mode is the file's, set once
+    /// by <see cref="InitializeAsync"/>) and its statements kept prepared. No disposal check: the writer still runs the writes
+    /// queued before disposal.</summary>
+    private async Task<SqliteConnection> OpenLongLivedConnectionAsync(CancellationToken cancellationToken)
     {
         var connection = new SqliteConnection(_connectionString);
         try
@@ -98,6 +102,7 @@ public sealed partial class SqliteTurnStore : ITurnStore, IAsyncDisposable
             await using var command = connection.CreateCommand();
             command.CommandText = $"PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = {BusyTimeoutMilliseconds};";
             await command.ExecuteNonQueryAsync(cancellationToken);
+            StatementCache.Attach(connection);
             return connection;
         }
         catch
@@ -129,11 +134,9 @@ public sealed partial class SqliteTurnStore : ITurnStore, IAsyncDisposable
             return result;
         }, cancellationToken);
 
-    private static SqliteCommand Command(SqliteConnection connection, SqliteTransaction? transaction, string sql)
-    {
-        var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = sql;
-        return command;
-    }
+    private static SqliteCommand Command(SqliteConnection connection, SqliteTransaction? transaction, string sql) =>
+        StatementCache.Command(connection, transaction, sql);
+
+    private static SqliteCommand Command(ReadConnection connection, SqliteTransaction? transaction, string sql) =>
+        StatementCache.Command(connection.Connection, transaction, sql);
 }
