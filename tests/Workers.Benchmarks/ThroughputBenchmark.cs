@@ -59,6 +59,7 @@ internal static class ThroughputBenchmark
         Console.WriteLine(Invariant($"| service RSS at rest (pool warm, no turns) | {atRest.RssMiB:0} MiB | — |"));
         Console.WriteLine(Invariant($"| service RSS peak (VmHWM) after the throughput run | {afterLoad.PeakRssMiB:0} MiB | ≤ 150 MiB |"));
         Console.WriteLine(Invariant($"| service RSS peak (VmHWM) after the enqueue burst too | {afterEnqueue.PeakRssMiB:0} MiB | — |"));
+        Console.WriteLine(Invariant($"| service RSS right after the throughput run: anonymous / file / shared (JIT code) | {afterLoad.AnonMiB:0} / {afterLoad.FileMiB:0} / {afterLoad.ShmemMiB:0} MiB | — |"));
         Console.WriteLine(Invariant($"| agent RSS per process, at rest, mean / max (n={agentsAtRest.Count}) | {agentsAtRest.Average():0.0} / {agentsAtRest.Max():0.0} MiB | — |"));
         Console.WriteLine(Invariant($"| agent RSS per process, end of the window, mean / max (n={agentsUnderLoad.Count}) | {Mean(agentsUnderLoad)} / {Max(agentsUnderLoad)} MiB | — |"));
         foreach (var failure in window.Failures.GroupBy(f => f).Take(5))
