@@ -26,9 +26,9 @@ internal static class ZeroLatencyAgent
         ["DOTNET_TieredCompilation"] = "0",
     };
 
-    /// <summary>The service's configuration for one such profile; shipped profiles are disabled by <see cref="ServiceProcess"/>.</summary>
-    /// <param name="maxTurnsPerProcess">Turns after which an agent is recycled (<c>Pool:MaxTurnsPerProcess</c>, 100 by
-    /// default): each recycle is an agent start, ~0.1 s of CPU for this one.</param>
+    /// <summary>The service's configuration for one such profile; shipped profiles are disabled by <see cref="ServiceProcess"/>.
+    /// An agent is recycled after <c>maxTurnsPerProcess</c> turns (<c>Pool:MaxTurnsPerProcess</c>, 100 by default): each
+    /// recycle is an agent start, ~0.1 s of CPU for this one.</summary>
     public static Dictionary<string, string> ServiceSettings(int minReady, int maxProcesses, int maxQueuedTurns = 1000,
         int maxTurnsPerProcess = 100)
     {
