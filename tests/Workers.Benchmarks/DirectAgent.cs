@@ -121,13 +121,20 @@ internal abstract class DirectAgent : IAsyncDisposable
         _process.Dispose();
     }
 
-    /// <summary>A driver for <paramref name="family"/> (<c>acp-json-rpc</c> or <c>claude-stream-json</c>), launched with
-    /// the same arguments as the benchmark's profiles.</summary>
+    /// <summary>A driver for <paramref name="family"/> (<c>acp-json-rpc</c> or <c>claude-stream-json</c>) on the simulated
+    /// agent, launched with the same arguments as the benchmark's profiles.</summary>
     public static DirectAgent Start(string family, string command, IReadOnlyDictionary<string, string> environment, string workingDirectory) =>
+        Start(family, command, family == "claude-stream-json" ? ["claude", .. DirectClaudeAgent.StreamJsonArgs] : ["acp"], environment,
+            workingDirectory);
+
+    /// <summary>A driver for <paramref name="family"/> launching <paramref name="command"/> with <paramref name="args"/> (a
+    /// real CLI: its profile's arguments).</summary>
+    public static DirectAgent Start(string family, string command, IReadOnlyList<string> args, IReadOnlyDictionary<string, string> environment,
+        string workingDirectory) =>
         family switch
         {
-            "acp-json-rpc" => new DirectAcpAgent(command, environment, workingDirectory),
-            "claude-stream-json" => new DirectClaudeAgent(command, environment, workingDirectory),
+            "acp-json-rpc" => new DirectAcpAgent(command, args, environment, workingDirectory),
+            "claude-stream-json" => new DirectClaudeAgent(command, args, environment, workingDirectory),
             _ => throw new ArgumentException($"no direct driver for family {family}", nameof(family)),
         };
 }

@@ -44,7 +44,8 @@ internal static class SideBySideBenchmark
         Console.WriteLine($"- machine after the run: {MachineLoad.Now()}");
     }
 
-    private static string Commit()
+    /// <summary>The commit measured, short, with a note when the tree has uncommitted changes.</summary>
+    public static string Commit()
     {
         try
         {
