@@ -96,14 +96,17 @@ internal static class InterleavedBenchmark
                 return;
             }
 
-            Console.WriteLine($"## {name} ({profile.Family}, {profile.Command} {RealCliSetup.Version(floorProfile.FileName!)})");
-            Console.WriteLine();
-            Console.WriteLine($"- started: {MachineLoad.Now()}");
             profile.Env["HOME"] = serviceHome;
             await using var service = await ServiceProcess.StartAsync(ServiceSettings(name, profile, options.Isolation));
             await service.WaitForReadyAgentsAsync(name, 1);
+            var version = (await service.PoolAsync(name)).TryGetProperty("cliVersion", out var cli) && cli.ValueKind == JsonValueKind.String
+                ? cli.GetString()
+                : RealCliSetup.Version(floorProfile.FileName!);
+            Console.WriteLine($"## {name} ({profile.Family}, {profile.Command} {version})");
+            Console.WriteLine();
+            Console.WriteLine($"- started: {MachineLoad.Now()}");
             using var http = service.NewClient();
-            var measured = await MeasureAsync(name, profile, floorProfile, service, http, options);
+            var measured = await MeasureAsync(name, floorProfile, service, http, options);
             var spawned = (await service.PoolAsync(name)).GetProperty("spawned").GetInt32();
             Console.WriteLine($"- ended: {MachineLoad.Now()}");
             await ReportAsync(name, http, measured, spawned, options);
@@ -155,7 +158,7 @@ internal static class InterleavedBenchmark
         return settings;
     }
 
-    private static async Task<Measured> MeasureAsync(string name, AgentProfile profile, ResolvedProfile floorProfile, ServiceProcess service,
+    private static async Task<Measured> MeasureAsync(string name, ResolvedProfile floorProfile, ServiceProcess service,
         HttpClient http, Options options)
     {
         var producer = new HttpProducer(http, name);
@@ -171,7 +174,7 @@ internal static class InterleavedBenchmark
             }
 
             await service.WaitForReadyAgentsAsync(name, 1);
-            var block = await StartBlockAsync(name, profile, floorProfile, blockIndex, measured);
+            var block = await StartBlockAsync(name, floorProfile, blockIndex, measured);
             if (block is null)
             {
                 continue;
@@ -250,20 +253,9 @@ internal static class InterleavedBenchmark
         return measured;
     }
 
-    private static async Task<Block?> StartBlockAsync(string name, AgentProfile profile, ResolvedProfile floorProfile, int blockIndex, Measured measured)
+    private static async Task<Block?> StartBlockAsync(string name, ResolvedProfile floorProfile, int blockIndex, Measured measured)
     {
-        // Claude's session is fixed at launch, as Workers' driver does it; an ACP agent opens it with session/new.
-        var args = profile.Family == "claude-stream-json" ? [.. profile.Args, $"--session-id={Guid.NewGuid()}"] : profile.Args;
-        var floor = DirectAgent.Start(profile.Family, floorProfile.FileName!, args, floorProfile.Environment, floorProfile.DefaultWorkingDirectory);
-        if (floor is DirectAcpAgent acp)
-        {
-            acp.ClientCapabilities = new
-            {
-                fs = new { readTextFile = profile.ClientFileSystem, writeTextFile = profile.ClientFileSystem },
-                terminal = false,
-            };
-        }
-
+        var floor = DirectAgent.StartLike(floorProfile);
         try
         {
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));

@@ -44,7 +44,7 @@ if (Environment.GetCommandLineArgs().SkipWhile(a => a != "--isolation").Skip(1).
     return;
 }
 
-// `--side-by-side` (or one of `--strategies`, `--overhead`, `--throughput`): issue 15's strategies and service targets in one run.
+// `--side-by-side` (or one of `--strategies`, `--real-strategies`, `--overhead`, `--throughput`): issue 15's strategies and service targets in one run.
 if (SideBySideBenchmark.Modes(Environment.GetCommandLineArgs()) is { Count: > 0 } sideBySideModes)
 {
     await SideBySideBenchmark.RunAsync(sideBySideModes, ArgValue, Environment.GetCommandLineArgs());

@@ -2,12 +2,12 @@ using System.Diagnostics;
 
 namespace Workers.Benchmarks;
 
-/// <summary>Issue 15, item 4 in one run: <c>--side-by-side</c> runs the three parts below in order; <c>--strategies</c>,
-/// <c>--overhead</c> and <c>--throughput</c> run one each. Prints Markdown for <c>specs/performance.md</c>, headed by the
+/// <summary>Issue 15, item 4 in one run: <c>--side-by-side</c> runs the four parts below in order; <c>--strategies</c>,
+/// <c>--real-strategies [claude,claude-agent-acp]</c>, <c>--overhead</c> and <c>--throughput</c> run one each. Prints Markdown for <c>specs/performance.md</c>, headed by the
 /// commit measured and the machine's load.</summary>
 internal static class SideBySideBenchmark
 {
-    private static readonly string[] AllModes = ["--strategies", "--overhead", "--throughput"];
+    private static readonly string[] AllModes = ["--strategies", "--real-strategies", "--overhead", "--throughput"];
 
     /// <summary>The parts <paramref name="args"/> ask for, in the order they run; empty when none.</summary>
     public static List<string> Modes(string[] args) =>
@@ -24,6 +24,18 @@ internal static class SideBySideBenchmark
             var families = (args.SkipWhile(a => a != "--families").Skip(1).FirstOrDefault() ?? "acp-json-rpc,claude-stream-json").Split(',');
             var figures = await StrategiesBenchmark.RunAsync(families, argValue("--scale", 0.2), (int)argValue("--conversations", 12),
                 (int)argValue("--turns", 6));
+            Console.WriteLine();
+            Console.WriteLine("Idle cost of prewarm against the latency it saves:");
+            StrategiesBenchmark.PrintPrewarmCost(figures);
+        }
+
+        if (modes.Contains("--real-strategies"))
+        {
+            var profiles = args.SkipWhile(a => a != "--real-strategies").Skip(1).FirstOrDefault() is { } named && !named.StartsWith("--", StringComparison.Ordinal)
+                ? named.Split(',')
+                : ["claude", "claude-agent-acp"];
+            var figures = await StrategiesBenchmark.RunRealAsync(profiles, (int)argValue("--first-token-ms", 300), (int)argValue("--real-conversations", 6),
+                (int)argValue("--real-turns", 4));
             Console.WriteLine();
             Console.WriteLine("Idle cost of prewarm against the latency it saves:");
             StrategiesBenchmark.PrintPrewarmCost(figures);
