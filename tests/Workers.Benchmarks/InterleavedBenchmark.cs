@@ -340,6 +340,9 @@ internal static class InterleavedBenchmark
             $"{path.QueueWait.Cell()} | — |");
         Console.WriteLine($"| of which, by the turn record: spawn_to_first_token (lease → first token) | continued | " +
             $"{path.SpawnToFirstToken.Count} | {path.SpawnToFirstToken.Cell()} | — |");
+        Console.WriteLine($"| of which: model_first_token (prompt written → first token, as the service read it) | continued | " +
+            $"{path.ModelFirstToken.Count} | {path.ModelFirstToken.Cell()} | {path.ModelFirstToken.OverCell(floor)} |");
+        Console.WriteLine($"| of which: remainder (lease → prompt written) | continued | {path.Remainder.Count} | {path.Remainder.Cell()} | — |");
         var post = new LatencyRow(measured.Workers.Select(w => w.Turn.PostMs ?? double.NaN).ToList());
         Console.WriteLine($"| Workers: the POST itself (sent → 202 read; not in the figure above) | continued | {post.Count} | {post.Cell()} | — |");
         var floorFirst = new LatencyRow(measured.FloorFirst);
