@@ -106,9 +106,16 @@ internal static class InterleavedBenchmark
             Console.WriteLine();
             Console.WriteLine($"- started: {MachineLoad.Now()}");
             using var http = service.NewClient();
+            var (cpuAtStart, wallAtStart) = (CpuTimes.Of(service.ProcessId), System.Diagnostics.Stopwatch.GetTimestamp());
             var measured = await MeasureAsync(name, floorProfile, service, http, options);
+            var (cpu, wall) = (CpuTimes.Of(service.ProcessId).Minus(cpuAtStart), System.Diagnostics.Stopwatch.GetElapsedTime(wallAtStart));
             var spawned = (await service.PoolAsync(name)).GetProperty("spawned").GetInt32();
             Console.WriteLine($"- ended: {MachineLoad.Now()}");
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"- CPU over the {wall.TotalSeconds:0} s of turns: the service's own {cpu.OwnSeconds:0.0} s (≈ {cpu.OwnSeconds * 1000 / Math.Max(1, measured.Workers.Count + measured.WorkersFirst.Count):0.0} ms " +
+                $"per Workers turn, idle time between turns included), its agents {cpu.ChildrenSeconds:0.0} s; the whole machine " +
+                $"{cpu.MachineBusySeconds / cpu.MachineTotalSeconds * Environment.ProcessorCount:0.00} of {Environment.ProcessorCount} cores busy " +
+                $"(everyone's work included)"));
             await ReportAsync(name, http, measured, spawned, options);
         }
         finally
