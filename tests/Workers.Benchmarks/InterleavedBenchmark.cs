@@ -32,9 +32,13 @@ internal static class InterleavedBenchmark
     /// <summary>Everything one profile's run measured. Continued turns carry their position in their conversation (1-based).</summary>
     private sealed class Measured
     {
-        public List<(double Ms, int Position, int Pair)> Floor { get; } = [];
+        public List<(double Ms, int Position, int Pair, string Prompt)> Floor { get; } = [];
 
-        public List<(HttpProducer.Turn Turn, int Position, int Pair)> Workers { get; } = [];
+        public List<(HttpProducer.Turn Turn, int Position, int Pair, string Prompt)> Workers { get; } = [];
+
+        /// <summary>Per prompt, on the wall clock the stub stamps its requests with: when the arm's clock started (the prompt
+        /// written; the 202 in hand) and when it read the first text.</summary>
+        public Dictionary<string, (DateTimeOffset Start, DateTimeOffset FirstText)> Timeline { get; } = [];
 
         public List<double> FloorFirst { get; } = [];
 
@@ -70,11 +74,12 @@ internal static class InterleavedBenchmark
         });
         foreach (var name in profiles)
         {
-            await RunProfileAsync(name.Trim(), stub.Url, options);
+            stub.ClearRequests();
+            await RunProfileAsync(name.Trim(), stub, options);
         }
     }
 
-    private static async Task RunProfileAsync(string name, string stubUrl, Options options)
+    private static async Task RunProfileAsync(string name, ModelStubServer stub, Options options)
     {
         var data = Directory.CreateTempSubdirectory("workers-bench-interleaved-").FullName;
         try
@@ -83,8 +88,8 @@ internal static class InterleavedBenchmark
             // Both arms get a HOME of their own with the stub's files in it (Claude keeps ~/.claude.json and its transcripts there).
             var floorHome = Path.Combine(data, "floor-home");
             var serviceHome = Path.Combine(data, "service-home");
-            RealCliSetup.PointAtStub(name, profile, stubUrl, floorHome);
-            RealCliSetup.PointAtStub(name, profile, stubUrl, serviceHome);
+            RealCliSetup.PointAtStub(name, profile, stub.Url, floorHome);
+            RealCliSetup.PointAtStub(name, profile, stub.Url, serviceHome);
             profile.Isolation = IsolationMode.Profile;
             profile.Env["HOME"] = floorHome;
             var floorProfile = new ProfileCatalog(new WorkersOptions { DataDirectory = Path.Combine(data, "floor"), Profiles = { [name] = profile } })
@@ -116,7 +121,7 @@ internal static class InterleavedBenchmark
                 $"per Workers turn, idle time between turns included), its agents {cpu.ChildrenSeconds:0.0} s; the whole machine " +
                 $"{cpu.MachineBusySeconds / cpu.MachineTotalSeconds * Environment.ProcessorCount:0.00} of {Environment.ProcessorCount} cores busy " +
                 $"(everyone's work included)"));
-            await ReportAsync(name, http, measured, spawned, options);
+            await ReportAsync(name, http, measured, spawned, stub, options);
         }
         finally
         {
@@ -191,13 +196,13 @@ internal static class InterleavedBenchmark
             await using (block.Floor)
             {
                 // The conversation's first turn in each arm: not counted in the comparison (reported apart).
-                var workersFirst = await WorkersTurnAsync(producer, block.Conversation, Prompt(prompt++), measured, options.GapMs);
+                var workersFirst = await WorkersTurnAsync(producer, block.Conversation, Prompt(prompt++, 'W'), measured, options.GapMs);
                 if (workersFirst?.FirstTextMs is { } firstMs)
                 {
                     measured.WorkersFirst.Add(firstMs);
                 }
 
-                if (await FloorTurnAsync(block.Floor, Prompt(prompt++), measured, options.GapMs) is { } floorFirstMs)
+                if (await FloorTurnAsync(block.Floor, Prompt(prompt++, 'F'), measured, options.GapMs) is { } floorFirstMs)
                 {
                     measured.FloorFirst.Add(floorFirstMs);
                 }
@@ -218,15 +223,15 @@ internal static class InterleavedBenchmark
                     var workersFirstInPair = order.Next(2) == 0;
                     measured.Pairs++;
                     measured.WorkersFirstInPair += workersFirstInPair ? 1 : 0;
-                    var text = Prompt(prompt++);
+                    var pairPrompt = prompt++;
                     var ok = true;
                     foreach (var workersNow in workersFirstInPair ? new[] { true, false } : [false, true])
                     {
                         if (workersNow && runWorkers)
                         {
-                            if (await WorkersTurnAsync(producer, block.Conversation, text, measured, options.GapMs) is { FirstTextMs: not null } turn)
+                            if (await WorkersTurnAsync(producer, block.Conversation, Prompt(pairPrompt, 'W'), measured, options.GapMs) is { FirstTextMs: not null } turn)
                             {
-                                measured.Workers.Add((turn, position, measured.Pairs));
+                                measured.Workers.Add((turn, position, measured.Pairs, Prompt(pairPrompt, 'W')));
                             }
                             else
                             {
@@ -235,9 +240,9 @@ internal static class InterleavedBenchmark
                         }
                         else if (!workersNow && runFloor)
                         {
-                            if (await FloorTurnAsync(block.Floor, text, measured, options.GapMs) is { } ms)
+                            if (await FloorTurnAsync(block.Floor, Prompt(pairPrompt, 'F'), measured, options.GapMs) is { } ms)
                             {
-                                measured.Floor.Add((ms, position, measured.Pairs));
+                                measured.Floor.Add((ms, position, measured.Pairs, Prompt(pairPrompt, 'F')));
                             }
                             else
                             {
@@ -284,7 +289,14 @@ internal static class InterleavedBenchmark
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(120));
         try
         {
+            var posted = TimeProvider.System.GetUtcNow();
             var turn = await producer.RunAsync(conversation, prompt, timeout.Token);
+            if (turn is { PostMs: { } postMs, FirstTextMs: { } firstTextMs })
+            {
+                var accepted = posted.AddMilliseconds(postMs);
+                measured.Timeline[prompt] = (accepted, accepted.AddMilliseconds(firstTextMs));
+            }
+
             if (!turn.Succeeded || turn.FirstTextMs is null)
             {
                 measured.Failures.Add($"workers: turn {turn.Id} {turn.Terminal}" + (turn.FirstTextMs is null ? " (no text_delta)" : ""));
@@ -309,7 +321,10 @@ internal static class InterleavedBenchmark
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(120));
         try
         {
-            return await floor.PromptAsync(prompt, timeout.Token);
+            var written = TimeProvider.System.GetUtcNow();
+            var ms = await floor.PromptAsync(prompt, timeout.Token);
+            measured.Timeline[prompt] = (written, written.AddMilliseconds(ms));
+            return ms;
         }
         catch (Exception ex) when (ex is OperationCanceledException or InvalidOperationException or JsonException or KeyNotFoundException)
         {
@@ -322,16 +337,18 @@ internal static class InterleavedBenchmark
         }
     }
 
-    /// <summary>Short prompts, so that the history a request carries grows slowly; each one different.</summary>
-    private static string Prompt(int index) => string.Create(CultureInfo.InvariantCulture, $"Say hi ({index}).");
+    /// <summary>Short prompts, so that the history a request carries grows slowly; each one different, and the arm's
+    /// (<c>W</c> or <c>F</c>) in it, so that the stub's record of the model request tells which turn sent it.</summary>
+    private static string Prompt(int index, char arm) => string.Create(CultureInfo.InvariantCulture, $"Say hi ({arm}{index}).");
 
-    private static async Task ReportAsync(string name, HttpClient http, Measured measured, int spawned, Options options)
+    private static async Task ReportAsync(string name, HttpClient http, Measured measured, int spawned, ModelStubServer stub,
+        Options options)
     {
         var workers = new LatencyRow(measured.Workers.Select(w => w.Turn.FirstTextMs!.Value).ToList());
         var floor = new LatencyRow(measured.Floor.Select(f => f.Ms).ToList());
         var path = await ServiceOverheadBenchmark.ServicePath.OfAsync(http, measured.Workers.Select(w => w.Turn).ToList());
         var rungs = new Dictionary<string, int>();
-        foreach (var (turn, _, _) in measured.Workers)
+        foreach (var (turn, _, _, _) in measured.Workers)
         {
             var record = await http.GetFromJsonAsync<JsonElement>($"/v1/turns/{turn.Id}");
             var rung = $"{Field(record, "process")}/{Field(record, "session")}";
@@ -352,6 +369,33 @@ internal static class InterleavedBenchmark
         Console.WriteLine($"| of which: remainder (lease → prompt written) | continued | {path.Remainder.Count} | {path.Remainder.Cell()} | — |");
         var post = new LatencyRow(measured.Workers.Select(w => w.Turn.PostMs ?? double.NaN).ToList());
         Console.WriteLine($"| Workers: the POST itself (sent → 202 read; not in the figure above) | continued | {post.Count} | {post.Cell()} | — |");
+        // Split at the model request's arrival at the stub (same process, same clock): the CLI's work before it asks the model
+        // (for Workers also 202 → claim → lease → prompt written), and from the request to the first text read (the stub's
+        // delay, the CLI's handling of the stream, and for Workers the event's way to the producer).
+        var arrivals = new Dictionary<string, DateTimeOffset>();
+        foreach (var request in stub.ModelRequests)
+        {
+            if (PromptIn(request.LastUserText) is { } sent)
+            {
+                arrivals.TryAdd(sent, request.At);
+            }
+        }
+
+        (LatencyRow Before, LatencyRow After) Split(IEnumerable<string> prompts)
+        {
+            var matched = prompts.Where(p => arrivals.ContainsKey(p) && measured.Timeline.ContainsKey(p)).ToList();
+            return (new LatencyRow(matched.Select(p => (arrivals[p] - measured.Timeline[p].Start).TotalMilliseconds).ToList()),
+                new LatencyRow(matched.Select(p => (measured.Timeline[p].FirstText - arrivals[p]).TotalMilliseconds).ToList()));
+        }
+
+        var (floorBefore, floorAfter) = Split(measured.Floor.Select(f => f.Prompt));
+        var (workersBefore, workersAfter) = Split(measured.Workers.Select(w => w.Prompt));
+        Console.WriteLine($"| floor: prompt written → the model request at the stub | continued | {floorBefore.Count} | {floorBefore.Cell()} | — |");
+        Console.WriteLine($"| Workers: 202 in hand → the model request at the stub | continued | {workersBefore.Count} | {workersBefore.Cell()} | " +
+            $"{workersBefore.OverCell(floorBefore)} |");
+        Console.WriteLine($"| floor: the model request at the stub → first text read | continued | {floorAfter.Count} | {floorAfter.Cell()} | — |");
+        Console.WriteLine($"| Workers: the model request at the stub → first text read | continued | {workersAfter.Count} | {workersAfter.Cell()} | " +
+            $"{workersAfter.OverCell(floorAfter)} |");
         var floorFirst = new LatencyRow(measured.FloorFirst);
         var workersFirst = new LatencyRow(measured.WorkersFirst);
         Console.WriteLine($"| floor (a new process, its session just opened) | first | {floorFirst.Count} | {floorFirst.Cell()} | — |");
@@ -388,6 +432,14 @@ internal static class InterleavedBenchmark
         {
             Console.WriteLine($"  - {failure}");
         }
+    }
+
+    /// <summary>The benchmark's prompt in a model request's last user text (the CLI may add to it), or null.</summary>
+    private static string? PromptIn(string text)
+    {
+        var at = text.IndexOf("Say hi (", StringComparison.Ordinal);
+        var end = at < 0 ? -1 : text.IndexOf(").", at, StringComparison.Ordinal);
+        return end < 0 ? null : text[at..(end + 2)];
     }
 
     private static string Field(JsonElement record, string name) =>
