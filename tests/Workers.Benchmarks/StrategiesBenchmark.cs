@@ -98,10 +98,9 @@ internal static class StrategiesBenchmark
                 };
                 profile.Pool = new PoolOptions
                 {
-                    MinReady = 2, MaxReady = conversations, MaxProcesses = conversations + 2, StartTimeout = TimeSpan.FromSeconds(60),
+                    MinReady = Math.Min(2, conversations), MaxReady = conversations, MaxProcesses = conversations + 2, StartTimeout = TimeSpan.FromSeconds(60),
                 };
-                Console.WriteLine($"- {name} ({profile.Family}, {profile.Command} {RealCliSetup.Version(Path.Combine(RealCliSetup.ToolsBin, profile.Command))}): " +
-                    $"started, {MachineLoad.Now()}");
+                Console.WriteLine($"- {name} ({profile.Family}, {profile.Command}): started, {MachineLoad.Now()}");
                 // The floor's processes resolve the profile under their own data directory (their HOME is the profile's Env HOME).
                 figures.Add(await RunStrategiesAsync(name, profile, workload, conversations, TimeSpan.FromSeconds(2), (floorProfile, _) =>
                     DirectAgent.StartLike(floorProfile)));
@@ -264,7 +263,7 @@ internal static class StrategiesBenchmark
             runner.RunAsync(Request(conversation, turn, resumeSessionId: null), new NullSink(), CancellationToken.None));
         var rungs = results.GroupBy(r => $"{r.Turn} {r.Process}/{r.Session}").OrderBy(g => g.Key, StringComparer.Ordinal)
             .Select(g => $"{g.Key} ×{g.Count()}");
-        Console.WriteLine($"  - {label} pool rungs: {string.Join(", ", rungs)}");
+        Console.WriteLine($"  - {label} pool rungs: {string.Join(", ", rungs)}" + (pool.CliVersion is { } version ? $" (CLI {version})" : ""));
         await pools.StopAllAsync(TimeSpan.FromSeconds(5));
         return results;
     }
