@@ -4,16 +4,20 @@ namespace Workers.Benchmarks;
 
 /// <summary>The floor on an ACP agent: <c>initialize</c>, <c>session/new</c>, then <c>session/prompt</c> per turn; the
 /// first token is the first non-empty <c>agent_message_chunk</c>, the end the prompt's answer.</summary>
-internal sealed class DirectAcpAgent(string command, IReadOnlyDictionary<string, string> environment, string workingDirectory)
-    : DirectAgent(command, ["acp"], environment, workingDirectory)
+internal sealed class DirectAcpAgent(string command, IReadOnlyList<string> args, IReadOnlyDictionary<string, string> environment,
+    string workingDirectory) : DirectAgent(command, args, environment, workingDirectory)
 {
     private int _nextId;
     private int _promptId;
     private string _sessionId = "";
 
+    /// <summary>What <c>initialize</c> offers; none by default (the simulated agent). A real CLI's floor offers what Workers
+    /// does, so that the agent sets up the same session (its tools depend on it).</summary>
+    public object ClientCapabilities { get; set; } = new { };
+
     public override async Task OpenSessionAsync(CancellationToken cancellationToken)
     {
-        await RequestAsync("initialize", new { protocolVersion = 1, clientCapabilities = new { } }, cancellationToken);
+        await RequestAsync("initialize", new { protocolVersion = 1, clientCapabilities = ClientCapabilities }, cancellationToken);
         var session = await RequestAsync("session/new", new { cwd = WorkingDirectory, mcpServers = Array.Empty<object>() }, cancellationToken);
         _sessionId = session.GetProperty("result").GetProperty("sessionId").GetString()!;
     }

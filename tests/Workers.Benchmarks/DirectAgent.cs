@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using System.Threading.Channels;
+using Workers.Profiles;
 
 namespace Workers.Benchmarks;
 
@@ -20,7 +21,9 @@ internal abstract class DirectAgent : IAsyncDisposable
         {
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
-            RedirectStandardError = false,
+            // Read and dropped, as the service reads an agent's stderr: a CLI that logs there (claude-agent-acp does, on every
+            // turn) must not write into the benchmark's output or block on a full pipe.
+            RedirectStandardError = true,
             UseShellExecute = false,
             WorkingDirectory = workingDirectory,
         };
@@ -35,6 +38,8 @@ internal abstract class DirectAgent : IAsyncDisposable
         }
 
         _process = Process.Start(start) ?? throw new InvalidOperationException($"{command} did not start");
+        _process.ErrorDataReceived += (_, _) => { };
+        _process.BeginErrorReadLine();
         _reader = Task.Run(ReadLinesAsync);
     }
 
@@ -121,13 +126,41 @@ internal abstract class DirectAgent : IAsyncDisposable
         _process.Dispose();
     }
 
-    /// <summary>A driver for <paramref name="family"/> (<c>acp-json-rpc</c> or <c>claude-stream-json</c>), launched with
-    /// the same arguments as the benchmark's profiles.</summary>
+    /// <summary>A driver for <paramref name="family"/> (<c>acp-json-rpc</c> or <c>claude-stream-json</c>) on the simulated
+    /// agent, launched with the same arguments as the benchmark's profiles.</summary>
     public static DirectAgent Start(string family, string command, IReadOnlyDictionary<string, string> environment, string workingDirectory) =>
+        Start(family, command, family == "claude-stream-json" ? ["claude", .. DirectClaudeAgent.StreamJsonArgs] : ["acp"], environment,
+            workingDirectory);
+
+    /// <summary>The floor of a real CLI: <paramref name="profile"/>'s executable, arguments (Claude's with a preset session id, as
+    /// Workers' driver adds one), environment and default working directory; an ACP agent is offered the client capabilities
+    /// Workers offers, so that it sets up the same session.</summary>
+    public static DirectAgent StartLike(ResolvedProfile profile)
+    {
+        var options = profile.Options;
+        var args = profile.Family == "claude-stream-json" ? [.. options.Args, $"--session-id={Guid.NewGuid()}"] : options.Args;
+        var agent = Start(profile.Family, profile.FileName ?? throw new ArgumentException($"{profile.Name} is not available", nameof(profile)),
+            args, profile.Environment, profile.DefaultWorkingDirectory);
+        if (agent is DirectAcpAgent acp)
+        {
+            acp.ClientCapabilities = new
+            {
+                fs = new { readTextFile = options.ClientFileSystem, writeTextFile = options.ClientFileSystem },
+                terminal = false,
+            };
+        }
+
+        return agent;
+    }
+
+    /// <summary>A driver for <paramref name="family"/> launching <paramref name="command"/> with <paramref name="args"/> (a
+    /// real CLI: its profile's arguments).</summary>
+    public static DirectAgent Start(string family, string command, IReadOnlyList<string> args, IReadOnlyDictionary<string, string> environment,
+        string workingDirectory) =>
         family switch
         {
-            "acp-json-rpc" => new DirectAcpAgent(command, environment, workingDirectory),
-            "claude-stream-json" => new DirectClaudeAgent(command, environment, workingDirectory),
+            "acp-json-rpc" => new DirectAcpAgent(command, args, environment, workingDirectory),
+            "claude-stream-json" => new DirectClaudeAgent(command, args, environment, workingDirectory),
             _ => throw new ArgumentException($"no direct driver for family {family}", nameof(family)),
         };
 }

@@ -5,10 +5,13 @@ namespace Workers.Benchmarks;
 /// <summary>The floor on Claude Code's stream-json mode: the <c>initialize</c> control request (its readiness), then one
 /// <c>user</c> line per turn; the first token is the first non-empty <c>text_delta</c> stream event, the end the
 /// <c>result</c> line.</summary>
-internal sealed class DirectClaudeAgent(string command, IReadOnlyDictionary<string, string> environment, string workingDirectory)
-    : DirectAgent(command, ["claude", "-p", "--input-format", "stream-json", "--output-format", "stream-json", "--verbose",
-        "--include-partial-messages"], environment, workingDirectory)
+internal sealed class DirectClaudeAgent(string command, IReadOnlyList<string> args, IReadOnlyDictionary<string, string> environment,
+    string workingDirectory) : DirectAgent(command, args, environment, workingDirectory)
 {
+    /// <summary>The stream-json mode's arguments, as the benchmark's simulated profiles launch it.</summary>
+    public static readonly string[] StreamJsonArgs =
+        ["-p", "--input-format", "stream-json", "--output-format", "stream-json", "--verbose", "--include-partial-messages"];
+
     /// <summary>Claude opens its session itself at start; the answer to <c>initialize</c> says it reads stdin.</summary>
     public override async Task OpenSessionAsync(CancellationToken cancellationToken)
     {

@@ -14,7 +14,8 @@ internal sealed class HttpProducer(HttpClient http, string profile)
     /// <param name="FirstTextMs">202 in hand → first <c>text_delta</c> read; null when none came.</param>
     /// <param name="Terminal">The terminal event's type (<c>completed</c>, <c>failed</c>, <c>cancelled</c>), or what went wrong.</param>
     /// <param name="Id">The turn's id, when it was enqueued.</param>
-    public sealed record Turn(double? FirstTextMs, string Terminal, string? Id = null)
+    /// <param name="PostMs">The POST's own round trip (sent → 202 read), which the first-text wait does not include.</param>
+    public sealed record Turn(double? FirstTextMs, string Terminal, string? Id = null, double? PostMs = null)
     {
         public bool Succeeded => Terminal == "completed";
     }
@@ -34,8 +35,10 @@ internal sealed class HttpProducer(HttpClient http, string profile)
 
     public async Task<Turn> RunAsync(string conversation, string prompt, CancellationToken cancellationToken)
     {
+        var posted = Stopwatch.GetTimestamp();
         var id = await EnqueueAsync(conversation, prompt, cancellationToken);
         var accepted = Stopwatch.GetTimestamp();
+        var postMs = Stopwatch.GetElapsedTime(posted, accepted).TotalMilliseconds;
         using var response = await http.GetAsync($"/v1/turns/{id}/events", HttpCompletionOption.ResponseHeadersRead, cancellationToken);
         response.EnsureSuccessStatusCode();
         await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken);
@@ -49,10 +52,10 @@ internal sealed class HttpProducer(HttpClient http, string profile)
 
             if (item.EventType is "completed" or "failed" or "cancelled")
             {
-                return new Turn(firstText, item.EventType == "failed" ? $"failed: {item.Data}" : item.EventType, id);
+                return new Turn(firstText, item.EventType == "failed" ? $"failed: {item.Data}" : item.EventType, id, postMs);
             }
         }
 
-        return new Turn(firstText, "stream ended before a terminal event", id);
+        return new Turn(firstText, "stream ended before a terminal event", id, postMs);
     }
 }

@@ -26,6 +26,17 @@ if (Environment.GetCommandLineArgs().SkipWhile(a => a != "--real").Skip(1).First
     return;
 }
 
+// `--interleaved claude,claude-agent-acp`: Workers turns and direct floor turns interleaved on real CLIs, the median difference with a
+// bootstrap 95 % CI (issue 15's "live turns at the floor", specs/performance.md).
+if (Environment.GetCommandLineArgs().SkipWhile(a => a != "--interleaved").Skip(1).FirstOrDefault() is { } interleavedProfiles)
+{
+    var isolation = Environment.GetCommandLineArgs().SkipWhile(a => a != "--service-isolation").Skip(1).FirstOrDefault() ?? "Profile";
+    await InterleavedBenchmark.RunAsync(interleavedProfiles.Split(','), new InterleavedBenchmark.Options((int)ArgValue("--per-arm", 500),
+        (int)ArgValue("--session-turns", 50), (int)ArgValue("--first-token-ms", 20), (int)ArgValue("--tokens", 3), (int)ArgValue("--gap-ms", 100),
+        (int)ArgValue("--seed", 15), (int)ArgValue("--resamples", 10_000), Enum.Parse<IsolationMode>(isolation, ignoreCase: true)));
+    return;
+}
+
 // `--isolation sim-acp,claude-agent-acp` measures what conversation isolation costs (specs/isolation.md, specs/performance.md).
 if (Environment.GetCommandLineArgs().SkipWhile(a => a != "--isolation").Skip(1).FirstOrDefault() is { } isolatedProfiles)
 {
@@ -33,7 +44,7 @@ if (Environment.GetCommandLineArgs().SkipWhile(a => a != "--isolation").Skip(1).
     return;
 }
 
-// `--side-by-side` (or one of `--strategies`, `--overhead`, `--throughput`): issue 15's strategies and service targets in one run.
+// `--side-by-side` (or one of `--strategies`, `--real-strategies`, `--overhead`, `--throughput`): issue 15's strategies and service targets in one run.
 if (SideBySideBenchmark.Modes(Environment.GetCommandLineArgs()) is { Count: > 0 } sideBySideModes)
 {
     await SideBySideBenchmark.RunAsync(sideBySideModes, ArgValue, Environment.GetCommandLineArgs());

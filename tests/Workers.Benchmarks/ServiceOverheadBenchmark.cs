@@ -130,22 +130,29 @@ internal static class ServiceOverheadBenchmark
     }
 
     /// <summary>What the producer saw, and from the turns' records where the service says the time went: queued
-    /// (enqueued → claimed) and the turn's own wait for the agent (lease → first token).</summary>
-    public sealed record ServicePath(LatencyRow ProducerObserved, LatencyRow QueueWait, LatencyRow SpawnToFirstToken)
+    /// (enqueued → claimed) and the turn's own wait for the agent (lease → first token); of the latter, for a live session,
+    /// <c>model_first_token</c> (prompt written → first token, the agent's own wait as the service saw it) and
+    /// <c>remainder</c> (lease → prompt written).</summary>
+    public sealed record ServicePath(LatencyRow ProducerObserved, LatencyRow QueueWait, LatencyRow SpawnToFirstToken, LatencyRow ModelFirstToken,
+        LatencyRow Remainder)
     {
         public static async Task<ServicePath> OfAsync(HttpClient http, List<HttpProducer.Turn> turns)
         {
-            var queueWait = new List<double>();
-            var spawnToFirstToken = new List<double>();
+            var segments = new[] { "queue_wait", "spawn_to_first_token", "model_first_token", "remainder" }.ToDictionary(s => s, _ => new List<double>());
             foreach (var turn in turns)
             {
                 var timing = (await http.GetFromJsonAsync<JsonElement>($"/v1/turns/{turn.Id}")).GetProperty("timing");
-                queueWait.Add(timing.GetProperty("queue_wait").GetDouble() * 1000);
-                spawnToFirstToken.Add(timing.GetProperty("spawn_to_first_token").GetDouble() * 1000);
+                foreach (var (segment, values) in segments)
+                {
+                    if (timing.TryGetProperty(segment, out var seconds) && seconds.ValueKind == JsonValueKind.Number)
+                    {
+                        values.Add(seconds.GetDouble() * 1000);
+                    }
+                }
             }
 
-            return new ServicePath(new LatencyRow(turns.Select(t => t.FirstTextMs!.Value).ToList()), new LatencyRow(queueWait),
-                new LatencyRow(spawnToFirstToken));
+            return new ServicePath(new LatencyRow(turns.Select(t => t.FirstTextMs!.Value).ToList()), new LatencyRow(segments["queue_wait"]),
+                new LatencyRow(segments["spawn_to_first_token"]), new LatencyRow(segments["model_first_token"]), new LatencyRow(segments["remainder"]));
         }
     }
 }

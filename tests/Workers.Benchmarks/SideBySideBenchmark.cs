@@ -2,12 +2,12 @@ using System.Diagnostics;
 
 namespace Workers.Benchmarks;
 
-/// <summary>Issue 15, item 4 in one run: <c>--side-by-side</c> runs the three parts below in order; <c>--strategies</c>,
-/// <c>--overhead</c> and <c>--throughput</c> run one each. Prints Markdown for <c>specs/performance.md</c>, headed by the
+/// <summary>Issue 15, item 4 in one run: <c>--side-by-side</c> runs the four parts below in order; <c>--strategies</c>,
+/// <c>--real-strategies [claude,claude-agent-acp]</c>, <c>--overhead</c> and <c>--throughput</c> run one each. Prints Markdown for <c>specs/performance.md</c>, headed by the
 /// commit measured and the machine's load.</summary>
 internal static class SideBySideBenchmark
 {
-    private static readonly string[] AllModes = ["--strategies", "--overhead", "--throughput"];
+    private static readonly string[] AllModes = ["--strategies", "--real-strategies", "--overhead", "--throughput"];
 
     /// <summary>The parts <paramref name="args"/> ask for, in the order they run; empty when none.</summary>
     public static List<string> Modes(string[] args) =>
@@ -29,6 +29,18 @@ internal static class SideBySideBenchmark
             StrategiesBenchmark.PrintPrewarmCost(figures);
         }
 
+        if (modes.Contains("--real-strategies"))
+        {
+            var profiles = args.SkipWhile(a => a != "--real-strategies").Skip(1).FirstOrDefault() is { } named && !named.StartsWith("--", StringComparison.Ordinal)
+                ? named.Split(',')
+                : ["claude", "claude-agent-acp"];
+            var figures = await StrategiesBenchmark.RunRealAsync(profiles, (int)argValue("--first-token-ms", 300), (int)argValue("--real-conversations", 6),
+                (int)argValue("--real-turns", 4));
+            Console.WriteLine();
+            Console.WriteLine("Idle cost of prewarm against the latency it saves:");
+            StrategiesBenchmark.PrintPrewarmCost(figures);
+        }
+
         if (modes.Contains("--overhead"))
         {
             await ServiceOverheadBenchmark.RunAsync((int)argValue("--overhead-turns", 500), (int)argValue("--first-turns", 200));
@@ -44,7 +56,8 @@ internal static class SideBySideBenchmark
         Console.WriteLine($"- machine after the run: {MachineLoad.Now()}");
     }
 
-    private static string Commit()
+    /// <summary>The commit measured, short, with a note when the tree has uncommitted changes.</summary>
+    public static string Commit()
     {
         try
         {
