@@ -17,6 +17,7 @@ public class AgentLineDecodeBenchmarks
     private const int LinesPerTurn = 100_000;
 
     private RunningTurn? _running;
+    private DiscardingSink _sink = new();
     private AgentOutput _output;
 
     [Params("claude-stream-json", "acp-json-rpc", "json-event-stream", "plain")]
@@ -26,7 +27,8 @@ public class AgentLineDecodeBenchmarks
     public void StartTurn()
     {
         _running?.DisposeAsync().AsTask().GetAwaiter().GetResult();
-        _running = RunningTurn.StartAsync(Family).GetAwaiter().GetResult();
+        _sink = new DiscardingSink();
+        _running = RunningTurn.StartAsync(Family, _sink).GetAwaiter().GetResult();
         _output = Family switch
         {
             "claude-stream-json" => Line(AgentLines.ClaudeTextDelta(_running.SessionId!)),
@@ -37,7 +39,7 @@ public class AgentLineDecodeBenchmarks
 
         // A line the family does not decode into the turn would measure a skip, not a decode.
         _running.Filter.TakeAsync(_output).AsTask().GetAwaiter().GetResult();
-        if (_running.Sink.Events != 1)
+        if (_sink.Events != 1)
         {
             throw new InvalidOperationException($"The {Family} line was not decoded into one event of the running turn.");
         }
