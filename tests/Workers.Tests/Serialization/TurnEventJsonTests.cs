@@ -42,6 +42,14 @@ public sealed class TurnEventJsonTests
     }
 
     [Fact]
+    public void Events_CoverEveryEventType()
+    {
+        var derived = WorkersJson.Options.GetTypeInfo(typeof(TurnEvent)).PolymorphismOptions!.DerivedTypes.Select(d => d.DerivedType);
+
+        Assert.Equal(derived.OrderBy(t => t.Name), Events().Select(row => row.Data.GetType()).Distinct().OrderBy(t => t.Name));
+    }
+
+    [Fact]
     public void Write_AfterALargeEvent_WritesTheNextOnItsOwn()
     {
         var large = new TurnCompleted(new string('y', 200_000), null) { Sequence = 1 };
