@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
-using Workers.Serialization;
 using Workers.Store;
 using Workers.Turns;
 

@@ -2,7 +2,7 @@ using System.Text.Json;
 using Workers.Serialization;
 using Workers.Turns;
 
-namespace Workers.Tests.Serialization;
+namespace Workers.Tests.Turns;
 
 /// <summary>The JSON of a turn event is what the store keeps and readers are sent: it must be what the serializer writes with
 /// <see cref="WorkersJson.Options"/> on its own, byte for byte, and its type the discriminator that JSON carries.</summary>

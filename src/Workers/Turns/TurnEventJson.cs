@@ -3,9 +3,9 @@ using System.Collections.Frozen;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
-using Workers.Turns;
+using Workers.Serialization;
 
-namespace Workers.Serialization;
+namespace Workers.Turns;
 
 /// <summary>A turn event as the JSON the store keeps and every SSE reader is sent (<see cref="WorkersJson"/>, the type's
 /// discriminator first), and its type's name. Written once per event on the agent's reader, so it goes straight from the
