@@ -41,10 +41,10 @@ internal static class TurnEventJson
     };
 
     [ThreadStatic]
-    private static ArrayBufferWriter<byte>? t_buffer;
+    private static ArrayBufferWriter<byte>? _threadBuffer;
 
     [ThreadStatic]
-    private static Utf8JsonWriter? t_writer;
+    private static Utf8JsonWriter? _threadWriter;
 
     /// <summary>The name <paramref name="turnEvent"/>'s JSON carries as its <c>type</c>.</summary>
     public static string TypeName(TurnEvent turnEvent) => TypeNames[turnEvent.GetType()];
@@ -52,8 +52,8 @@ internal static class TurnEventJson
     /// <summary><paramref name="turnEvent"/> as JSON text.</summary>
     public static string Write(TurnEvent turnEvent)
     {
-        var buffer = t_buffer ??= new ArrayBufferWriter<byte>(1024);
-        var writer = t_writer ??= new Utf8JsonWriter(buffer, WriterOptions);
+        var buffer = _threadBuffer ??= new ArrayBufferWriter<byte>(1024);
+        var writer = _threadWriter ??= new Utf8JsonWriter(buffer, WriterOptions);
         try
         {
             JsonSerializer.Serialize(writer, turnEvent, ConcreteTypes[turnEvent.GetType()]);
@@ -64,7 +64,7 @@ internal static class TurnEventJson
         {
             if (buffer.Capacity > KeptBufferBytes)
             {
-                (t_buffer, t_writer) = (null, null);
+                (_threadBuffer, _threadWriter) = (null, null);
             }
             else
             {
