@@ -1,11 +1,10 @@
-using System.Net.ServerSentEvents;
 using System.Runtime.CompilerServices;
 using Workers.Service;
 using Workers.Store;
 
 namespace Workers.Api;
 
-/// <summary>A turn's events as Server-Sent Events after the reader's Last-Event-ID: what the store holds, then what a run
+/// <summary>A turn's events for an SSE reader (<see cref="ServerSentEventsResult"/>), after its Last-Event-ID: what the store holds, then what a run
 /// here published and the store does not hold yet (from memory), then live as they arrive, ending with the terminal
 /// event. So a reader never waits for the batch writer to see an event that exists, however late it subscribes. Live
 /// events are checked against the sequence: a gap (a reader too slow for the live feed, or a new attempt's numbering) is
@@ -17,7 +16,7 @@ internal sealed class TurnEventStream(ITurnStore store, TurnEventHub hub)
     private const int ReplayPage = 500;
     private static readonly TimeSpan StorePoll = TimeSpan.FromSeconds(1);
 
-    public async IAsyncEnumerable<SseItem<string>> ReadAsync(string turnId, long afterSequence, [EnumeratorCancellation] CancellationToken cancellationToken)
+    public async IAsyncEnumerable<StoredEvent> ReadAsync(string turnId, long afterSequence, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         using var live = hub.Subscribe(turnId);
         var last = afterSequence;
@@ -34,7 +33,7 @@ internal sealed class TurnEventStream(ITurnStore store, TurnEventHub hub)
             var stored = await store.ReadEventsAsync(turnId, last, ReplayPage, cancellationToken);
             foreach (var turnEvent in stored)
             {
-                yield return Item(turnEvent);
+                yield return turnEvent;
                 last = turnEvent.Sequence;
                 if (turnEvent.IsTerminal)
                 {
@@ -50,14 +49,14 @@ internal sealed class TurnEventStream(ITurnStore store, TurnEventHub hub)
             // Memory never holds the terminal event: it is published once stored.
             foreach (var turnEvent in unstored.Where(e => e.Sequence > last))
             {
-                yield return Item(turnEvent);
+                yield return turnEvent;
                 last = turnEvent.Sequence;
             }
 
             if (afterGap is not null && afterGap.Sequence > last)
             {
                 // Every event before it has been sent now (a new attempt's numbering skips ids: none is missing then).
-                yield return Item(afterGap);
+                yield return afterGap;
                 last = afterGap.Sequence;
                 if (afterGap.IsTerminal)
                 {
@@ -73,8 +72,24 @@ internal sealed class TurnEventStream(ITurnStore store, TurnEventHub hub)
 
             using var poll = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             poll.CancelAfter(StorePoll);
-            while (afterGap is null && await WaitForLiveAsync(live, poll.Token))
+            while (afterGap is null)
             {
+                // Awaited here rather than in a method of its own, which would allocate for every wait of every reader.
+                bool more;
+                try
+                {
+                    more = await live.Events.WaitToReadAsync(poll.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                    more = false;
+                }
+
+                if (!more)
+                {
+                    break;
+                }
+
                 while (live.Events.TryRead(out var turnEvent))
                 {
                     if (turnEvent.Sequence <= last)
@@ -88,7 +103,7 @@ internal sealed class TurnEventStream(ITurnStore store, TurnEventHub hub)
                         break;
                     }
 
-                    yield return Item(turnEvent);
+                    yield return turnEvent;
                     last = turnEvent.Sequence;
                     if (turnEvent.IsTerminal)
                     {
@@ -98,19 +113,4 @@ internal sealed class TurnEventStream(ITurnStore store, TurnEventHub hub)
             }
         }
     }
-
-    private static async Task<bool> WaitForLiveAsync(TurnEventHub.Subscription live, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return await live.Events.WaitToReadAsync(cancellationToken);
-        }
-        catch (OperationCanceledException)
-        {
-            return false;
-        }
-    }
-
-    private static SseItem<string> Item(StoredEvent turnEvent) =>
-        new(turnEvent.Json, turnEvent.Type) { EventId = turnEvent.Sequence.ToString(System.Globalization.CultureInfo.InvariantCulture) };
 }

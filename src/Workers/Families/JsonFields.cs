@@ -11,6 +11,43 @@ internal static class JsonFields
             ? LenientJsonText.Text(value)
             : null;
 
+    /// <summary>True when <see cref="Str"/> would give <paramref name="value"/> (null: the field is absent or not a string),
+    /// found without making a string of the field: for the fields an agent's message is only told apart by (its type, its
+    /// method, its session), read for every line.</summary>
+    public static bool Is(this JsonElement element, string name, string? value)
+    {
+        if (value is null || value.Contains(LenientJsonText.Replacement, StringComparison.Ordinal))
+        {
+            // Str gives U+FFFD for a lone surrogate, which the field's own value never equals: compare as Str does.
+            return element.Str(name) == value;
+        }
+
+        return element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out var field)
+            && field.ValueKind == JsonValueKind.String && field.ValueEquals(value);
+    }
+
+    /// <summary>The string field <paramref name="name"/> as the one of <paramref name="known"/> it equals (that very instance:
+    /// nothing is allocated), or null when it is absent, not a string, or none of them. For a field switched on: the
+    /// values the switch names are all it needs to see.</summary>
+    public static string? OneOf(this JsonElement element, string name, ReadOnlySpan<string> known)
+    {
+        if (element.ValueKind != JsonValueKind.Object || !element.TryGetProperty(name, out var field)
+            || field.ValueKind != JsonValueKind.String)
+        {
+            return null;
+        }
+
+        foreach (var candidate in known)
+        {
+            if (field.ValueEquals(candidate))
+            {
+                return candidate;
+            }
+        }
+
+        return null;
+    }
+
     /// <summary>An element as text: a string's own text, anything else as its JSON.</summary>
     public static string AsText(this JsonElement element) =>
         element.ValueKind == JsonValueKind.String ? LenientJsonText.Text(element) : element.GetRawText();

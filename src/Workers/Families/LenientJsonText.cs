@@ -10,7 +10,8 @@ namespace Workers.Families;
 /// the replacement that invalid UTF-8 bytes on stdout get too (<c>specs/security.md</c>, "Hostile agents").</summary>
 internal static class LenientJsonText
 {
-    private const char Replacement = '\uFFFD';
+    /// <summary>What a surrogate without its pair becomes.</summary>
+    internal const char Replacement = '\uFFFD';
 
     /// <summary>The string's text; <paramref name="value"/> must be a JSON string.</summary>
     public static string Text(JsonElement value)

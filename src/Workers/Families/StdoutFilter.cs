@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using System.Text.Unicode;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Workers.Logging;
@@ -38,8 +39,21 @@ internal sealed partial class StdoutFilter(IStdoutHandler handler, int maxLineBy
         }
     }
 
-    /// <summary>Takes one record; the handler is done with it when this completes.</summary>
+    /// <summary>Takes one record; the handler is done with it when this completes, and a rented line's buffer is returned
+    /// then (<see cref="AgentOutput.ReturnBuffer"/>).</summary>
     public async ValueTask TakeAsync(AgentOutput output)
+    {
+        try
+        {
+            await TakeOwnedAsync(output);
+        }
+        finally
+        {
+            output.ReturnBuffer();
+        }
+    }
+
+    private async ValueTask TakeOwnedAsync(AgentOutput output)
     {
         switch (_account.Add(handler.ActiveTurn, output.Bytes))
         {
@@ -63,11 +77,7 @@ internal sealed partial class StdoutFilter(IStdoutHandler handler, int maxLineBy
                     handler.FailTurnAsBroken($"The agent wrote a {output.Bytes}-byte line; the limit is {maxLineBytes} (MaxLineBytes).");
                     break;
                 default:
-                    if (!string.IsNullOrWhiteSpace(output.Text))
-                    {
-                        await TakeLineAsync(output.Text);
-                    }
-
+                    await TakeLineAsync(output.Utf8);
                     break;
             }
         }
@@ -79,22 +89,51 @@ internal sealed partial class StdoutFilter(IStdoutHandler handler, int maxLineBy
         }
     }
 
-    private async ValueTask TakeLineAsync(string line)
+    /// <summary>A line that begins as a JSON object and is valid UTF-8, the line of every protocol, is parsed from the bytes
+    /// the agent wrote. Any other line is decoded to text first, as every line once was, so that what is skipped and what
+    /// is passed on stays the same: a line of white space (.NET's idea of it, which is wider than JSON's) is skipped without
+    /// a word, and bytes that are not UTF-8 become U+FFFD (<c>specs/security.md</c>, "Hostile agents") instead of failing
+    /// the parse.</summary>
+    private ValueTask TakeLineAsync(ReadOnlyMemory<byte> line)
     {
-        var utf8 = Encoding.UTF8.GetBytes(line);
+        if (BeginsAnObject(line.Span) && Utf8.IsValid(line.Span))
+        {
+            return TakeUtf8Async(line);
+        }
+
+        var text = Encoding.UTF8.GetString(line.Span);
+        return string.IsNullOrWhiteSpace(text) ? ValueTask.CompletedTask : TakeUtf8Async(Encoding.UTF8.GetBytes(text));
+    }
+
+    /// <summary>True when the first byte after JSON white space is the <c>{</c> of an object.</summary>
+    private static bool BeginsAnObject(ReadOnlySpan<byte> line)
+    {
+        var start = line.IndexOfAnyExcept(" \t\r\n"u8);
+        return start >= 0 && line[start] == (byte)'{';
+    }
+
+    /// <summary>Parses a line of valid UTF-8 and hands it on, or skips it with a notice.</summary>
+    private async ValueTask TakeUtf8Async(ReadOnlyMemory<byte> utf8)
+    {
         using var document = ParseObject(utf8);
         if ((document is null ? "a JSON object" : handler.Unacceptable(document.RootElement)) is { } expected)
         {
-            var turn = handler.ActiveTurn;
-            if (_account.Skipped(turn, () => Notice(expected, line)) is { } notice)
-            {
-                turn!.Emit(notice);
-            }
-
+            Skip(expected, utf8);
             return;
         }
 
         await handler.OnObjectAsync(document!.RootElement, utf8);
+    }
+
+    /// <summary>Skips a line with a notice, within the turn's bound on notices. (A method of its own: the notice's closure
+    /// is then allocated for a skipped line only, not for every line taken.)</summary>
+    private void Skip(string expected, ReadOnlyMemory<byte> utf8)
+    {
+        var turn = handler.ActiveTurn;
+        if (_account.Skipped(turn, () => Notice(expected, Encoding.UTF8.GetString(utf8.Span))) is { } notice)
+        {
+            turn!.Emit(notice);
+        }
     }
 
     private static AgentNotice Notice(string expected, string line)
@@ -104,7 +143,7 @@ internal sealed partial class StdoutFilter(IStdoutHandler handler, int maxLineBy
     }
 
     /// <summary>The line as a document when it is exactly one JSON object (no trailing value), else null.</summary>
-    private static JsonDocument? ParseObject(byte[] utf8)
+    private static JsonDocument? ParseObject(ReadOnlyMemory<byte> utf8)
     {
         JsonDocument document;
         try

@@ -1,10 +1,10 @@
 using System.Buffers;
-using System.Text;
 
 namespace Workers.Processes;
 
 /// <summary>Cuts a byte stream into newline-delimited lines without ever buffering more than the cap:
-/// a longer line is skipped to its newline and reported by size only.</summary>
+/// a longer line is skipped to its newline and reported by size only. Each line is handed on in a rented buffer
+/// (<see cref="AgentOutput.RentedLine"/>) that its taker returns.</summary>
 internal static class LineSplitter
 {
     private const int ReadBufferBytes = 64 * 1024;
@@ -78,9 +78,9 @@ internal static class LineSplitter
             bytes = bytes[..^1];
         }
 
-        var text = Encoding.UTF8.GetString(bytes);
-        var size = line.WrittenCount;
+        // Copied out as bytes: the line's reader parses them, and `line` takes the next line at once.
+        var output = AgentOutput.RentedLine(bytes, line.WrittenCount);
         line.Clear();
-        await onOutput(AgentOutput.Line(text, size), cancellationToken);
+        await onOutput(output, cancellationToken);
     }
 }

@@ -1,7 +1,5 @@
-using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
-using Workers.Serialization;
 using Workers.Store;
 using Workers.Turns;
 
@@ -139,11 +137,8 @@ internal sealed partial class StoreEventSink : ITurnEventSink, IAsyncDisposable
         }
     }
 
-    public static StoredEvent ToStored(TurnEvent turnEvent, DateTimeOffset now)
-    {
-        var json = JsonSerializer.SerializeToElement(turnEvent, WorkersJson.Options);
-        return new StoredEvent(turnEvent.Sequence, json.GetProperty("type").GetString()!, json.GetRawText(), now);
-    }
+    public static StoredEvent ToStored(TurnEvent turnEvent, DateTimeOffset now) =>
+        new(turnEvent.Sequence, TurnEventJson.TypeName(turnEvent), TurnEventJson.Write(turnEvent), now);
 
     /// <summary>The runner's result, or, when the sink failed the turn, that failure in its place (so the turn's record
     /// agrees with <see cref="Terminal"/>).</summary>

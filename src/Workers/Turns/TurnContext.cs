@@ -107,7 +107,7 @@ public sealed class TurnContext
 
             _hasToolUse |= turnEvent is ToolCallEvent or PermissionRequested;
 
-            _sink.OnEvent(turnEvent with { Sequence = ++_sequence });
+            _sink.OnEvent(turnEvent.Numbered(++_sequence));
             if (turnEvent is ToolCallEvent)
             {
                 _toolUseCommitted ??= _sink.CommitToolUseAsync();

@@ -21,8 +21,27 @@ namespace Workers.Turns;
 [JsonDerivedType(typeof(TurnCancelled), "cancelled")]
 public abstract record TurnEvent
 {
+    private long _sequence;
+
     /// <summary>The event's position in its turn, from 1; assigned when the event is emitted.</summary>
-    public long Sequence { get; init; }
+    public long Sequence
+    {
+        get => _sequence;
+        init => _sequence = value;
+    }
+
+    /// <summary>This event numbered <paramref name="sequence"/>: itself when it has no number yet (the event a driver just
+    /// made, so that emitting it copies nothing), else a copy, so that an event that was handed on keeps its number.</summary>
+    internal TurnEvent Numbered(long sequence)
+    {
+        if (_sequence != 0)
+        {
+            return this with { Sequence = sequence };
+        }
+
+        _sequence = sequence;
+        return this;
+    }
 
     /// <summary>True for the event that ends a turn.</summary>
     [JsonIgnore]

@@ -31,7 +31,13 @@ internal sealed class RunningTurn : IAsyncDisposable
     private IAgentConnection? _connection;
     private Task? _turn;
 
-    private RunningTurn(string dataDirectory) => _dataDirectory = dataDirectory;
+    private readonly ITurnEventSink _sink;
+
+    private RunningTurn(string dataDirectory, ITurnEventSink sink)
+    {
+        _dataDirectory = dataDirectory;
+        _sink = sink;
+    }
 
     /// <summary>Takes a line or chunk as the connection's read loop would, into the running turn.</summary>
     public StdoutFilter Filter { get; private set; } = null!;
@@ -39,11 +45,10 @@ internal sealed class RunningTurn : IAsyncDisposable
     /// <summary>The agent session the turn runs in (ACP lines must name it); null where the family names none up front.</summary>
     public string? SessionId => _connection?.SessionId;
 
-    public DiscardingSink Sink { get; } = new();
-
-    public static async Task<RunningTurn> StartAsync(string family)
+    /// <summary>Starts a turn of <paramref name="family"/> whose events go to <paramref name="sink"/>.</summary>
+    public static async Task<RunningTurn> StartAsync(string family, ITurnEventSink sink)
     {
-        var running = new RunningTurn(Directory.CreateTempSubdirectory("workers-microbench-decode-").FullName);
+        var running = new RunningTurn(Directory.CreateTempSubdirectory("workers-microbench-decode-").FullName, sink);
         try
         {
             await running.StartTurnAsync(family);
@@ -75,7 +80,7 @@ internal sealed class RunningTurn : IAsyncDisposable
         using var startLimit = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         await _connection.WaitReadyAsync(startLimit.Token);
 
-        var turn = new TurnContext("micro-benchmark-turn", "Tell me about the build.", directory, new TurnClock(TimeProvider.System), Sink,
+        var turn = new TurnContext("micro-benchmark-turn", "Tell me about the build.", directory, new TurnClock(TimeProvider.System), _sink,
             new PermissionPolicy());
         var offer = _connection.SessionOffer;
         var step = offer.CanOpen ? SessionStep.OpenNew : SessionStep.TakeWaiting;

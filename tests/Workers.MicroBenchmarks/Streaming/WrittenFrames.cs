@@ -1,5 +1,5 @@
-using System.Net.ServerSentEvents;
 using System.Runtime.CompilerServices;
+using Workers.Store;
 
 namespace Workers.MicroBenchmarks.Streaming;
 
@@ -20,7 +20,7 @@ internal sealed class WrittenFrames
     }
 
     /// <summary><paramref name="events"/>, noting each frame as written when the response asks for the next.</summary>
-    public async IAsyncEnumerable<SseItem<string>> Counted(IAsyncEnumerable<SseItem<string>> events,
+    public async IAsyncEnumerable<StoredEvent> Counted(IAsyncEnumerable<StoredEvent> events,
         [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         await foreach (var item in events.WithCancellation(cancellationToken))

@@ -1,5 +1,3 @@
-using System.Globalization;
-using System.Net.ServerSentEvents;
 using Workers.Api;
 using Workers.Store;
 using Workers.Tests.Service;
@@ -55,16 +53,16 @@ public sealed class TurnEventStreamTests
         Assert.Empty(await fixture.StoredAsync());
     }
 
-    private static IAsyncEnumerator<SseItem<string>> Read(SinkFixture fixture, string turnId, CancellationToken cancellationToken) =>
+    private static IAsyncEnumerator<StoredEvent> Read(SinkFixture fixture, string turnId, CancellationToken cancellationToken) =>
         new TurnEventStream(fixture.Store, fixture.Hub).ReadAsync(turnId, 0, cancellationToken).GetAsyncEnumerator(cancellationToken);
 
-    private static async Task<List<long>> NextAsync(IAsyncEnumerator<SseItem<string>> reader, int count)
+    private static async Task<List<long>> NextAsync(IAsyncEnumerator<StoredEvent> reader, int count)
     {
         var ids = new List<long>();
         for (var i = 0; i < count; i++)
         {
             Assert.True(await reader.MoveNextAsync(), $"The stream ended after {ids.Count} of {count} events.");
-            ids.Add(long.Parse(reader.Current.EventId!, CultureInfo.InvariantCulture));
+            ids.Add(reader.Current.Sequence);
         }
 
         return ids;

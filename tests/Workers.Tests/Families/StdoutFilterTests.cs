@@ -22,7 +22,9 @@ public sealed class StdoutFilterTests
         _filter = new StdoutFilter(_handler, MaxLineBytes, MaxTurnOutputBytes, NullLogger.Instance, processId: 42);
     }
 
-    private static AgentOutput Line(string text) => AgentOutput.Line(text, Encoding.UTF8.GetByteCount(text));
+    private static AgentOutput Line(string text) => Line(Encoding.UTF8.GetBytes(text));
+
+    private static AgentOutput Line(byte[] utf8) => AgentOutput.Line(utf8, utf8.Length);
 
     /// <summary>Takes <paramref name="line"/>, checks that nothing was handed on and no turn failed, and gives the
     /// events the running turn got.</summary>
@@ -180,6 +182,36 @@ public sealed class StdoutFilterTests
         Assert.Equal("héllo", message.GetProperty("text").GetString());
         Assert.Equal(line, utf8);
         Assert.Empty(_handler.Turn.Events);
+    }
+
+    [Fact]
+    public async Task JsonObject_WithBytesThatAreNotUtf8_IsPassedOnWithReplacementCharacters()
+    {
+        // "caf\xE9" (Latin-1) and a lone continuation byte: each undecodable byte becomes U+FFFD, in the parsed message and
+        // in the UTF-8 handed on alike.
+        byte[] line = [.. "{\"text\":\"caf"u8, 0xE9, (byte)' ', 0x80, .. "!\"}"u8];
+
+        await _filter.TakeAsync(Line(line));
+
+        var (message, utf8) = Assert.Single(_handler.Objects);
+        Assert.Equal("caf\uFFFD \uFFFD!", message.GetProperty("text").GetString());
+        Assert.Equal("{\"text\":\"caf\uFFFD \uFFFD!\"}", utf8);
+    }
+
+    [Theory]
+    [InlineData("\u00A0\u00A0")]
+    [InlineData(" \u3000\t")]
+    [InlineData("\v\f")]
+    public async Task LineOfUnicodeWhiteSpace_IsSkippedWithoutNotice(string line) => Assert.Empty(await SkipAsync(line));
+
+    [Fact]
+    public async Task RentedLine_IsPassedOnAsWritten()
+    {
+        const string line = "{\"type\":\"stream_event\",\"text\":\"héllo\"}";
+
+        await _filter.TakeAsync(AgentOutput.RentedLine(Encoding.UTF8.GetBytes(line), Encoding.UTF8.GetByteCount(line)));
+
+        Assert.Equal(line, Assert.Single(_handler.Objects).Utf8);
     }
 
     [Fact]

@@ -17,12 +17,14 @@ public sealed class LineSplitterTests
         return outputs;
     }
 
+    private static string Text(AgentOutput line) => Encoding.UTF8.GetString(line.Utf8.Span);
+
     [Fact]
     public async Task SplitAsync_CutsAtNewlinesAndStripsCarriageReturns()
     {
         var outputs = await SplitAsync("{\"a\":1}\r\n{\"b\":2}\nlast", 1024);
 
-        Assert.Equal(["{\"a\":1}", "{\"b\":2}", "last"], outputs.Select(o => o.Text));
+        Assert.Equal(["{\"a\":1}", "{\"b\":2}", "last"], outputs.Select(Text));
         Assert.All(outputs, o => Assert.Equal(AgentOutputKind.Line, o.Kind));
     }
 
@@ -34,7 +36,7 @@ public sealed class LineSplitterTests
         Assert.Equal(2, outputs.Count);
         Assert.Equal(AgentOutputKind.OversizedLine, outputs[0].Kind);
         Assert.Equal(5000, outputs[0].Bytes);
-        Assert.Equal("ok", outputs[1].Text);
+        Assert.Equal("ok", Text(outputs[1]));
     }
 
     [Fact]
@@ -42,6 +44,6 @@ public sealed class LineSplitterTests
     {
         var outputs = await SplitAsync("héllo · wörld\n", 1024);
 
-        Assert.Equal("héllo · wörld", Assert.Single(outputs).Text);
+        Assert.Equal("héllo · wörld", Text(Assert.Single(outputs)));
     }
 }

@@ -12,6 +12,9 @@ internal sealed partial class AcpConnection
 {
     private const int InvalidParams = -32602;
 
+    /// <summary>The <c>session/update</c> kinds that are turn events; any other is not.</summary>
+    private static readonly string[] SessionUpdates = ["agent_message_chunk", "agent_thought_chunk", "tool_call", "tool_call_update"];
+
     // What the running turn's `tool_call` updates said about each tool call. A permission request's `toolCall` is a
     // ToolCallUpdate carrying only what changed (claude-code-acp 0.16 sent no `kind` there): the rest comes from here.
     private readonly Dictionary<string, KnownToolCall> _toolCalls = new(StringComparer.Ordinal);
@@ -44,15 +47,15 @@ internal sealed partial class AcpConnection
         var turn = ActiveTurn;
         var update = parameters.Obj("update");
         // Updates before the prompt (a load's replay, announcements) belong to no turn.
-        if (turn is null || update is null || parameters.Str("sessionId") != SessionId)
+        if (turn is null || update is null || !parameters.Is("sessionId", SessionId))
         {
             return;
         }
 
         var u = update.Value;
-        switch (u.Str("sessionUpdate"))
+        switch (u.OneOf("sessionUpdate", SessionUpdates))
         {
-            case "agent_message_chunk" when u.Obj("content") is { } content && content.Str("type") == "text":
+            case "agent_message_chunk" when u.Obj("content") is { } content && content.Is("type", "text"):
                 // claude-agent-acp's first chunk can be empty: only non-empty text is the first token.
                 turn.EmitText(content.Str("text") ?? "");
                 break;

@@ -151,7 +151,7 @@ internal sealed partial class AcpConnection : AgentConnection
     /// answers a request of ours still waiting: <see cref="AcpRpcChannel.ForwardAsync"/>).</summary>
     protected override ValueTask OnObjectAsync(JsonElement message, ReadOnlyMemory<byte> utf8)
     {
-        if (message.Str("method") == "session/update" && !message.TryGetProperty("id", out _))
+        if (message.Is("method", "session/update") && !message.TryGetProperty("id", out _))
         {
             OnSessionUpdate(message.Prop("params") ?? default);
             return ValueTask.CompletedTask;

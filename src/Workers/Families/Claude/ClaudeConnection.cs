@@ -14,6 +14,9 @@ namespace Workers.Families.Claude;
 /// <see cref="ClaudeControlProtocol"/>, and each turn's output is decoded by its own <see cref="ClaudeTurnDecoder"/>.</summary>
 internal sealed partial class ClaudeConnection : StdioConnection, IClaudeTurnOwner
 {
+    /// <summary>The message types <see cref="OnMessage"/> tells apart; any other is skipped.</summary>
+    private static readonly string[] MessageTypes = ["control_response", "control_request", "system", "result", "stream_event", "assistant", "user"];
+
     private readonly ClaudeControlProtocol _control = new();
     private readonly LaunchRequest _launch;
     private readonly string _launchSessionId;
@@ -80,7 +83,7 @@ internal sealed partial class ClaudeConnection : StdioConnection, IClaudeTurnOwn
 
     protected override void OnMessage(JsonElement message)
     {
-        switch (message.Str("type"))
+        switch (message.OneOf("type", MessageTypes))
         {
             case "control_response":
                 _control.OnResponse(message);
@@ -98,7 +101,7 @@ internal sealed partial class ClaudeConnection : StdioConnection, IClaudeTurnOwn
                 }
 
                 break;
-            case "system" when message.Str("subtype") == "init":
+            case "system" when message.Is("subtype", "init"):
                 // The session id and the CLI's version belong to the process: taken even outside a turn.
                 SessionId = message.Str("session_id") ?? SessionId;
                 DecoderOfActiveTurn()?.OnMessage(message);

@@ -9,6 +9,11 @@ namespace Workers.Families.Claude;
 /// flag excepted.</summary>
 internal sealed class ClaudeTurnDecoder(TurnContext turn, IClaudeTurnOwner owner, int maxProviderRetries, TimeProvider timeProvider)
 {
+    private static readonly string[] MessageTypes = ["system", "stream_event", "assistant", "user", "result"];
+    private static readonly string[] SystemSubtypes = ["init", "status", "api_retry"];
+    private static readonly string[] StreamEventTypes = ["message_start", "content_block_delta"];
+    private static readonly string[] ContentBlockTypes = ["text", "tool_use"];
+
     private long? _initTimestamp;
     private bool _textStreamedInMessage;
     private int _apiRetries;
@@ -22,7 +27,7 @@ internal sealed class ClaudeTurnDecoder(TurnContext turn, IClaudeTurnOwner owner
 
     public void OnMessage(JsonElement message)
     {
-        switch (message.Str("type"))
+        switch (message.OneOf("type", MessageTypes))
         {
             case "system":
                 OnSystem(message);
@@ -44,12 +49,12 @@ internal sealed class ClaudeTurnDecoder(TurnContext turn, IClaudeTurnOwner owner
 
     private void OnSystem(JsonElement message)
     {
-        switch (message.Str("subtype"))
+        switch (message.OneOf("subtype", SystemSubtypes))
         {
             case "init":
                 _initTimestamp ??= timeProvider.GetTimestamp();
                 break;
-            case "status" when message.Str("status") == "requesting":
+            case "status" when message.Is("status", "requesting"):
                 turn.Clock.MarkSessionReady();
                 break;
             case "api_retry":
@@ -87,19 +92,19 @@ internal sealed class ClaudeTurnDecoder(TurnContext turn, IClaudeTurnOwner owner
 
     private void OnStreamEvent(JsonElement streamEvent)
     {
-        switch (streamEvent.Str("type"))
+        switch (streamEvent.OneOf("type", StreamEventTypes))
         {
             case "message_start":
                 _textStreamedInMessage = false;
                 break;
             case "content_block_delta" when streamEvent.Obj("delta") is { } delta:
-                if (delta.Str("type") == "text_delta" && delta.Str("text") is { Length: > 0 } text)
+                if (delta.Is("type", "text_delta") && delta.Str("text") is { Length: > 0 } text)
                 {
                     MarkFirstToken();
                     _textStreamedInMessage = true;
                     turn.EmitText(text);
                 }
-                else if (delta.Str("type") == "thinking_delta" && delta.Str("thinking") is { Length: > 0 } thinking)
+                else if (delta.Is("type", "thinking_delta") && delta.Str("thinking") is { Length: > 0 } thinking)
                 {
                     turn.Emit(new ThoughtDelta(thinking));
                 }
@@ -115,7 +120,7 @@ internal sealed class ClaudeTurnDecoder(TurnContext turn, IClaudeTurnOwner owner
         {
             foreach (var block in body.Array("content"))
             {
-                switch (block.Str("type"))
+                switch (block.OneOf("type", ContentBlockTypes))
                 {
                     case "text" when !_textStreamedInMessage && _assistantError is null && block.Str("text") is { Length: > 0 } text:
                         MarkFirstToken();
@@ -139,7 +144,7 @@ internal sealed class ClaudeTurnDecoder(TurnContext turn, IClaudeTurnOwner owner
             return;
         }
 
-        foreach (var block in body.Array("content").Where(b => b.Str("type") == "tool_result"))
+        foreach (var block in body.Array("content").Where(b => b.Is("type", "tool_result")))
         {
             turn.Emit(new ToolCallEvent(block.Str("tool_use_id") ?? "", null, null, block.Bool("is_error") ? "failed" : "completed", null));
         }

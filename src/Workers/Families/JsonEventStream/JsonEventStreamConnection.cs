@@ -11,6 +11,12 @@ namespace Workers.Families.JsonEventStream;
 /// turn ends at <c>turn.completed</c>/<c>turn.failed</c>; the process exit is awaited off the turn's path.</summary>
 internal sealed class JsonEventStreamConnection : StdioConnection
 {
+    /// <summary>The event and item types the decoder tells apart; any other is skipped.</summary>
+    private static readonly string[] EventTypes =
+        ["thread.started", "turn.started", "item.started", "item.updated", "item.completed", "error", "turn.completed", "turn.failed"];
+
+    private static readonly string[] ItemTypes = ["agent_message", "reasoning", "command_execution", "file_change", "mcp_tool_call", "web_search"];
+
     private readonly LaunchRequest _launch;
     private string? _lastError;
 
@@ -59,7 +65,8 @@ internal sealed class JsonEventStreamConnection : StdioConnection
             return;
         }
 
-        switch (message.Str("type"))
+        var type = message.OneOf("type", EventTypes);
+        switch (type)
         {
             case "thread.started":
                 SessionId = message.Str("thread_id") ?? SessionId;
@@ -70,7 +77,7 @@ internal sealed class JsonEventStreamConnection : StdioConnection
                 turn.Clock.MarkSessionReady();
                 break;
             case "item.started" or "item.updated" or "item.completed" when message.Obj("item") is { } item:
-                OnItem(turn, message.Str("type")!, item);
+                OnItem(turn, type, item);
                 break;
             case "error":
                 _lastError = message.Str("message");
@@ -105,7 +112,7 @@ internal sealed class JsonEventStreamConnection : StdioConnection
 
     private static void OnItem(TurnContext turn, string eventType, JsonElement item)
     {
-        var itemType = item.Str("type");
+        var itemType = item.OneOf("type", ItemTypes);
         switch (itemType)
         {
             case "agent_message" when eventType == "item.completed":

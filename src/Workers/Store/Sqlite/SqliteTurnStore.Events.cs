@@ -18,10 +18,7 @@ public sealed partial class SqliteTurnStore
             }
 
             // A sequence stored before is a bug of the writer: the primary key refuses it and the whole batch rolls back.
-            foreach (var stored in events)
-            {
-                await InsertEventAsync(connection, transaction, lease.TurnId, stored, cancellationToken);
-            }
+            await InsertEventsAsync(connection, transaction, lease.TurnId, events, cancellationToken);
 
             await using var update = Command(connection, transaction,
                 "UPDATE turns SET last_event_sequence = MAX(last_event_sequence, @sequence) WHERE id = @id;");
@@ -188,19 +185,28 @@ public sealed partial class SqliteTurnStore
             await update.ExecuteNonQueryAsync(cancellationToken);
         }
 
-        await InsertEventAsync(connection, transaction, turnId, terminalEvent, cancellationToken);
+        await InsertEventsAsync(connection, transaction, turnId, [terminalEvent], cancellationToken);
     }
 
-    private static async Task InsertEventAsync(SqliteConnection connection, SqliteTransaction transaction, string turnId, StoredEvent stored,
-        CancellationToken cancellationToken)
+    /// <summary>Inserts <paramref name="events"/> in order through one statement, prepared once and bound again for each
+    /// event: a command per event made SQLite compile the same statement again for every event of a batch.</summary>
+    private static async Task InsertEventsAsync(SqliteConnection connection, SqliteTransaction transaction, string turnId,
+        IReadOnlyList<StoredEvent> events, CancellationToken cancellationToken)
     {
         await using var insert = Command(connection, transaction,
             "INSERT INTO events (turn_id, sequence, type, json, created_at) VALUES (@id, @sequence, @type, @json, @createdAt);");
         Bind(insert, "@id", turnId);
-        Bind(insert, "@sequence", stored.Sequence);
-        Bind(insert, "@type", stored.Type);
-        Bind(insert, "@json", stored.Json);
-        Bind(insert, "@createdAt", ToUnixMs(stored.CreatedAt));
-        await insert.ExecuteNonQueryAsync(cancellationToken);
+        var sequence = insert.Parameters.Add("@sequence", SqliteType.Integer);
+        var type = insert.Parameters.Add("@type", SqliteType.Text);
+        var json = insert.Parameters.Add("@json", SqliteType.Text);
+        var createdAt = insert.Parameters.Add("@createdAt", SqliteType.Integer);
+        foreach (var stored in events)
+        {
+            sequence.Value = stored.Sequence;
+            type.Value = stored.Type;
+            json.Value = stored.Json;
+            createdAt.Value = ToUnixMs(stored.CreatedAt);
+            await insert.ExecuteNonQueryAsync(cancellationToken);
+        }
     }
 }
