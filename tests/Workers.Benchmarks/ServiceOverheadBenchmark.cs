@@ -10,13 +10,17 @@ internal static class ServiceOverheadBenchmark
 {
     private const int WarmUpTurns = 50;
 
-    public static async Task RunAsync(int continuedTurns, int firstTurns)
+    /// <summary>The floor and the service path, one after the other. <c>recycleAfter</c> is the agent's
+    /// <c>Pool:MaxTurnsPerProcess</c> (the product's default is 100): with fewer than the run's turns, the turns right after
+    /// each recycle resume their session on a fresh process while the pool starts the next one beside them, which is the tail
+    /// of the continued turns.</summary>
+    public static async Task RunAsync(int continuedTurns, int firstTurns, int recycleAfter)
     {
         Console.WriteLine();
         Console.WriteLine("## Service overhead through HTTP (zero-latency simulated ACP agent)");
         Console.WriteLine();
         Console.WriteLine($"`workers serve` as a child process, profile `{ZeroLatencyAgent.Profile}` (acp-json-rpc, every SIM_* delay 0, 2 tokens), " +
-            "MaxProcesses 16, MinReady 1. One producer: POST /v1/turns, then GET its events (SSE) to the terminal event; measured from the " +
+            $"MaxProcesses 16, MinReady 1, MaxTurnsPerProcess {recycleAfter}. One producer: POST /v1/turns, then GET its events (SSE) to the terminal event; measured from the " +
             "202 in hand to the first `text_delta` read. Continued: sequential turns of one conversation (its live process). First: a new " +
             "conversation per turn, each sent once the pool shows an idle ready process. Floor: the same agent started directly, its " +
             $"session open, prompt written → first `agent_message_chunk` (first: a fresh process per prompt). {WarmUpTurns} warm-up turns " +
@@ -24,7 +28,7 @@ internal static class ServiceOverheadBenchmark
             "(DELETE /v1/conversations/{id}), off the clock, so its process does not stay bound. ms.");
         Console.WriteLine($"- started: {MachineLoad.Now()}");
         var (floorContinued, floorFirst) = await RunFloorAsync(continuedTurns, firstTurns);
-        var (serviceContinued, serviceFirst, failures) = await RunServiceAsync(continuedTurns, firstTurns);
+        var (serviceContinued, serviceFirst, failures) = await RunServiceAsync(continuedTurns, firstTurns, recycleAfter);
         Console.WriteLine($"- ended: {MachineLoad.Now()}");
         Console.WriteLine();
         Console.WriteLine("| path | turn | n | first text p50 / p90 / p99 | overhead (− floor) p50 / p90 / p99 |");
@@ -82,9 +86,11 @@ internal static class ServiceOverheadBenchmark
         }
     }
 
-    private static async Task<(ServicePath Continued, ServicePath First, List<string> Failures)> RunServiceAsync(int continuedTurns, int firstTurns)
+    private static async Task<(ServicePath Continued, ServicePath First, List<string> Failures)> RunServiceAsync(int continuedTurns, int firstTurns,
+        int recycleAfter)
     {
-        await using var service = await ServiceProcess.StartAsync(ZeroLatencyAgent.ServiceSettings(minReady: 1, maxProcesses: 16));
+        await using var service = await ServiceProcess.StartAsync(
+            ZeroLatencyAgent.ServiceSettings(minReady: 1, maxProcesses: 16, maxTurnsPerProcess: recycleAfter));
         await service.WaitForReadyAgentsAsync(ZeroLatencyAgent.Profile, 1);
         using var http = service.NewClient();
         var producer = new HttpProducer(http, ZeroLatencyAgent.Profile);

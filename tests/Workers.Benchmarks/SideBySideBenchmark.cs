@@ -43,7 +43,8 @@ internal static class SideBySideBenchmark
 
         if (modes.Contains("--overhead"))
         {
-            await ServiceOverheadBenchmark.RunAsync((int)argValue("--overhead-turns", 500), (int)argValue("--first-turns", 200));
+            await ServiceOverheadBenchmark.RunAsync((int)argValue("--overhead-turns", 500), (int)argValue("--first-turns", 200),
+                (int)argValue("--overhead-recycle-after", 100));
         }
 
         if (modes.Contains("--throughput"))
