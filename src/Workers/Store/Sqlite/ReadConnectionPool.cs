@@ -5,9 +5,10 @@ using Microsoft.Data.Sqlite;
 namespace Workers.Store.Sqlite;
 
 /// <summary>The store's read connections, kept open between reads with their prepared statements (<see cref="StatementCache"/>,
-/// attached by <c>open</c>) and per-connection settings: a read used to open a pooled connection, run the three settings <c>PRAGMA</c>s and prepare its
-/// statement, every time. A read rents one connection for its own duration (<see cref="ReadConnection"/>); at most
-/// <see cref="MaxIdle"/> wait between reads, and a burst of concurrent reads beyond that opens more, closed when given back.</summary>
+/// attached by <c>open</c>) and per-connection settings: a read used to open a pooled connection, run the three settings
+/// <c>PRAGMA</c>s and prepare its statement, every time. A read rents one connection for its own duration
+/// (<see cref="ReadConnection"/>); at most <see cref="MaxIdle"/> wait between reads, and a burst of concurrent reads beyond
+/// that opens more, closed when given back.</summary>
 internal sealed class ReadConnectionPool(Func<CancellationToken, Task<SqliteConnection>> open) : IAsyncDisposable
 {
     /// <summary>Connections kept open between reads at most. Each holds its statements and its page cache; reads come from the

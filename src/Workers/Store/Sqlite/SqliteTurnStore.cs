@@ -10,8 +10,9 @@ namespace Workers.Store.Sqlite;
 /// <remarks>
 /// Every read rents one of the store's read connections for its own duration (<see cref="ReadConnectionPool"/>). Writes go to
 /// one writer (<see cref="GroupCommitWriter"/>) that runs those waiting at the moment in one <c>BEGIN IMMEDIATE</c>
-/// transaction on its own connection, each in a savepoint, and answers them after the one commit: this instance's writers never meet in SQLite's busy handler, and <c>BEGIN IMMEDIATE</c>
-/// plus the busy timeout serialise them against another instance on the same file.
+/// transaction on its own connection, each in a savepoint, and answers them after the one commit: this instance's writers
+/// never meet in SQLite's busy handler, and <c>BEGIN IMMEDIATE</c> plus the busy timeout serialise them against another
+/// instance on the same file.
 /// Both kinds of connection stay open and keep their statements prepared (<see cref="StatementCache"/>).
 /// Times are stored as unix milliseconds, so values are truncated to the millisecond.
 /// </remarks>

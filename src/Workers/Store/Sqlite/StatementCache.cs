@@ -4,10 +4,11 @@ using Microsoft.Data.Sqlite;
 namespace Workers.Store.Sqlite;
 
 /// <summary>Prepared statements kept on one long-lived connection, by SQL text. Microsoft.Data.Sqlite keeps a statement
-/// prepared only as long as its command object lives, and the store made a new command for every statement it ran: SQLite
-/// parsed and planned the claim query, the event insert and the rest again on every call (statement preparation was 8.8 % of
-/// the service's EventPipe samples in the throughput benchmark, 0.4 % with this cache; issue 15). A command handed out here is a <see cref="ReusedCommand"/>: the caller disposes it as any
-/// command, which gives it back with its statement still prepared.</summary>
+/// prepared only as long as its command object lives, and the store made a new command for every statement it ran:
+/// SQLite parsed and planned the claim query, the event insert and the rest again on every call (statement preparation
+/// was 8.8 % of the service's EventPipe samples in the throughput benchmark, 0.4 % with this cache; issue 15). A
+/// command handed out here is a <see cref="ReusedCommand"/>: the caller disposes it as any command, which gives it back
+/// with its statement still prepared.</summary>
 /// <remarks>Only for connections that live long (the writer's, the store's read connections): a cache on a connection
 /// opened for one read would prepare as often as before and hold the statements for nothing.</remarks>
 internal sealed class StatementCache
