@@ -170,28 +170,9 @@ internal static class ThroughputBenchmark
     /// Returns once the turns enqueued last have ended, so that what follows starts on an idle service.</summary>
     private static async Task<(double PerSecond, int Refused)> EnqueueAsync(ServiceProcess service, int perProducer)
     {
-        var refused = 0;
-        var lastIds = new string?[Producers];
-        var clock = Stopwatch.StartNew();
-        await Task.WhenAll(Enumerable.Range(0, Producers).Select(p => Task.Run(async () =>
-        {
-            using var http = service.NewClient();
-            var producer = new HttpProducer(http, ZeroLatencyAgent.Profile);
-            for (var i = 0; i < perProducer; i++)
-            {
-                try
-                {
-                    lastIds[p] = await producer.EnqueueAsync($"bench-enqueue-{p}-{i}", ChatWorkload.Prompt(0), CancellationToken.None);
-                }
-                catch (HttpRequestException)
-                {
-                    Interlocked.Increment(ref refused);
-                }
-            }
-        })));
-        var perSecond = Producers * perProducer / clock.Elapsed.TotalSeconds;
-        await WaitUntilEndedAsync(service, lastIds.OfType<string>().ToList());
-        return (perSecond, refused);
+        var burst = await PostBackToBackAsync(service, perProducer, (p, i) => $"bench-enqueue-{p}-{i}", ChatWorkload.Prompt(0));
+        await WaitUntilEndedAsync(service, burst.LastIds);
+        return (burst.PerSecond, burst.Refused);
     }
 
     /// <summary>Waits (up to two minutes) until every turn of <paramref name="turnIds"/> has a terminal state.</summary>
@@ -230,9 +211,20 @@ internal static class ThroughputBenchmark
             }
         }
 
+        var burst = await PostBackToBackAsync(service, perProducer, (p, _) => conversations[p], null);
+        return (burst.PerSecond, burst.Refused);
+    }
+
+    /// <summary>The <see cref="Producers"/> producers (one client each) POST <paramref name="perProducer"/> turns each, back to
+    /// back, into the conversation <paramref name="conversationOf"/> names for producer and turn (the prompt of turn i when
+    /// <paramref name="prompt"/> is null): turns per second over the burst, the POSTs refused, and each producer's last turn.</summary>
+    private static async Task<(double PerSecond, int Refused, List<string> LastIds)> PostBackToBackAsync(ServiceProcess service,
+        int perProducer, Func<int, int, string> conversationOf, string? prompt)
+    {
         var refused = 0;
+        var lastIds = new string?[Producers];
         var clock = Stopwatch.StartNew();
-        await Task.WhenAll(conversations.Select(conversation => Task.Run(async () =>
+        await Task.WhenAll(Enumerable.Range(0, Producers).Select(p => Task.Run(async () =>
         {
             using var http = service.NewClient();
             var producer = new HttpProducer(http, ZeroLatencyAgent.Profile);
@@ -240,7 +232,7 @@ internal static class ThroughputBenchmark
             {
                 try
                 {
-                    await producer.EnqueueAsync(conversation, ChatWorkload.Prompt(i), CancellationToken.None);
+                    lastIds[p] = await producer.EnqueueAsync(conversationOf(p, i), prompt ?? ChatWorkload.Prompt(i), CancellationToken.None);
                 }
                 catch (HttpRequestException)
                 {
@@ -248,7 +240,7 @@ internal static class ThroughputBenchmark
                 }
             }
         })));
-        return (Producers * perProducer / clock.Elapsed.TotalSeconds, refused);
+        return (Producers * perProducer / clock.Elapsed.TotalSeconds, refused, lastIds.OfType<string>().ToList());
     }
 
     private static List<double> AgentRss(IEnumerable<int> processIds) =>

@@ -25,7 +25,7 @@ public static class StoppedProcessGroups
     {
         lock (Gate)
         {
-            if (!_taken || Stopwatch.GetElapsedTime(_takenAt) > maxAge || maxAge <= TimeSpan.Zero)
+            if (maxAge <= TimeSpan.Zero || IsPassOlderThan_NeedsGate(maxAge))
             {
                 TakePass_NeedsGate();
             }
@@ -47,7 +47,7 @@ public static class StoppedProcessGroups
         {
             // A group the pass does not know started after it (the caller has just read its leader): a new pass, or a
             // freshly started agent's children would go unread until the next one.
-            if (!_taken || Stopwatch.GetElapsedTime(_takenAt) > MembersMaxAge || !_members.ContainsKey(groupId))
+            if (IsPassOlderThan_NeedsGate(MembersMaxAge) || !_members.ContainsKey(groupId))
             {
                 TakePass_NeedsGate();
             }
@@ -66,6 +66,8 @@ public static class StoppedProcessGroups
 
         return false;
     }
+
+    private static bool IsPassOlderThan_NeedsGate(TimeSpan maxAge) => !_taken || Stopwatch.GetElapsedTime(_takenAt) > maxAge;
 
     private static void TakePass_NeedsGate()
     {

@@ -60,11 +60,12 @@ public sealed partial class SqliteTurnStore
     {
         ArgumentNullException.ThrowIfNull(capacity);
         capacity.Validate(request);
+        var claim = new ClaimParameters(request);
         return WriteAtAsync<IReadOnlyList<ClaimedTurn>>(now, async (connection, transaction, at) =>
         {
             var claimed = new List<ClaimedTurn>();
             while (capacity.NextRequest(request, claimed) is { } next
-                && await ClaimNextAsync(connection, transaction, new ClaimParameters(next), at, cancellationToken) is { } turn)
+                && await ClaimNextAsync(connection, transaction, claim.Narrowed(next), at, cancellationToken) is { } turn)
             {
                 claimed.Add(turn);
             }
@@ -272,7 +273,21 @@ public sealed partial class SqliteTurnStore
             IdempotentTools = new HashSet<string>(request.IdempotentToolProfiles ?? [], StringComparer.OrdinalIgnoreCase);
         }
 
+        private ClaimParameters(ClaimParameters bound, ClaimRequest narrowed)
+        {
+            Request = narrowed;
+            Profiles = narrowed.Profiles is null ? null : JsonSerializer.Serialize(narrowed.Profiles);
+            Preferred = bound.Preferred;
+            RunningHere = bound.RunningHere;
+            IdempotentTools = bound.IdempotentTools;
+        }
+
         public ClaimRequest Request { get; }
+
+        /// <summary>These parameters for <paramref name="narrowed"/>, the request with fewer profiles
+        /// (<see cref="ClaimCapacity.NextRequest"/>): only the profiles are bound anew, the other lists stay as serialised once.</summary>
+        public ClaimParameters Narrowed(ClaimRequest narrowed) =>
+            ReferenceEquals(narrowed, Request) ? this : new ClaimParameters(this, narrowed);
 
         public string? Profiles { get; }
 

@@ -132,8 +132,9 @@ public sealed partial class SqliteTurnStore : ITurnStore, IAsyncDisposable
     }
 
     /// <summary>A write whose times follow commit order: <paramref name="now"/> (read by the caller before it waited for the
-    /// writer) is raised to the time of the timed write run before it, in the same transaction or an earlier one. A claim that waited behind a turn's end is then
-    /// never stamped earlier than that end, and the stored claims and ends of a conversation never seem to overlap.</summary>
+    /// writer) is raised to the time of the timed write run before it, in the same transaction or an earlier one. A claim that
+    /// waited behind a turn's end is then never stamped earlier than that end, and the stored claims and ends of a conversation
+    /// never seem to overlap.</summary>
     private Task<T> WriteAtAsync<T>(DateTimeOffset now, Func<SqliteConnection, SqliteTransaction, DateTimeOffset, Task<T>> work,
         CancellationToken cancellationToken) =>
         WriteAsync(async (connection, transaction) =>
