@@ -1,4 +1,3 @@
-using System.IO.Pipelines;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using StreamJsonRpc;
@@ -15,10 +14,8 @@ namespace Workers.Families.Acp;
 /// or a lost connection into a <see cref="TurnFailedException"/> with a named reason.</summary>
 internal sealed partial class AcpRpcChannel : IDisposable
 {
-    private static readonly byte[] NewLine = "\n"u8.ToArray();
-
-    private readonly Pipe _inbound = new(new PipeOptions(useSynchronizationContext: false));
     private readonly PendingRequests _pending = new();
+    private readonly AcpMessageHandler _handler;
     private readonly AgentProcess _process;
     private readonly ILogger _logger;
     private readonly JsonRpc _rpc;
@@ -28,11 +25,11 @@ internal sealed partial class AcpRpcChannel : IDisposable
     {
         _process = process;
         _logger = logger;
-        var handler = new AcpMessageHandler(process.Input, _inbound.Reader, _pending)
+        _handler = new AcpMessageHandler(process.Input, _pending)
         {
             NewLine = NewLineDelimitedMessageHandler.NewLineStyle.Lf,
         };
-        _rpc = new AcpJsonRpc(handler)
+        _rpc = new AcpJsonRpc(_handler)
         {
             // ACP cancels a turn with the `session/cancel` notification, not `$/cancelRequest`.
             CancellationStrategy = null,
@@ -70,12 +67,15 @@ internal sealed partial class AcpRpcChannel : IDisposable
             return;
         }
 
-        await _inbound.Writer.WriteAsync(line);
-        await _inbound.Writer.WriteAsync(NewLine);
+        await _handler.AcceptAsync(line);
     }
 
     /// <summary>Stdout has ended: so has the JSON-RPC reader's input.</summary>
-    public ValueTask CompleteInboundAsync() => _inbound.Writer.CompleteAsync();
+    public ValueTask CompleteInboundAsync()
+    {
+        _handler.CompleteInbound();
+        return ValueTask.CompletedTask;
+    }
 
     /// <summary>A request whose failure fails what asked for it: an error answer by its classified reason (else
     /// <c>agent_error</c>; a method or parameters the agent does not take, too), a lost connection as
