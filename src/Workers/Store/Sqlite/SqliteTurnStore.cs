@@ -109,8 +109,10 @@ public sealed partial class SqliteTurnStore : ITurnStore, IAsyncDisposable
         {
             await connection.OpenAsync(cancellationToken);
             await using var command = connection.CreateCommand();
+            // temp_store: the claim's sort and its IN lists are temporary tables; in files, each claim created and
+            // deleted one in the temporary directory (~40 a second under load, ~3.5 % of the service's CPU in ext4).
             command.CommandText = $"PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = {BusyTimeoutMilliseconds}; "
-                + $"PRAGMA cache_size = -{pageCacheKiB};";
+                + $"PRAGMA cache_size = -{pageCacheKiB}; PRAGMA temp_store = MEMORY;";
             await command.ExecuteNonQueryAsync(cancellationToken);
             StatementCache.Attach(connection);
             return connection;
