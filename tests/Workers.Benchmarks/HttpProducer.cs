@@ -39,6 +39,15 @@ internal sealed class HttpProducer(HttpClient http, string profile)
         var id = await EnqueueAsync(conversation, prompt, cancellationToken);
         var accepted = Stopwatch.GetTimestamp();
         var postMs = Stopwatch.GetElapsedTime(posted, accepted).TotalMilliseconds;
+        return await ReadToTerminalAsync(id, accepted, postMs, cancellationToken);
+    }
+
+    /// <summary>Reads turn <paramref name="id"/>'s event stream to its terminal event: returns once the turn has ended.</summary>
+    public Task<Turn> WaitForEndAsync(string id, CancellationToken cancellationToken) =>
+        ReadToTerminalAsync(id, Stopwatch.GetTimestamp(), null, cancellationToken);
+
+    private async Task<Turn> ReadToTerminalAsync(string id, long accepted, double? postMs, CancellationToken cancellationToken)
+    {
         using var response = await http.GetAsync($"/v1/turns/{id}/events", HttpCompletionOption.ResponseHeadersRead, cancellationToken);
         response.EnsureSuccessStatusCode();
         await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken);

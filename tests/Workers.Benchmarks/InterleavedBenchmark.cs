@@ -125,14 +125,7 @@ internal static class InterleavedBenchmark
         }
         finally
         {
-            try
-            {
-                Directory.Delete(data, recursive: true);
-            }
-            catch (IOException)
-            {
-                // A CLI that just exited may still be writing its session files.
-            }
+            ScratchDirectory.DeleteQuietly(data);
         }
     }
 

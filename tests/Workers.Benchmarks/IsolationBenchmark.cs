@@ -177,14 +177,7 @@ internal static class IsolationBenchmark
         }
         finally
         {
-            try
-            {
-                Directory.Delete(data, recursive: true);
-            }
-            catch (IOException)
-            {
-                // A CLI that just exited may still be writing its session files.
-            }
+            ScratchDirectory.DeleteQuietly(data);
         }
     }
 

@@ -92,14 +92,7 @@ internal static class RealCliBenchmark
         }
         finally
         {
-            try
-            {
-                Directory.Delete(data, recursive: true);
-            }
-            catch (IOException)
-            {
-                // A CLI that just exited may still be writing its session files.
-            }
+            ScratchDirectory.DeleteQuietly(data);
         }
     }
 

@@ -111,14 +111,7 @@ internal static class StrategiesBenchmark
             }
             finally
             {
-                try
-                {
-                    Directory.Delete(home, recursive: true);
-                }
-                catch (IOException)
-                {
-                    // A CLI that just exited may still be writing its session files.
-                }
+                ScratchDirectory.DeleteQuietly(home);
             }
         }
 
@@ -184,14 +177,7 @@ internal static class StrategiesBenchmark
         }
         finally
         {
-            try
-            {
-                Directory.Delete(data, recursive: true);
-            }
-            catch (IOException)
-            {
-                // A CLI that just exited may still be writing its session files.
-            }
+            ScratchDirectory.DeleteQuietly(data);
         }
     }
 

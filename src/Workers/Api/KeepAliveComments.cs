@@ -7,28 +7,19 @@ namespace Workers.Api;
 /// <see cref="Start"/> and <see cref="StopAsync"/>), a comment line is written every interval, so that a proxy with an idle
 /// timeout keeps the stream open. One timer for the whole response, armed for each wait, instead of a timed wait made and
 /// dropped for every event.</summary>
-/// <remarks>The response body is written by one party at a time: the response's writer outside a wait, the timer inside
-/// one. <see cref="StopAsync"/> hands it back, after a comment being written, if any, is flushed.</remarks>
+/// <remarks>The response body is written by one party at a time: the response's writer outside a wait, a comment inside
+/// one. Who holds it is a semaphore of one that is free only while the writer waits: a tick takes it for its comment (a
+/// tick that finds it taken writes nothing), and <see cref="StopAsync"/> takes it back, after the comment being written,
+/// if any, is flushed.</remarks>
 internal sealed class KeepAliveComments : IAsyncDisposable
 {
     private static readonly byte[] Comment = ": keep-alive\n\n"u8.ToArray();
-
-    private const int Stopped = 0;
-    private const int Waiting = 1;
-    private const int Writing = 2;
-
-    /// <summary>A comment is being written and the writer has asked for the body back: it gets it when the comment is
-    /// flushed.</summary>
-    private const int WritingStopAsked = 3;
 
     private readonly PipeWriter _body;
     private readonly TimeSpan _interval;
     private readonly CancellationToken _cancellationToken;
     private readonly ITimer _timer;
-    private int _state = Stopped;
-
-    /// <summary>Completed when the comment being written as a stop was asked for is flushed.</summary>
-    private TaskCompletionSource? _commentDone;
+    private readonly SemaphoreSlim _bodyFree = new(0, 1);
 
     /// <summary>Why a comment could not be written (the reader went away); thrown by the next <see cref="StopAsync"/>.</summary>
     private Exception? _failure;
@@ -46,38 +37,16 @@ internal sealed class KeepAliveComments : IAsyncDisposable
     /// flushed already.</summary>
     public void Start()
     {
-        Volatile.Write(ref _state, Waiting);
+        _bodyFree.Release();
         _timer.Change(_interval, _interval);
     }
 
     /// <summary>The wait is over: no more comments, and the body is the writer's again once this completes.</summary>
     /// <exception cref="Exception">A comment's write failed during the wait (what its flush threw).</exception>
-    public ValueTask StopAsync()
+    public async ValueTask StopAsync()
     {
         _timer.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
-        while (true)
-        {
-            if (Interlocked.CompareExchange(ref _state, Stopped, Waiting) == Waiting)
-            {
-                return _failure is { } failure ? ValueTask.FromException(failure) : ValueTask.CompletedTask;
-            }
-
-            // A comment is being written (a tick that fires late finds the state Stopped and writes nothing). Statement
-            // order matters: the signal is set before the state says it is there.
-            var commentDone = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            Volatile.Write(ref _commentDone, commentDone);
-            if (Interlocked.CompareExchange(ref _state, WritingStopAsked, Writing) == Writing)
-            {
-                return new ValueTask(AfterCommentAsync(commentDone.Task));
-            }
-
-            // The comment was done in between: the state is Waiting again.
-        }
-    }
-
-    private async Task AfterCommentAsync(Task commentDone)
-    {
-        await commentDone;
+        await _bodyFree.WaitAsync(CancellationToken.None);
         if (_failure is { } failure)
         {
             throw failure;
@@ -86,9 +55,8 @@ internal sealed class KeepAliveComments : IAsyncDisposable
 
     private void OnTick()
     {
-        // Only during a wait, and one comment at a time: a tick that finds the body taken writes nothing; nor after a write
-        // failed, as the reader is gone.
-        if (Volatile.Read(ref _failure) is null && Interlocked.CompareExchange(ref _state, Writing, Waiting) == Waiting)
+        // Only during a wait, one comment at a time, and not after a write failed: the reader is gone.
+        if (Volatile.Read(ref _failure) is null && _bodyFree.Wait(0))
         {
             _ = WriteCommentAsync();
         }
@@ -108,12 +76,7 @@ internal sealed class KeepAliveComments : IAsyncDisposable
         }
         finally
         {
-            if (Interlocked.CompareExchange(ref _state, Waiting, Writing) != Writing)
-            {
-                // The writer asked for the body back meanwhile (WritingStopAsked): it is the writer's now.
-                Volatile.Write(ref _state, Stopped);
-                Volatile.Read(ref _commentDone)!.TrySetResult();
-            }
+            _bodyFree.Release();
         }
     }
 
